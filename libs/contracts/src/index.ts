@@ -1,0 +1,9 @@
+/**
+ * `@kelmah/contracts` — the one source of truth for what crosses a service boundary: the event
+ * envelope, the event catalogue (JSON Schemas and the TypeScript types derived from them) and the
+ * shared API shapes.
+ */
+export * from './envelope.js'
+export * from './events.js'
+export * from './validate.js'
+export * from './api.js'
