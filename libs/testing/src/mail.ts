@@ -1,5 +1,6 @@
 /**
- * Reading mail from the real mail sink (MailDev, started by `infra/`) through its REST API.
+ * Reading mail from the real mail sink (MailDev 3, started by `infra/`) through its REST API
+ * (`GET /api/email?to.address=…`; MailDev 2 images served it at `/email`).
  */
 import { testEnv } from './env.js'
 
@@ -10,7 +11,8 @@ export interface SinkMail {
   text?: string
   html?: string
   to: Array<{ address: string; name?: string }>
-  date?: string
+  /** When MailDev received it (ISO-8601). */
+  time?: string
 }
 
 /**
@@ -28,12 +30,12 @@ export async function waitForMail(
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000)
   const want = address.toLowerCase()
   for (;;) {
-    const res = await fetch(`${base}/email`)
+    const res = await fetch(`${base}/api/email?to.address=${encodeURIComponent(want)}`)
     if (res.ok) {
       const mails = (await res.json()) as SinkMail[]
       const found = mails
         .filter((m) => m.to?.some((t) => t.address.toLowerCase() === want))
-        .filter((m) => !opts.after || !m.date || new Date(m.date) >= opts.after)
+        .filter((m) => !opts.after || !m.time || new Date(m.time) >= opts.after)
         .filter((m) => !opts.match || opts.match(m))
         .at(-1)
       if (found) return found

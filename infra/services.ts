@@ -1,0 +1,96 @@
+/**
+ * The runnable apps, in ONE table, and the environment each one gets on a developer machine.
+ * A new service adds one line to {@link APPS} (ports: DESIGN §3).
+ */
+import path from 'node:path'
+import { REPO_ROOT } from './paths.js'
+import type { InfraUrls } from './up.js'
+
+/** One runnable app of the repository. */
+export interface AppEntry {
+  /** Short name: log prefix, database `kelmah_<name>`, `<NAME>_SERVICE_URL`. */
+  name: string
+  /** Folder relative to the repository root, holding `src/server.ts`. */
+  dir: string
+  /** Port it listens on locally (DESIGN §3). */
+  port: number
+}
+
+/**
+ * Every app `npm start` runs (it starts auth first whatever the order here: the others fetch its
+ * JWKS). Ports of services still to come: user 3002, messaging 3003, job 3004, payment 3005, review 3006.
+ */
+export const APPS: readonly AppEntry[] = [
+  { name: 'gateway', dir: 'gateway', port: 5000 },
+  { name: 'auth', dir: 'services/auth', port: 3001 },
+]
+
+/** Host every app listens on locally. */
+export const LOCAL_HOST = '127.0.0.1'
+
+/** Base URL of an app on this machine (`http://127.0.0.1:<port>`). */
+export function appUrl(app: AppEntry): string {
+  return `http://${LOCAL_HOST}:${app.port}`
+}
+
+/**
+ * `url` with its database path replaced by `/<database>`; options (`?…`) are kept.
+ * Works on multi-host URLs (`mongodb://a:1,b:2/x?replicaSet=r`), which WHATWG `URL` rejects.
+ */
+export function withDatabase(url: string, database: string): string {
+  const schemeEnd = url.indexOf('://')
+  const hostStart = schemeEnd === -1 ? 0 : schemeEnd + 3
+  const queryAt = url.indexOf('?', hostStart)
+  const query = queryAt === -1 ? '' : url.slice(queryAt)
+  const beforeQuery = queryAt === -1 ? url : url.slice(0, queryAt)
+  const slash = beforeQuery.indexOf('/', hostStart)
+  const hosts = slash === -1 ? beforeQuery : beforeQuery.slice(0, slash)
+  return `${hosts}/${database}${query}`
+}
+
+/** Options of {@link appEnv}. */
+export interface AppEnvOptions {
+  /** The auth service's signing key (`.keys/jwt-es256.pem`, from `infra/keys.ts`). */
+  jwtKey?: { file: string; kid: string }
+  /** Default LOG_LEVEL when the caller's environment has none (default `info`). */
+  logLevel?: string
+  /** The app table (default {@link APPS}). */
+  apps?: readonly AppEntry[]
+}
+
+/**
+ * The environment variables of `app` on this machine: PORT, HOST, its own database
+ * (`MONGO_URL=…/kelmah_<name>`), the infrastructure URLs, every service's `<NAME>_SERVICE_URL`
+ * (the gateway proxies to them), the auth JWKS URL, and — for auth only — the signing key file and id.
+ * Only these variables; the caller merges them over `process.env`.
+ */
+export function appEnv(app: AppEntry, urls: InfraUrls, options: AppEnvOptions = {}): Record<string, string> {
+  const apps = options.apps ?? APPS
+  const auth = apps.find((a) => a.name === 'auth') ?? { name: 'auth', dir: 'services/auth', port: 3001 }
+  const env: Record<string, string> = {
+    PORT: String(app.port),
+    HOST: LOCAL_HOST,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? options.logLevel ?? 'info',
+    MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${app.name}`),
+    AMQP_URL: urls.AMQP_URL,
+    REDIS_URL: urls.REDIS_URL,
+    SMTP_URL: urls.SMTP_URL,
+    MAILDEV_URL: urls.MAILDEV_URL,
+    STRIPE_API_URL: urls.STRIPE_API_URL,
+    JWT_JWKS_URL: `${appUrl(auth)}/api/auth/.well-known/jwks.json`,
+  }
+  for (const other of apps) {
+    if (other.name === 'gateway') continue
+    env[`${other.name.toUpperCase().replace(/-/g, '_')}_SERVICE_URL`] = appUrl(other)
+  }
+  if (app.name === 'auth' && options.jwtKey) {
+    env.JWT_PRIVATE_KEY_FILE = options.jwtKey.file
+    env.JWT_KID = options.jwtKey.kid
+  }
+  return env
+}
+
+/** Absolute folder of an app. */
+export function appDir(app: AppEntry): string {
+  return path.resolve(REPO_ROOT, app.dir)
+}

@@ -1,0 +1,199 @@
+/**
+ * `buildService()`: the Fastify instance every Kelmah process starts from — gateway and services
+ * alike — so logging, request ids, errors, health, auth, OpenAPI and shutdown work one way
+ * everywhere (STYLE §12: share mechanisms, not domains).
+ */
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Bus, OutboxRelay } from '@kelmah/bus'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify'
+import { Redis } from 'ioredis'
+import mongoose, { type Connection, type Model } from 'mongoose'
+import { jwtAuth, type JwtOptions } from './auth.js'
+import { health } from './health.js'
+import { problemDetails } from './problem.js'
+import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
+
+/** A Kelmah Fastify instance, typed for TypeBox route schemas. */
+export type KelmahApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
+
+/** What a service needs; leave a part out and it is not set up (the gateway has no database). */
+export interface ServiceOptions {
+  /** Service name: `auth`, `gateway`, … Used in logs, health, the bus (`<service>.<purpose>` queues). */
+  name: string
+  /** pino level, or `false` for no logs (tests). Default `info`. */
+  logLevel?: string | false
+  /** The service's own database, e.g. `mongodb://127.0.0.1:27017/kelmah_auth`. */
+  mongoUrl?: string
+  redisUrl?: string
+  /** RabbitMQ URL; sets up `app.bus` (and needs `mongoUrl` for the consumer inbox). */
+  amqpUrl?: string
+  /** Exchange override for tests; default `kelmah.events`. */
+  busExchange?: string
+  /** Access-token verification; sets up `app.authenticate`. */
+  auth?: JwtOptions
+  /** OpenAPI info for `/openapi.json`. */
+  openapi?: { title: string; description?: string; version?: string }
+  /** Largest accepted body, bytes (default 1 MiB). */
+  bodyLimit?: number
+  /** Milliseconds between outbox sweeps (default 1000). */
+  outboxIntervalMs?: number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The service's own MongoDB connection (only when `mongoUrl` was given). */
+    mongo: Connection
+    /** Redis (only when `redisUrl` was given). Auto-pipelined. */
+    redis: Redis
+    /** The event bus (only when `amqpUrl` was given). Started on `ready`, closed on `close`. */
+    bus: Bus
+    /**
+     * Relay the outbox of these models: events written with a state change are published after
+     * the write and cleared after the broker confirms. Call before `ready()`.
+     */
+    useOutbox: (...models: Model<any>[]) => void // eslint-disable-line @typescript-eslint/no-explicit-any
+    /** Ask the outbox relay to publish now (after a write), instead of at the next sweep. */
+    kickOutbox: () => void
+  }
+}
+
+/**
+ * Build a service's Fastify instance with every shared mechanism registered. Routes are added by
+ * the caller; nothing listens (see `runService`).
+ *
+ * Connects to MongoDB and Redis before returning (failing fast with the dependency named); the
+ * bus connects on `ready` and keeps reconnecting by itself.
+ *
+ * @throws Error when MongoDB or Redis cannot be reached within a few seconds
+ */
+export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
+  const app = Fastify({
+    logger:
+      opts.logLevel === false
+        ? false
+        : {
+            level: opts.logLevel ?? 'info',
+            base: { service: opts.name },
+            redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken'],
+          },
+    genReqId,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id)
+  })
+  // While shutting down, tell keep-alive clients (the gateway's pool, browsers) not to reuse the
+  // connection, so in-flight requests finish and their sockets close instead of holding the drain.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
+    return payload
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: opts.openapi?.title ?? `Kelmah ${opts.name}`, description: opts.openapi?.description, version: opts.openapi?.version ?? '0.1.0' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(problemDetails)
+  await app.register(health, { service: opts.name })
+  if (opts.auth) await app.register(jwtAuth, opts.auth)
+
+  const closers: Array<() => Promise<unknown>> = []
+
+  if (opts.mongoUrl) {
+    const conn = mongoose.createConnection(opts.mongoUrl, {
+      bufferCommands: false,
+      serverSelectionTimeoutMS: 5_000,
+      autoIndex: true,
+    })
+    try {
+      await conn.asPromise()
+    } catch (err) {
+      throw new Error(`cannot connect to MongoDB at ${redact(opts.mongoUrl)}: ${(err as Error).message}`, { cause: err })
+    }
+    app.decorate('mongo', conn)
+    app.addReadinessCheck('mongodb', async () => conn.readyState === 1 && (await conn.db?.admin().ping())?.ok === 1)
+    closers.push(() => conn.close())
+  }
+
+  if (opts.redisUrl) {
+    const redis = new Redis(opts.redisUrl, { lazyConnect: true, enableAutoPipelining: true, maxRetriesPerRequest: 2, connectTimeout: 5_000 })
+    redis.on('error', (err) => app.log.warn({ err }, 'redis error'))
+    try {
+      await redis.connect()
+    } catch (err) {
+      redis.disconnect()
+      throw new Error(`cannot connect to Redis at ${redact(opts.redisUrl)}: ${(err as Error).message}`, { cause: err })
+    }
+    app.decorate('redis', redis)
+    app.addReadinessCheck('redis', () => redis.status === 'ready')
+    closers.push(() => redis.quit().catch(() => redis.disconnect()))
+  }
+
+  let relay: OutboxRelay | undefined
+  const outboxModels: Model<any>[] = [] // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (opts.amqpUrl) {
+    if (!opts.mongoUrl) throw new Error('the bus needs mongoUrl: consumers keep their inbox in the service database')
+    const bus = new Bus({
+      url: opts.amqpUrl,
+      service: opts.name,
+      logger: app.log as never,
+      inbox: app.mongo,
+      ...(opts.busExchange ? { exchange: opts.busExchange } : {}),
+    })
+    app.decorate('bus', bus)
+    app.addReadinessCheck('rabbitmq', () => bus.isConnected())
+    app.decorate('useOutbox', (...models) => {
+      outboxModels.push(...models)
+    })
+    app.decorate('kickOutbox', () => relay?.kick())
+    app.addHook('onReady', async () => {
+      await bus.start()
+      if (outboxModels.length > 0) {
+        relay = new OutboxRelay({ bus, models: outboxModels, logger: app.log as never, intervalMs: opts.outboxIntervalMs ?? 1_000 })
+        relay.start()
+      }
+    })
+    closers.unshift(() => bus.close())
+    closers.unshift(async () => relay?.stop())
+  } else {
+    app.decorate('useOutbox', () => {
+      throw new Error('useOutbox needs amqpUrl')
+    })
+    app.decorate('kickOutbox', () => undefined)
+  }
+
+  app.addHook('onClose', async () => {
+    for (const close of closers) {
+      try {
+        await close()
+      } catch (err) {
+        app.log.warn({ err }, 'error while closing a dependency')
+      }
+    }
+  })
+
+  return app
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}

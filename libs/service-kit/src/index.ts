@@ -1,0 +1,13 @@
+/**
+ * `@kelmah/service-kit` — what every Kelmah process shares: `buildService()` (Fastify, pino with
+ * request ids, problem details, health, JWT verification, OpenAPI, MongoDB, Redis, bus + outbox),
+ * `runService()` (listen + graceful shutdown) and `loadConfig()` (ajv-checked env).
+ */
+export * from './build-service.js'
+export * from './config.js'
+export * from './errors.js'
+export * from './problem.js'
+export * from './auth.js'
+export * from './health.js'
+export * from './request-id.js'
+export * from './run.js'

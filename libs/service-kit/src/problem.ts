@@ -1,0 +1,99 @@
+/**
+ * RFC 9457 problem details for every 4xx/5xx: validation errors name each field in `errors[]`,
+ * catalogue errors carry their `code`, 5xx hide internals and point at the request id instead.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9457
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { STATUS_CODES } from 'node:http'
+import type { Problem } from '@kelmah/contracts'
+
+/** Media type of every error body. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+interface ValidationItem {
+  instancePath?: string
+  message?: string
+  params?: Record<string, unknown>
+}
+
+/** Turn ajv errors into `{field, message}` with dotted field names (`budget.amountMinor`). */
+export function validationErrors(context: string | undefined, items: ValidationItem[]): NonNullable<Problem['errors']> {
+  return items.map((v) => {
+    const base = (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.')
+    const missing = v.params?.missingProperty as string | undefined
+    const extra = v.params?.additionalProperty as string | undefined
+    const leaf = missing ?? extra
+    const field = [base, leaf].filter(Boolean).join('.') || (context ?? 'body')
+    return { field, message: v.message ?? 'is invalid', ...(context ? { in: context } : {}) }
+  })
+}
+
+/**
+ * Build a problem object.
+ *
+ * @param status - HTTP status
+ * @param detail - human explanation, safe to show
+ * @param extra - extension members (`code`, `errors`, …)
+ */
+export function problem(status: number, detail?: string, extra: Partial<Problem> = {}): Problem {
+  return {
+    type: extra.code ? `urn:kelmah:problem:${extra.code.toLowerCase()}` : 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  }
+}
+
+/** Send `body` as problem+json, bypassing the route's response serializer. */
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  const instance = body.instance ?? reply.request.url.split('?')[0]
+  return reply
+    .code(body.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .serializer((p: unknown) => JSON.stringify(p))
+    .send({ ...body, instance, requestId: reply.request.id })
+}
+
+function fromError(err: FastifyError, request: FastifyRequest): Problem {
+  if (err.validation) {
+    const errors = validationErrors(err.validationContext, err.validation as ValidationItem[])
+    const first = errors[0]
+    return problem(400, first ? `${first.field} ${first.message}` : err.message, {
+      code: 'KIT_ERR_VALIDATION',
+      errors,
+    })
+  }
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+  if (status >= 500) {
+    request.log.error({ err }, 'request failed')
+    return problem(status, status === 500 ? 'An unexpected error occurred; quote the request id when reporting it.' : err.message, {
+      ...(err.code && status !== 500 ? { code: err.code } : {}),
+    })
+  }
+  return problem(status, err.message, err.code ? { code: err.code } : {})
+}
+
+/**
+ * Fastify plugin: the shared error and not-found handlers. Registered by `buildService`.
+ * 401s also carry `WWW-Authenticate: Bearer` (RFC 6750 §3).
+ */
+export const problemDetails = fp(
+  async function problemDetails(app: FastifyInstance) {
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      const body = fromError(err, request)
+      if (body.status === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"')
+      if (body.status === 429 || body.status === 423 || body.status === 503) {
+        const retry = reply.getHeader('retry-after')
+        if (retry) (body as Problem & { retryAfter?: number }).retryAfter = Number(retry)
+      }
+      return sendProblem(reply, body)
+    })
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, problem(404, `No route ${request.method} ${request.url.split('?')[0]}`, { code: 'KIT_ERR_ROUTE_NOT_FOUND' })),
+    )
+  },
+  { name: '@kelmah/problem-details' },
+)
