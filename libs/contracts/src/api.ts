@@ -19,7 +19,9 @@ export const Problem = Type.Object(
     code: Type.Optional(Type.String()),
     requestId: Type.Optional(Type.String()),
     errors: Type.Optional(
-      Type.Array(Type.Object({ field: Type.String(), message: Type.String() }, { additionalProperties: true })),
+      Type.Array(
+        Type.Object({ field: Type.String(), message: Type.String() }, { additionalProperties: true }),
+      ),
     ),
   },
   { additionalProperties: true, $id: 'Problem' },

@@ -27,7 +27,11 @@ export type Producer = 'auth' | 'user' | 'job' | 'messaging' | 'payment' | 'revi
  * @param version - the schema version; a breaking change is a new version, never an edit
  * @param data - the JSON Schema of the `data` payload
  */
-export function envelopeSchema<T extends string, V extends number, D extends TSchema>(type: T, version: V, data: D) {
+export function envelopeSchema<T extends string, V extends number, D extends TSchema>(
+  type: T,
+  version: V,
+  data: D,
+) {
   return Type.Object(
     {
       id: Type.String({ format: 'uuid' }),

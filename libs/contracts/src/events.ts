@@ -49,7 +49,11 @@ export const catalogue = {
    */
   BusProbed: define(
     'test.bus.probed',
-    Type.Object({ n: Type.Integer(), note: Type.Optional(Type.String()), fail: Type.Optional(Type.String()) }),
+    Type.Object({
+      n: Type.Integer(),
+      note: Type.Optional(Type.String()),
+      fail: Type.Optional(Type.String()),
+    }),
   ),
 } as const
 

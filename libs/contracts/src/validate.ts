@@ -6,7 +6,14 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { randomUUID } from 'node:crypto'
 import type { Producer } from './envelope.js'
-import { catalogue, envelopeSchemas, isEventType, type EventData, type EventOf, type EventType } from './events.js'
+import {
+  catalogue,
+  envelopeSchemas,
+  isEventType,
+  type EventData,
+  type EventOf,
+  type EventType,
+} from './events.js'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 const ajv = new Ajv({ allErrors: true, strict: false })
@@ -74,7 +81,11 @@ export interface CreateEventOptions {
  *
  * @throws EventValidationError when `data` does not match the type's schema
  */
-export function createEvent<T extends EventType>(type: T, data: EventData<T>, opts: CreateEventOptions): EventOf<T> {
+export function createEvent<T extends EventType>(
+  type: T,
+  data: EventData<T>,
+  opts: CreateEventOptions,
+): EventOf<T> {
   const event = {
     id: opts.id ?? randomUUID(),
     type,

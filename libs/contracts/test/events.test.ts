@@ -17,7 +17,11 @@ t.test('createEvent makes a valid envelope with a uuid id and ISO time', async (
 t.test('createEvent refuses data that breaks the schema, naming the field', async (t) => {
   t.throws(
     () =>
-      createEvent('UserRegistered', { userId: 'u1', email: 'not-an-email', name: 'A', role: 'worker' }, { producer: 'auth' }),
+      createEvent(
+        'UserRegistered',
+        { userId: 'u1', email: 'not-an-email', name: 'A', role: 'worker' },
+        { producer: 'auth' },
+      ),
     { name: 'EventValidationError', message: /\/data\/email/ },
   )
 })

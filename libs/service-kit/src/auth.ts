@@ -18,7 +18,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Forbidden, Unauthorized, Unavailable } from './errors.js'
 
-
 /** The claims of a Kelmah access token. */
 export interface AccessClaims {
   /** User id. */
@@ -71,7 +70,11 @@ const UNKNOWN_KID_BACKOFF_MS = 30_000
 export function createAccessTokenVerifier(opts: JwtOptions): (token: string) => Promise<AccessClaims> {
   const staticKeys = new Map<string, string>()
   for (const jwk of opts.jwks?.keys ?? []) {
-    if (jwk.kid) staticKeys.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString())
+    if (jwk.kid)
+      staticKeys.set(
+        jwk.kid,
+        createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString(),
+      )
   }
   const url = opts.jwksUrl ? new URL(opts.jwksUrl) : undefined
   const getJwks = url ? buildGetJwks({ jwksPath: url.pathname, ttl: 10 * 60_000, max: 50 }) : undefined
@@ -84,7 +87,8 @@ export function createAccessTokenVerifier(opts: JwtOptions): (token: string) => 
     if (fixed) return fixed
     if (!getJwks || !url) throw new TokenVerificationError('invalid', 'unknown signing key')
     const failedAt = unknownKids.get(kid)
-    if (failedAt && Date.now() - failedAt < UNKNOWN_KID_BACKOFF_MS) throw new TokenVerificationError('invalid', 'unknown signing key')
+    if (failedAt && Date.now() - failedAt < UNKNOWN_KID_BACKOFF_MS)
+      throw new TokenVerificationError('invalid', 'unknown signing key')
     try {
       const jwk = (await getJwks.getJwk({ domain: url.origin, alg: 'ES256', kid })) as JsonWebKey & object
       let pem = pems.get(jwk)
@@ -98,7 +102,10 @@ export function createAccessTokenVerifier(opts: JwtOptions): (token: string) => 
         unknownKids.set(kid, Date.now())
         throw new TokenVerificationError('invalid', 'unknown signing key')
       }
-      throw new TokenVerificationError('keys-unavailable', `cannot fetch signing keys: ${(err as Error).message}`)
+      throw new TokenVerificationError(
+        'keys-unavailable',
+        `cannot fetch signing keys: ${(err as Error).message}`,
+      )
     }
   }
 
@@ -158,7 +165,10 @@ declare module 'fastify' {
  *
  * @throws Unauthorized (401) for missing/invalid/expired tokens, Unavailable (503) when keys cannot be fetched
  */
-export async function verifyOrThrow(verify: (t: string) => Promise<AccessClaims>, token: string | undefined): Promise<AccessClaims> {
+export async function verifyOrThrow(
+  verify: (t: string) => Promise<AccessClaims>,
+  token: string | undefined,
+): Promise<AccessClaims> {
   if (!token) throw new Unauthorized('send an access token as "Authorization: Bearer <token>"')
   try {
     return await verify(token)
@@ -166,7 +176,11 @@ export async function verifyOrThrow(verify: (t: string) => Promise<AccessClaims>
     if (err instanceof TokenVerificationError && err.failure === 'keys-unavailable') {
       throw new Unavailable('cannot verify access tokens right now; try again shortly')
     }
-    throw new Unauthorized(err instanceof TokenVerificationError && err.failure === 'expired' ? 'the access token has expired; refresh it' : 'the access token is invalid')
+    throw new Unauthorized(
+      err instanceof TokenVerificationError && err.failure === 'expired'
+        ? 'the access token has expired; refresh it'
+        : 'the access token is invalid',
+    )
   }
 }
 
@@ -189,7 +203,8 @@ export const jwtAuth = fp<JwtOptions>(
 export function requireRole(...roles: AccessClaims['role'][]) {
   return async (request: FastifyRequest) => {
     if (!request.user) throw new Unauthorized('no authenticated user')
-    if (!roles.includes(request.user.role)) throw new Forbidden(`only ${roles.join(' or ')} accounts may do this`)
+    if (!roles.includes(request.user.role))
+      throw new Forbidden(`only ${roles.join(' or ')} accounts may do this`)
   }
 }
 

@@ -7,8 +7,9 @@ import envSchema from 'env-schema'
 import addFormatsModule from 'ajv-formats'
 import Type, { type Static, type TObject, type TProperties } from 'typebox'
 
-
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: unknown) => unknown
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: unknown,
+) => unknown
 
 /** Thrown at boot when the environment does not satisfy the service's config schema. */
 export class ConfigError extends Error {
@@ -31,11 +32,17 @@ export const baseConfig = {
 
 /** Variables of a service that owns a database and talks on the bus. */
 export const storageConfig = {
-  MONGO_URL: Type.String({ pattern: '^mongodb(\\+srv)?://', description: 'the service database, e.g. mongodb://127.0.0.1:27017/kelmah_auth' }),
+  MONGO_URL: Type.String({
+    pattern: '^mongodb(\\+srv)?://',
+    description: 'the service database, e.g. mongodb://127.0.0.1:27017/kelmah_auth',
+  }),
   AMQP_URL: Type.String({ pattern: '^amqps?://', default: 'amqp://guest:guest@127.0.0.1:5672' }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
   /** Where services fetch the auth service's public keys. */
-  JWT_JWKS_URL: Type.String({ format: 'uri', default: 'http://127.0.0.1:3001/api/auth/.well-known/jwks.json' }),
+  JWT_JWKS_URL: Type.String({
+    format: 'uri',
+    default: 'http://127.0.0.1:3001/api/auth/.well-known/jwks.json',
+  }),
 } satisfies TProperties
 
 /**
@@ -47,7 +54,10 @@ export const storageConfig = {
  * @returns the typed, defaulted configuration
  * @throws ConfigError naming every bad or missing variable
  */
-export function loadConfig<S extends TObject>(schema: S, env: Record<string, string | undefined> = process.env): Static<S> {
+export function loadConfig<S extends TObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Static<S> {
   try {
     return envSchema({
       schema,
@@ -61,7 +71,9 @@ export function loadConfig<S extends TObject>(schema: S, env: Record<string, str
       },
     }) as Static<S>
   } catch (err) {
-    const errors = (err as { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> }).errors
+    const errors = (
+      err as { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> }
+    ).errors
     if (!errors) throw new ConfigError(`invalid configuration: ${(err as Error).message}`)
     const lines = errors.map((e) => {
       const name = (e.params?.missingProperty as string | undefined) ?? e.instancePath.replace(/^\//, '')

@@ -51,14 +51,22 @@ export const health = fp<{ service: string }>(
     })
     app.get(
       '/health/live',
-      { schema: { hide: true, response: { 200: Type.Object({ status: Type.Literal('ok'), service: Type.String() }) } }, logLevel: 'warn' },
+      {
+        schema: {
+          hide: true,
+          response: { 200: Type.Object({ status: Type.Literal('ok'), service: Type.String() }) },
+        },
+        logLevel: 'warn',
+      },
       async () => ({ status: 'ok' as const, service: opts.service }),
     )
     app.get(
       '/health/ready',
       { schema: { hide: true, response: { 200: ReadyResponse, 503: ReadyResponse } }, logLevel: 'warn' },
       async (_request, reply) => {
-        const results = await Promise.all([...checks].map(async ([name, check]) => [name, await runCheck(check)] as const))
+        const results = await Promise.all(
+          [...checks].map(async ([name, check]) => [name, await runCheck(check)] as const),
+        )
         const ok = results.every(([, up]) => up)
         return reply.code(ok ? 200 : 503).send({
           status: ok ? 'ok' : 'unavailable',

@@ -19,7 +19,10 @@ interface ValidationItem {
 }
 
 /** Turn ajv errors into `{field, message}` with dotted field names (`budget.amountMinor`). */
-export function validationErrors(context: string | undefined, items: ValidationItem[]): NonNullable<Problem['errors']> {
+export function validationErrors(
+  context: string | undefined,
+  items: ValidationItem[],
+): NonNullable<Problem['errors']> {
   return items.map((v) => {
     const base = (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.')
     const missing = v.params?.missingProperty as string | undefined
@@ -69,9 +72,13 @@ function fromError(err: FastifyError, request: FastifyRequest): Problem {
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
   if (status >= 500) {
     request.log.error({ err }, 'request failed')
-    return problem(status, status === 500 ? 'An unexpected error occurred; quote the request id when reporting it.' : err.message, {
-      ...(err.code && status !== 500 ? { code: err.code } : {}),
-    })
+    return problem(
+      status,
+      status === 500 ? 'An unexpected error occurred; quote the request id when reporting it.' : err.message,
+      {
+        ...(err.code && status !== 500 ? { code: err.code } : {}),
+      },
+    )
   }
   return problem(status, err.message, err.code ? { code: err.code } : {})
 }
@@ -92,7 +99,12 @@ export const problemDetails = fp(
       return sendProblem(reply, body)
     })
     app.setNotFoundHandler((request, reply) =>
-      sendProblem(reply, problem(404, `No route ${request.method} ${request.url.split('?')[0]}`, { code: 'KIT_ERR_ROUTE_NOT_FOUND' })),
+      sendProblem(
+        reply,
+        problem(404, `No route ${request.method} ${request.url.split('?')[0]}`, {
+          code: 'KIT_ERR_ROUTE_NOT_FOUND',
+        }),
+      ),
     )
   },
   { name: '@kelmah/problem-details' },

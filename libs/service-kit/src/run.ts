@@ -4,7 +4,6 @@
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 
-
 /** Where to listen and how long a graceful shutdown may take. */
 export interface RunOptions {
   port: number

@@ -8,14 +8,19 @@ const kit = tokenKit()
 async function appWith(auth: Parameters<typeof buildService>[0]['auth']) {
   const app = await buildService({ name: 'kit-test', logLevel: false, auth })
   app.get('/me', { preHandler: app.authenticate }, async (req) => req.user)
-  app.get('/hirers-only', { preHandler: [app.authenticate, requireRole('hirer')] }, async () => ({ ok: true }))
+  app.get('/hirers-only', { preHandler: [app.authenticate, requireRole('hirer')] }, async () => ({
+    ok: true,
+  }))
   return app
 }
 
 t.test('a valid token passes and exposes its claims', async (t) => {
   const app = await appWith({ jwks: kit.jwks, issuer: 'kelmah-auth', audience: 'kelmah' })
   t.teardown(() => app.close())
-  const res = await app.inject({ url: '/me', headers: { authorization: `Bearer ${kit.sign({ sub: 'u1', role: 'hirer' })}` } })
+  const res = await app.inject({
+    url: '/me',
+    headers: { authorization: `Bearer ${kit.sign({ sub: 'u1', role: 'hirer' })}` },
+  })
   t.equal(res.statusCode, 200)
   t.match(res.json(), { sub: 'u1', role: 'hirer', iss: 'kelmah-auth', aud: 'kelmah' })
 })
@@ -48,7 +53,10 @@ t.test('missing, expired, tampered, alg:none and wrong-key tokens are 401 proble
 t.test('a role guard answers 403 for other roles', async (t) => {
   const app = await appWith({ jwks: kit.jwks, issuer: 'kelmah-auth', audience: 'kelmah' })
   t.teardown(() => app.close())
-  const res = await app.inject({ url: '/hirers-only', headers: { authorization: `Bearer ${kit.sign({ role: 'worker' })}` } })
+  const res = await app.inject({
+    url: '/hirers-only',
+    headers: { authorization: `Bearer ${kit.sign({ role: 'worker' })}` },
+  })
   t.equal(res.statusCode, 403)
   t.equal(res.json().code, 'KIT_ERR_FORBIDDEN')
 })
@@ -62,7 +70,11 @@ t.test('keys are fetched from a JWKS URL; 503 when it cannot be reached', async 
   })
   await jwksServer.listen({ port: 0, host: '127.0.0.1' })
   const port = (jwksServer.server.address() as { port: number }).port
-  const app = await appWith({ jwksUrl: `http://127.0.0.1:${port}/api/auth/.well-known/jwks.json`, issuer: 'kelmah-auth', audience: 'kelmah' })
+  const app = await appWith({
+    jwksUrl: `http://127.0.0.1:${port}/api/auth/.well-known/jwks.json`,
+    issuer: 'kelmah-auth',
+    audience: 'kelmah',
+  })
   t.teardown(() => app.close())
   const token = kit.sign({ sub: 'u2' })
   for (let i = 0; i < 3; i++) {
@@ -72,7 +84,11 @@ t.test('keys are fetched from a JWKS URL; 503 when it cannot be reached', async 
   t.equal(served, 1, 'keys are cached')
   await jwksServer.close()
 
-  const down = await appWith({ jwksUrl: `http://127.0.0.1:${port}/api/auth/.well-known/jwks.json`, issuer: 'kelmah-auth', audience: 'kelmah' })
+  const down = await appWith({
+    jwksUrl: `http://127.0.0.1:${port}/api/auth/.well-known/jwks.json`,
+    issuer: 'kelmah-auth',
+    audience: 'kelmah',
+  })
   t.teardown(() => down.close())
   const res = await down.inject({ url: '/me', headers: { authorization: `Bearer ${kit.sign()}` } })
   t.equal(res.statusCode, 503)

@@ -16,6 +16,11 @@ t.test('loadConfig names a missing variable', async (t) => {
 })
 
 t.test('loadConfig names a bad variable and says what is wrong', async (t) => {
-  t.throws(() => loadConfig(Schema, { MONGO_URL: 'postgres://x', PORT: 'abc' }), { name: 'ConfigError', message: /MONGO_URL: must match pattern/ })
-  t.throws(() => loadConfig(Schema, { MONGO_URL: 'mongodb://x', LOG_LEVEL: 'loud' }), { message: /LOG_LEVEL/ })
+  t.throws(() => loadConfig(Schema, { MONGO_URL: 'postgres://x', PORT: 'abc' }), {
+    name: 'ConfigError',
+    message: /MONGO_URL: must match pattern/,
+  })
+  t.throws(() => loadConfig(Schema, { MONGO_URL: 'mongodb://x', LOG_LEVEL: 'loud' }), {
+    message: /LOG_LEVEL/,
+  })
 })

@@ -28,14 +28,22 @@ t.test('/health/ready reports MongoDB, RabbitMQ and Redis separately', async (t)
 
   const ready = await app.inject({ url: '/health/ready' })
   t.equal(ready.statusCode, 200)
-  t.same(ready.json().checks, { mongodb: { status: 'up' }, redis: { status: 'up' }, rabbitmq: { status: 'up' } })
+  t.same(ready.json().checks, {
+    mongodb: { status: 'up' },
+    redis: { status: 'up' },
+    rabbitmq: { status: 'up' },
+  })
 
   proxy.pause()
   proxy.cut()
   await new Promise((r) => setTimeout(r, 100))
   const degraded = await app.inject({ url: '/health/ready' })
   t.equal(degraded.statusCode, 503)
-  t.same(degraded.json().checks, { mongodb: { status: 'up' }, redis: { status: 'down' }, rabbitmq: { status: 'up' } })
+  t.same(degraded.json().checks, {
+    mongodb: { status: 'up' },
+    redis: { status: 'down' },
+    rabbitmq: { status: 'up' },
+  })
 
   proxy.resume()
   const deadline = Date.now() + 10_000
@@ -50,7 +58,11 @@ t.test('/health/ready reports MongoDB, RabbitMQ and Redis separately', async (t)
 
 t.test('buildService fails fast, naming the dependency, when MongoDB is unreachable', async (t) => {
   await t.rejects(
-    buildService({ name: 'kit-test', logLevel: false, mongoUrl: 'mongodb://127.0.0.1:1/nothing?serverSelectionTimeoutMS=500' }),
+    buildService({
+      name: 'kit-test',
+      logLevel: false,
+      mongoUrl: 'mongodb://127.0.0.1:1/nothing?serverSelectionTimeoutMS=500',
+    }),
     /cannot connect to MongoDB/,
   )
 })

@@ -6,7 +6,14 @@ async function app() {
   const app = await buildService({ name: 'kit-test', logLevel: false })
   app.post(
     '/things',
-    { schema: { body: Type.Object({ email: Type.String({ format: 'email' }), budget: Type.Object({ amountMinor: Type.Integer() }) }) } },
+    {
+      schema: {
+        body: Type.Object({
+          email: Type.String({ format: 'email' }),
+          budget: Type.Object({ amountMinor: Type.Integer() }),
+        }),
+      },
+    },
     async () => ({ ok: true }),
   )
   app.get('/conflict', async () => {
@@ -21,7 +28,11 @@ async function app() {
 t.test('a validation error is a 400 problem naming the field', async (t) => {
   const a = await app()
   t.teardown(() => a.close())
-  const res = await a.inject({ method: 'POST', url: '/things', payload: { email: 'nope', budget: { amountMinor: 1 } } })
+  const res = await a.inject({
+    method: 'POST',
+    url: '/things',
+    payload: { email: 'nope', budget: { amountMinor: 1 } },
+  })
   t.equal(res.statusCode, 400)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
   const body = res.json()
@@ -43,7 +54,11 @@ t.test('catalogue errors keep their status and code', async (t) => {
   t.teardown(() => a.close())
   const res = await a.inject({ method: 'GET', url: '/conflict' })
   t.equal(res.statusCode, 409)
-  t.match(res.json(), { code: 'KIT_ERR_CONFLICT', detail: 'the job is already closed', type: 'urn:kelmah:problem:kit_err_conflict' })
+  t.match(res.json(), {
+    code: 'KIT_ERR_CONFLICT',
+    detail: 'the job is already closed',
+    type: 'urn:kelmah:problem:kit_err_conflict',
+  })
 })
 
 t.test('an unexpected error is a 500 problem that hides internals', async (t) => {
@@ -70,7 +85,11 @@ t.test('request ids are made when absent, kept when safe, replaced when not', as
   t.match(made.headers['x-request-id'], /^[0-9a-f-]{36}$/)
   const kept = await a.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } })
   t.equal(kept.headers['x-request-id'], 'abc-123')
-  const unsafe = await a.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'a b\n{}' } })
+  const unsafe = await a.inject({
+    method: 'GET',
+    url: '/health/live',
+    headers: { 'x-request-id': 'a b\n{}' },
+  })
   t.not(unsafe.headers['x-request-id'], 'a b\n{}')
 })
 

@@ -4,9 +4,18 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 
 t.test('SIGTERM lets an in-flight request finish, then closes and exits 0', async (t) => {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', fileURLToPath(new URL('./fixtures/slow-server.ts', import.meta.url))], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=development',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./fixtures/slow-server.ts', import.meta.url)),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   let out = ''
   const address = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {

@@ -20,7 +20,9 @@ export interface EventProbe {
  * @param opts.exchange - default `kelmah.events`
  * @param opts.bindings - routing-key patterns, default `#` (everything)
  */
-export async function eventProbe(opts: { exchange?: string; bindings?: string[]; amqpUrl?: string } = {}): Promise<EventProbe> {
+export async function eventProbe(
+  opts: { exchange?: string; bindings?: string[]; amqpUrl?: string } = {},
+): Promise<EventProbe> {
   const conn = await amqp.connect(opts.amqpUrl ?? testEnv().amqpUrl)
   const ch = await conn.createChannel()
   const exchange = opts.exchange ?? 'kelmah.events'
@@ -53,7 +55,11 @@ export async function eventProbe(opts: { exchange?: string; bindings?: string[];
         const w = { pred, resolve: (e: AnyEnvelope) => (clearTimeout(timer), resolve(e)) }
         const timer = setTimeout(() => {
           waiters.delete(w)
-          reject(new Error(`no matching event within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ') || 'none'}`))
+          reject(
+            new Error(
+              `no matching event within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ') || 'none'}`,
+            ),
+          )
         }, timeoutMs)
         waiters.add(w)
       })

@@ -21,7 +21,10 @@ export interface TokenKit {
   jwks: { keys: Array<JsonWebKey & { kid: string; alg: string; use: string }> }
   privateKey: KeyObject
   /** A valid access token (15 min unless `expiresInMs` says otherwise). */
-  sign(claims?: TestClaims, opts?: { expiresInMs?: number; issuer?: string; audience?: string; kid?: string }): string
+  sign(
+    claims?: TestClaims,
+    opts?: { expiresInMs?: number; issuer?: string; audience?: string; kid?: string },
+  ): string
   /** A token whose `exp` is in the past. */
   expired(claims?: TestClaims): string
   /** A valid token with one payload character changed (signature no longer matches). */
@@ -42,7 +45,12 @@ export function tokenKit(opts: { issuer?: string; audience?: string; kid?: strin
   const issuer = opts.issuer ?? 'kelmah-auth'
   const audience = opts.audience ?? 'kelmah'
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-  const defaults = (c: TestClaims) => ({ sub: `user-${Math.random().toString(16).slice(2, 10)}`, role: 'worker', emailVerified: true, ...c })
+  const defaults = (c: TestClaims) => ({
+    sub: `user-${Math.random().toString(16).slice(2, 10)}`,
+    role: 'worker',
+    emailVerified: true,
+    ...c,
+  })
 
   const sign: TokenKit['sign'] = (claims = {}, o = {}) =>
     createSigner({
@@ -61,7 +69,11 @@ export function tokenKit(opts: { issuer?: string; audience?: string; kid?: strin
     sign,
     expired: (claims = {}) => {
       const now = Math.floor(Date.now() / 1000)
-      return createSigner({ key: pem, algorithm: 'ES256', kid, iss: issuer, aud: audience })({ ...defaults(claims), iat: now - 3600, exp: now - 60 })
+      return createSigner({ key: pem, algorithm: 'ES256', kid, iss: issuer, aud: audience })({
+        ...defaults(claims),
+        iat: now - 3600,
+        exp: now - 60,
+      })
     },
     tampered: (claims = {}) => {
       const [h, p, s] = sign(claims).split('.') as [string, string, string]
@@ -72,7 +84,9 @@ export function tokenKit(opts: { issuer?: string; audience?: string; kid?: strin
     algNone: (claims = {}) => {
       const now = Math.floor(Date.now() / 1000)
       const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT', kid })).toString('base64url')
-      const payload = Buffer.from(JSON.stringify({ ...defaults(claims), iss: issuer, aud: audience, iat: now, exp: now + 900 })).toString('base64url')
+      const payload = Buffer.from(
+        JSON.stringify({ ...defaults(claims), iss: issuer, aud: audience, iat: now, exp: now + 900 }),
+      ).toString('base64url')
       return `${header}.${payload}.`
     },
   }

@@ -1,0 +1,498 @@
+/**
+ * The event bus: confirmed publish and consume/ack/retry/dead-letter on RabbitMQ, with inbox
+ * dedupe in MongoDB (DESIGN §4, STYLE §6–7).
+ *
+ * Connections and channels come from amqp-connection-manager, which reconnects after the broker
+ * goes away and re-runs each channel's setup function, so exchanges, queues, bindings, prefetch
+ * and consumers are declared again on every new connection.
+ */
+import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager'
+import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib'
+import { routingKeyOf, validateEvent, type DomainEvent, type EventType } from '@kelmah/contracts'
+import type { Connection } from 'mongoose'
+import type { Logger } from 'pino'
+import { NonRetryableError, PublishError } from './errors.js'
+import { Inbox } from './inbox.js'
+import {
+  assertConsumerTopology,
+  assertExchange,
+  checkRetryDelays,
+  DEFAULT_EXCHANGE,
+  DEFAULT_RETRY_DELAYS_MS,
+  HEADERS,
+  queueNames,
+  type QueueNames,
+} from './topology.js'
+
+/** Options of {@link Bus}. */
+export interface BusOptions {
+  /** AMQP URL, e.g. `amqp://guest:guest@127.0.0.1:5672`. */
+  url: string
+  /** The service this bus belongs to; first part of every queue name (`<service>.<purpose>`). */
+  service: string
+  /** pino logger; the bus logs through `logger.child({ component: 'bus' })`. */
+  logger: Logger
+  /** mongoose connection of the service's database; holds the `inbox` collection. */
+  inbox: Connection
+  /** Topic exchange name. Default `kelmah.events`; tests pass a unique one. */
+  exchange?: string
+  /** Default unacked messages per consumer (RabbitMQ `basic.qos`). Default 10. */
+  prefetch?: number
+  /**
+   * Growing retry delays in milliseconds; their count is the retry budget (attempts = count + 1).
+   * Default `[1000, 5000, 30000]`.
+   */
+  retryDelaysMs?: readonly number[]
+  /** How long `publish()` waits for the broker's confirm, in milliseconds. Default 10 000. */
+  publishTimeoutMs?: number
+  /** Wait between reconnection attempts, in milliseconds. Default 1000. */
+  reconnectDelayMs?: number
+  /** AMQP heartbeat in seconds (0 disables). Default 5. */
+  heartbeatSeconds?: number
+  /** How long `start()` waits for the first connection, in milliseconds. Default 10 000. */
+  connectTimeoutMs?: number
+}
+
+/** What a handler gets besides the event. */
+export interface HandlerContext {
+  /** 1 on the first delivery, then 2, 3, … on retries from the retry queues. */
+  attempt: number
+  /** True when the broker delivered this message before (a consumer died before acking it). */
+  redelivered: boolean
+  /** The main queue the message came from (`<service>.<purpose>`). */
+  queue: string
+  /** The routing key the event was published with. */
+  routingKey: string
+  /** Logger bound to the event id, type, queue and attempt. */
+  logger: Logger
+}
+
+/** The event type(s) a handler receives: the members of the {@link DomainEvent} union named by `T`. */
+export type EventFor<T extends EventType> = Extract<DomainEvent, { type: T }>
+
+/**
+ * An event handler. Resolve when the effect is durable; throw to retry
+ * ({@link NonRetryableError} to dead-letter at once).
+ *
+ * **Make the effect idempotent.** The inbox record is written after the handler resolves, so a
+ * crash (or a lost connection to MongoDB) between the effect and the record runs the handler again
+ * on redelivery. Key the effect on `event.id`: a guarded update
+ * (`updateOne({ _id, appliedEvents: { $ne: event.id } }, { …, $push: { appliedEvents: event.id } })`),
+ * an insert with the event id as `_id`, or a natural unique key.
+ */
+export type Handler<T extends EventType> = (event: EventFor<T>, ctx: HandlerContext) => Promise<void>
+
+/** Per-subscription options. */
+export interface SubscribeOptions {
+  /** Unacked messages for this consumer; overrides the bus default. */
+  prefetch?: number
+}
+
+/** A running subscription. */
+export interface Subscription {
+  /** The consumer's queue names. */
+  readonly queues: QueueNames
+}
+
+interface SubscriptionState extends Subscription {
+  readonly purpose: string
+  readonly types: readonly EventType[]
+  readonly handler: Handler<EventType>
+  readonly prefetch: number
+  readonly channel: ChannelWrapper
+  /** Set when the bus closes: the setup function must not consume again. */
+  stopped: boolean
+  /** The raw channel and consumer tag currently consuming, to cancel on close. */
+  current?: { channel: Channel; consumerTag: string }
+}
+
+const MAX_HEADER_TEXT = 1000
+
+/**
+ * A service's connection to the event bus.
+ *
+ * ```ts
+ * const bus = new Bus({ url, service: 'payment', logger, inbox: mongooseConnection })
+ * await bus.start()
+ * await bus.subscribe('release-on-approval', ['MilestoneApproved'], MilestoneApprovedHandler)
+ * await bus.publish(createEvent('PaymentReleased', data, { producer: 'payment' }))
+ * await bus.close()
+ * ```
+ *
+ * Delivery: publish resolves after the broker's confirm; consumers get each event at least once,
+ * the inbox dedupes by event id so handlers run once per event unless a crash falls between the
+ * effect and the inbox record (see {@link Handler}). Producers that must not lose an event if
+ * they die right after a state change use the outbox ({@link OutboxRelay}), not `publish` directly.
+ */
+export class Bus {
+  readonly #opts: Required<Omit<BusOptions, 'inbox' | 'logger'>>
+  readonly #logger: Logger
+  readonly #inbox: Inbox
+  readonly #manager: AmqpConnectionManager
+  readonly #publisher: ChannelWrapper
+  readonly #subscriptions: SubscriptionState[] = []
+  /** Handlers running now; `close()` waits for them. */
+  readonly #inFlight = new Set<Promise<void>>()
+  /** Per inbox key: the handling in progress, so a duplicate waits and then sees the record. */
+  readonly #byKey = new Map<string, Promise<void>>()
+  /** Raw channels known to be closed: acking on them is pointless (the broker redelivers). */
+  readonly #deadChannels = new WeakSet<Channel>()
+  #started = false
+  #closed = false
+
+  /**
+   * @throws TypeError or RangeError for a bad service name, prefetch or retry delay
+   */
+  constructor(options: BusOptions) {
+    this.#opts = {
+      url: options.url,
+      service: options.service,
+      exchange: options.exchange ?? DEFAULT_EXCHANGE,
+      prefetch: options.prefetch ?? 10,
+      retryDelaysMs: [...(options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)],
+      publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
+      reconnectDelayMs: options.reconnectDelayMs ?? 1000,
+      heartbeatSeconds: options.heartbeatSeconds ?? 5,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    }
+    checkRetryDelays(this.#opts.retryDelaysMs)
+    queueNames(this.#opts.service, 'check', []) // validates the service name early
+    if (!Number.isInteger(this.#opts.prefetch) || this.#opts.prefetch < 1) {
+      throw new RangeError(`prefetch ${this.#opts.prefetch} must be a whole number ≥ 1`)
+    }
+    this.#logger = options.logger.child({ component: 'bus', service: options.service })
+    this.#inbox = new Inbox(options.inbox)
+    this.#manager = new AmqpConnectionManagerClass(this.#opts.url, {
+      heartbeatIntervalInSeconds: this.#opts.heartbeatSeconds,
+      reconnectTimeInSeconds: this.#opts.reconnectDelayMs / 1000,
+    })
+    this.#manager.on('connect', () => this.#logger.info('connected to RabbitMQ'))
+    this.#manager.on('disconnect', ({ err }: { err?: Error }) =>
+      this.#logger.warn({ err }, 'disconnected from RabbitMQ; reconnecting'),
+    )
+    this.#manager.on('connectFailed', ({ err }: { err?: Error }) =>
+      this.#logger.warn({ err: err?.message }, 'connecting to RabbitMQ failed; retrying'),
+    )
+    this.#manager.on('blocked', ({ reason }: { reason?: string }) => this.#logger.warn({ reason }, 'RabbitMQ blocked the connection'))
+    const exchange = this.#opts.exchange
+    this.#publisher = this.#manager.createChannel({
+      name: 'publisher',
+      confirm: true,
+      publishTimeout: this.#opts.publishTimeoutMs,
+      setup: (channel: ConfirmChannel) => {
+        channel.on('error', (err: Error) => this.#logger.error({ err }, 'publisher channel closed by broker'))
+        return assertExchange(channel, exchange)
+      },
+    })
+    this.#publisher.on('error', (err: Error) => this.#logger.error({ err }, 'publisher channel setup failed'))
+  }
+
+  /** The exchange this bus publishes to. */
+  get exchange(): string {
+    return this.#opts.exchange
+  }
+
+  /**
+   * Connect and declare the exchange. Reconnection after a later loss is automatic.
+   *
+   * @throws Error when no connection is made within `connectTimeoutMs` or the credentials are
+   *   refused (the manager keeps retrying in the background until `close()`)
+   */
+  async start(): Promise<void> {
+    if (this.#closed) throw new Error('bus is closed')
+    if (this.#started) return
+    this.#started = true
+    await this.#manager.connect({ timeout: this.#opts.connectTimeoutMs })
+    await this.#publisher.waitForConnect()
+  }
+
+  /** True while connected to the broker (for `/health/ready`). */
+  isConnected(): boolean {
+    return this.#started && !this.#closed && this.#manager.isConnected()
+  }
+
+  /**
+   * Publish `event` to the exchange with its catalogue routing key, as persistent JSON with
+   * `messageId` = event id and `type` = event type. Resolves once the broker confirms it.
+   * While disconnected the message waits (inside `publishTimeoutMs`) and goes out on reconnect.
+   *
+   * A topic exchange drops messages no queue is bound to; that is a confirmed publish too.
+   *
+   * @throws EventValidationError (from `@kelmah/contracts`) when the event breaks its schema
+   * @throws PublishError on a broker nack, a closed bus or no confirm within `publishTimeoutMs`
+   */
+  async publish(event: DomainEvent): Promise<void> {
+    const valid = validateEvent(event)
+    if (this.#closed) throw new PublishError('bus is closed', valid.id)
+    const routingKey = routingKeyOf(valid.type)
+    try {
+      await this.#publisher.publish(this.#opts.exchange, routingKey, Buffer.from(JSON.stringify(valid)), {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: valid.id,
+        type: valid.type,
+        timestamp: Math.floor(Date.parse(valid.occurredAt) / 1000),
+        appId: this.#opts.service,
+        ...(valid.correlationId ? { correlationId: valid.correlationId } : {}),
+      })
+    } catch (err) {
+      throw new PublishError(`publishing ${valid.type} ${valid.id} failed: ${(err as Error).message}`, valid.id, {
+        cause: err,
+      })
+    }
+  }
+
+  /**
+   * Consume `types` from queue `<service>.<purpose>`: declare the queue, its retry queues and its
+   * DLQ, bind the routing keys, set prefetch and start consuming. Declarations run again on
+   * every reconnect. May be called before `start()`; it then resolves once the bus connects.
+   *
+   * For each message: parse and validate (invalid → DLQ, never retried); skip and ack if the
+   * inbox already has its event id; call `handler`; record in the inbox; ack. A handler error
+   * retries after the next delay of `retryDelaysMs`; when those are spent, or for a
+   * {@link NonRetryableError}, the message is parked in `<queue>.dlq` with the error message,
+   * attempt count and original routing key in its headers. A message is only acked after its
+   * copy in a retry queue or the DLQ is confirmed, so nothing is acked and dropped.
+   *
+   * @param purpose - what this consumer does; second part of the queue name
+   * @param types - event types to bind (their catalogue routing keys)
+   * @param handler - see {@link Handler}; it must make its effect idempotent
+   * @throws Error when the bus is closed, the purpose is already subscribed, or the broker
+   *   refuses the declarations (e.g. 406 when an existing queue has other arguments)
+   */
+  async subscribe<T extends EventType>(
+    purpose: string,
+    types: readonly T[],
+    handler: Handler<T>,
+    opts: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    if (this.#closed) throw new Error('bus is closed')
+    if (types.length === 0) throw new TypeError('subscribe needs at least one event type')
+    const queues = queueNames(this.#opts.service, purpose, this.#opts.retryDelaysMs)
+    if (this.#subscriptions.some((s) => s.queues.main === queues.main)) {
+      throw new Error(`already subscribed as ${queues.main}`)
+    }
+    const prefetch = opts.prefetch ?? this.#opts.prefetch
+    if (!Number.isInteger(prefetch) || prefetch < 1) throw new RangeError(`prefetch ${prefetch} must be a whole number ≥ 1`)
+    const routingKeys = types.map((t) => routingKeyOf(t))
+    // A refused declaration closes the channel before the wrapper reports 'connect', so its
+    // waitForConnect() would never settle: the setup reports failure here instead.
+    let failSetup: ((err: Error) => void) | undefined
+    const setupFailed = new Promise<never>((_resolve, reject) => (failSetup = reject))
+    setupFailed.catch(() => undefined)
+    const state: SubscriptionState = {
+      purpose,
+      types,
+      handler: handler as unknown as Handler<EventType>,
+      prefetch,
+      queues,
+      stopped: false,
+      channel: this.#manager.createChannel({
+        name: queues.main,
+        confirm: false,
+        setup: async (channel: Channel) => {
+          if (state.stopped) return
+          channel.once('close', () => this.#deadChannels.add(channel))
+          // amqplib emits a server-side channel close (406, 404) as 'error' on the channel; with
+          // no listener that throws and kills the process. The manager reopens it on reconnect.
+          channel.on('error', (err: Error) => this.#logger.error({ err, queue: queues.main }, 'consumer channel closed by broker'))
+          try {
+            await assertConsumerTopology(channel, this.#opts.exchange, queues, this.#opts.retryDelaysMs, routingKeys)
+            await channel.prefetch(prefetch, false)
+            const { consumerTag } = await channel.consume(queues.main, (msg) => {
+              if (msg) this.#track(this.#onMessage(state, channel, msg))
+            })
+            state.current = { channel, consumerTag }
+          } catch (err) {
+            failSetup?.(err as Error)
+            throw err
+          }
+        },
+      }),
+    }
+    state.channel.on('error', (err: Error) => this.#logger.error({ err, queue: queues.main }, 'consumer channel setup failed'))
+    this.#subscriptions.push(state)
+    try {
+      await Promise.race([state.channel.waitForConnect(), setupFailed])
+    } catch (err) {
+      state.stopped = true
+      this.#subscriptions.splice(this.#subscriptions.indexOf(state), 1)
+      await state.channel.close().catch(() => undefined)
+      throw err
+    } finally {
+      failSetup = undefined
+    }
+    this.#logger.info({ queue: queues.main, routingKeys, prefetch }, 'consuming')
+    return { queues }
+  }
+
+  /**
+   * Stop consuming, wait for the handlers running now to finish (their acks still go out), then
+   * close the channels and the connection. Messages delivered but not acked return to their
+   * queue. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const sub of this.#subscriptions) {
+      sub.stopped = true
+      const current = sub.current
+      if (current && !this.#deadChannels.has(current.channel)) {
+        await current.channel.cancel(current.consumerTag).catch(() => undefined)
+      }
+    }
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight])
+    await Promise.allSettled(this.#subscriptions.map((s) => s.channel.close()))
+    await this.#publisher.close().catch(() => undefined)
+    await this.#manager.close().catch(() => undefined)
+    this.#logger.info('bus closed')
+  }
+
+  #track(work: Promise<void>): void {
+    this.#inFlight.add(work)
+    void work.finally(() => this.#inFlight.delete(work))
+  }
+
+  async #onMessage(sub: SubscriptionState, channel: Channel, msg: ConsumeMessage): Promise<void> {
+    const headers = msg.properties.headers ?? {}
+    const attempt = Number(headers[HEADERS.attempt] ?? 1) || 1
+    const routingKey = String(headers[HEADERS.routingKey] ?? msg.fields.routingKey)
+    let logger = this.#logger.child({ queue: sub.queues.main, attempt, messageId: msg.properties.messageId })
+    try {
+      let event: DomainEvent
+      try {
+        event = validateEvent(JSON.parse(msg.content.toString('utf8'))) as DomainEvent
+        if (!sub.types.includes(event.type)) {
+          throw new NonRetryableError(`event type ${event.type} is not consumed by ${sub.queues.main}`)
+        }
+      } catch (err) {
+        // The same bytes fail the same way every time: no retry.
+        logger.error({ err }, 'invalid message; dead-lettering')
+        await this.#deadLetter(sub, channel, msg, err as Error, attempt, routingKey)
+        return
+      }
+      logger = logger.child({ eventId: event.id, type: event.type })
+      const key = `${sub.queues.main}:${event.id}`
+      // Serialise handling of one event id in this process: a duplicate that arrives while the
+      // first copy is being handled waits for it and then finds the inbox record.
+      const previous = this.#byKey.get(key)
+      const current = (previous ?? Promise.resolve()).then(() =>
+        this.#handle(sub, channel, msg, event, attempt, routingKey, logger),
+      )
+      const settled = current.catch(() => undefined)
+      this.#byKey.set(key, settled)
+      await current.finally(() => {
+        if (this.#byKey.get(key) === settled) this.#byKey.delete(key)
+      })
+    } catch (err) {
+      // Could not even move the message on (e.g. the broker went away): leave it unacked so the
+      // broker redelivers it, or return it now if the channel still lives.
+      logger.error({ err }, 'message handling failed; returning it to the queue')
+      this.#settle(channel, msg, 'requeue')
+    }
+  }
+
+  async #handle(
+    sub: SubscriptionState,
+    channel: Channel,
+    msg: ConsumeMessage,
+    event: DomainEvent,
+    attempt: number,
+    routingKey: string,
+    logger: Logger,
+  ): Promise<void> {
+    let failure: Error | undefined
+    try {
+      if (await this.#inbox.has(sub.queues.main, event.id)) {
+        logger.debug('duplicate event; acking without handling')
+        this.#settle(channel, msg, 'ack')
+        return
+      }
+      await sub.handler(event, { attempt, redelivered: msg.fields.redelivered, queue: sub.queues.main, routingKey, logger })
+      await this.#inbox.record(sub.queues.main, event.id, event.type)
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err))
+    }
+    if (!failure) {
+      this.#settle(channel, msg, 'ack')
+      return
+    }
+    const delays = this.#opts.retryDelaysMs
+    if (failure instanceof NonRetryableError || attempt > delays.length) {
+      logger.error({ err: failure }, 'handler failed for good; dead-lettering')
+      await this.#deadLetter(sub, channel, msg, failure, attempt, routingKey)
+      return
+    }
+    const delay = delays[attempt - 1]!
+    logger.warn({ err: failure, retryInMs: delay }, 'handler failed; retrying later')
+    await this.#forward(channel, msg, sub.queues.retry[attempt - 1]!, {
+      [HEADERS.attempt]: attempt + 1,
+      [HEADERS.routingKey]: routingKey,
+      [HEADERS.error]: truncate(failure.message),
+    })
+  }
+
+  async #deadLetter(
+    sub: SubscriptionState,
+    channel: Channel,
+    msg: ConsumeMessage,
+    err: Error,
+    attempt: number,
+    routingKey: string,
+  ): Promise<void> {
+    await this.#forward(channel, msg, sub.queues.dlq, {
+      [HEADERS.error]: truncate(err.message),
+      [HEADERS.errorName]: err.name,
+      [HEADERS.attempts]: attempt,
+      [HEADERS.routingKey]: routingKey,
+      [HEADERS.failedAt]: new Date().toISOString(),
+      [HEADERS.queue]: sub.queues.main,
+    })
+  }
+
+  /**
+   * Copy `msg` to `queue` (default exchange) with confirms, then ack the original. If the
+   * delivering channel died meanwhile, skip: the broker redelivers the original anyway.
+   */
+  async #forward(channel: Channel, msg: ConsumeMessage, queue: string, extra: Record<string, unknown>): Promise<void> {
+    if (this.#deadChannels.has(channel)) return
+    const options: Options.Publish = {
+      persistent: true,
+      contentType: msg.properties.contentType ?? 'application/json',
+      headers: { ...ownHeaders(msg.properties.headers), ...extra },
+      ...(msg.properties.messageId ? { messageId: String(msg.properties.messageId) } : {}),
+      ...(msg.properties.type ? { type: String(msg.properties.type) } : {}),
+      ...(msg.properties.correlationId ? { correlationId: String(msg.properties.correlationId) } : {}),
+      ...(msg.properties.timestamp ? { timestamp: Number(msg.properties.timestamp) } : {}),
+    }
+    await this.#publisher.sendToQueue(queue, msg.content, options)
+    this.#settle(channel, msg, 'ack')
+  }
+
+  #settle(channel: Channel, msg: ConsumeMessage, how: 'ack' | 'requeue'): void {
+    // A delivery tag belongs to the channel that delivered it; acking it on another channel (or
+    // a closed one) is a protocol error, and the broker redelivers unacked messages anyway.
+    if (this.#deadChannels.has(channel)) return
+    try {
+      if (how === 'ack') channel.ack(msg)
+      else channel.nack(msg, false, true)
+    } catch (err) {
+      this.#logger.warn({ err }, `could not ${how} a message; the broker will redeliver it`)
+    }
+  }
+}
+
+/** Headers worth carrying to the next hop: everything except RabbitMQ's own death records. */
+function ownHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (k === 'x-death' || k.startsWith('x-first-death') || k.startsWith('x-last-death')) continue
+    out[k] = v
+  }
+  return out
+}
+
+function truncate(text: string): string {
+  // amqplib 2.3 refuses header tables over 64 KiB; a stack-sized message must not break parking.
+  return text.length > MAX_HEADER_TEXT ? `${text.slice(0, MAX_HEADER_TEXT)}…` : text
+}

@@ -1,0 +1,33 @@
+/**
+ * Errors of the bus. Plain classes rather than `@fastify/error` codes: these never reach an HTTP
+ * response, they steer what happens to a message (STYLE §7: errors say whether they are retryable).
+ */
+
+/**
+ * Throw this from a handler when trying again cannot help (the event refers to something that
+ * will never exist, a business rule rejects it for good). The message goes straight to the
+ * dead-letter queue with this error's message, without using the retry budget.
+ *
+ * Any other error thrown by a handler is treated as retryable.
+ */
+export class NonRetryableError extends Error {
+  override name = 'NonRetryableError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/**
+ * `publish()` failed: the broker did not confirm the message (nack, channel closed for good) or
+ * no confirm arrived within `publishTimeoutMs`. The event may or may not have reached the broker;
+ * publish it again (consumers dedupe by event id).
+ */
+export class PublishError extends Error {
+  override name = 'PublishError'
+  /** Id of the event that was being published. */
+  readonly eventId: string
+  constructor(message: string, eventId: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.eventId = eventId
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * The transactional outbox without transactions (DESIGN §4): pending events ride in the SAME
+ * single-document write as the state change, in an `outbox` array field of the aggregate's
+ * document, so either both are stored or neither. {@link OutboxRelay} publishes them with
+ * confirms after the write and removes each entry only after its confirm.
+ *
+ * Entries are `{ id, routingKey, body }` with `body` the JSON envelope as a string: removal is an
+ * exact-match `$pullAll`, which works on MongoDB 7 and FerretDB 1.24 alike (FerretDB 1.24's
+ * `$pull` with a condition does not), and a string compares exactly where a nested object could
+ * differ in key order.
+ *
+ * ```ts
+ * JobSchema.plugin(outboxPlugin)
+ * const res = await Job.updateOne(
+ *   { _id: jobId, status: 'open' },                       // the guard
+ *   withOutbox({ $set: { status: 'closed' } }, [createEvent('JobClosed', …)]),
+ * )
+ * if (res.modifiedCount === 1) relay.kick()              // no write, no event
+ * ```
+ */
+import { randomUUID } from 'node:crypto'
+import { routingKeyOf, validateEvent, type DomainEvent } from '@kelmah/contracts'
+import { Schema, type Model, type mongo } from 'mongoose'
+import type { Logger } from 'pino'
+import type { Bus } from './bus.js'
+
+/** One pending event inside a document. */
+export interface OutboxEntry {
+  /** The event id. */
+  id: string
+  /** Its routing key (for operators reading the document; the relay derives it again). */
+  routingKey: string
+  /** The event envelope as a JSON string. */
+  body: string
+}
+
+/** Fields {@link outboxPlugin} adds to a schema. */
+export interface OutboxFields {
+  outbox: OutboxEntry[]
+}
+
+/** Collection (on each model's connection) holding relay leases: `{ _id: "<collection>:<docId>", owner, until }`. */
+export const OUTBOX_LEASES_COLLECTION = 'outbox_leases'
+
+interface LeaseRecord {
+  _id: string
+  owner: string
+  until: Date
+}
+
+/**
+ * Mongoose schema plugin adding the `outbox` field: an array of {@link OutboxEntry}, no
+ * sub-document `_id`, so entries stay exactly as written.
+ *
+ * No index is added: the relay's sweep `{ 'outbox.0': { $exists: true } }` cannot use one. On a
+ * large collection add a sparse index on `outbox.id` in the service and keep the sweep interval
+ * generous; `kick()` after each write does the prompt work.
+ */
+export function outboxPlugin(schema: Schema): void {
+  const entry = new Schema<OutboxEntry>(
+    { id: { type: String, required: true }, routingKey: { type: String, required: true }, body: { type: String, required: true } },
+    { _id: false },
+  )
+  schema.add({ outbox: { type: [entry], default: [] } })
+}
+
+/**
+ * Turn events into outbox entries. Validation happens here, before the write, so a bad event
+ * fails the request instead of poisoning the outbox.
+ *
+ * @throws EventValidationError when an event breaks its schema
+ */
+export function toOutbox(events: readonly DomainEvent[]): OutboxEntry[] {
+  return events.map((event) => {
+    const valid = validateEvent(event)
+    return { id: valid.id, routingKey: routingKeyOf(valid.type), body: JSON.stringify(valid) }
+  })
+}
+
+/**
+ * The `$push` that appends `events` to a document's outbox, to spread into an update:
+ * `{ $set: {...}, ...outboxPush(events) }`. Use {@link withOutbox} when the update already has
+ * a `$push`.
+ *
+ * @throws EventValidationError when an event breaks its schema
+ */
+export function outboxPush(events: readonly DomainEvent[]): { $push: { outbox: { $each: OutboxEntry[] } } } {
+  return { $push: { outbox: { $each: toOutbox(events) } } }
+}
+
+/**
+ * `update` with `events` appended to the outbox, merging into an existing `$push`.
+ *
+ * @throws EventValidationError when an event breaks its schema
+ */
+export function withOutbox<U extends Record<string, unknown>>(update: U, events: readonly DomainEvent[]): U {
+  const push = { ...((update.$push as Record<string, unknown> | undefined) ?? {}), ...outboxPush(events).$push }
+  return { ...update, $push: push }
+}
+
+/** Options of {@link OutboxRelay}. */
+export interface OutboxRelayOptions {
+  /** The bus to publish through (started by the caller). */
+  bus: Pick<Bus, 'publish'>
+  /** Models whose schemas use {@link outboxPlugin}. */
+  models: readonly Model<any>[] // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** pino logger. */
+  logger: Logger
+  /** Sweep period in milliseconds: how soon events a crashed process left behind go out. Default 5000. */
+  intervalMs?: number
+  /**
+   * Lease on a document's outbox in milliseconds. Longer than relaying one document takes (its
+   * entries' publishes and confirms); another instance takes over after it expires. Default 30 000.
+   */
+  leaseMs?: number
+  /** Documents taken per model per pass. Default 100. */
+  batchSize?: number
+}
+
+/**
+ * Relays outbox entries to the bus: finds documents with pending entries, leases each one,
+ * publishes the entries with confirms, then `$pullAll`s exactly those entries and drops the lease.
+ *
+ * The lease is a document in `outbox_leases` with `_id: "<collection>:<docId>"`, taken by an
+ * insert: a unique `_id` is the one check FerretDB 1.24 enforces under concurrency. (A guarded
+ * `findOneAndUpdate` on a lease field of the aggregate itself had several winners out of 8
+ * concurrent tries on FerretDB 1.24/SQLite, which does not isolate concurrent updates of one
+ * document, and it added relay writes to the aggregate, which race the service's own.) An expired
+ * lease (a crashed relay) is deleted and taken again.
+ *
+ * Runs on `kick()` (call it after a write) and every `intervalMs` (the sweep that picks up what a
+ * crashed process left).
+ *
+ * FerretDB 1.24 caveat: its updates are read-modify-write without isolation, so the relay's
+ * `$pullAll` racing a service write to the same document can lose that write (state change and
+ * new outbox entry together; measured 12 of 30 forced races). MongoDB 7 applies both. On FerretDB
+ * (dev/CI only) avoid writing a document again within milliseconds of its `kick()`.
+ *
+ * At least once: an entry can be published twice (a crash after the confirm and before the pull,
+ * an expired lease); consumers dedupe by event id. Never lost: an entry leaves the document only
+ * after its confirm.
+ *
+ * Works through the models' native collections, so no mongoose middleware runs on relay writes.
+ */
+export class OutboxRelay {
+  readonly #bus: Pick<Bus, 'publish'>
+  readonly #models: readonly Model<any>[] // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly #logger: Logger
+  readonly #intervalMs: number
+  readonly #leaseMs: number
+  readonly #batchSize: number
+  readonly #owner = randomUUID()
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> | undefined
+  #again = false
+  #stopped = true
+
+  constructor(options: OutboxRelayOptions) {
+    this.#bus = options.bus
+    this.#models = options.models
+    this.#logger = options.logger.child({ component: 'outbox-relay' })
+    this.#intervalMs = options.intervalMs ?? 5000
+    this.#leaseMs = options.leaseMs ?? 30_000
+    this.#batchSize = options.batchSize ?? 100
+  }
+
+  /** Start sweeping every `intervalMs`, with a first pass at once. Idempotent. */
+  start(): void {
+    if (!this.#stopped) return
+    this.#stopped = false
+    this.#timer = setInterval(() => this.kick(), this.#intervalMs)
+    this.#timer.unref()
+    this.kick()
+  }
+
+  /**
+   * Run a relay pass now (or right after the one running). Never throws; failures are logged and
+   * the next pass tries again. Returns when that pass is over (handy in tests).
+   */
+  kick(): Promise<void> {
+    if (this.#stopped) return Promise.resolve()
+    if (this.#running) {
+      this.#again = true
+      return this.#running
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false
+        await this.#pass().catch((err: unknown) => this.#logger.error({ err }, 'outbox relay pass failed'))
+      } while (this.#again && !this.#stopped)
+    })().finally(() => {
+      this.#running = undefined
+    })
+    return this.#running
+  }
+
+  /** Stop sweeping and wait for the pass in progress. Idempotent. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = undefined
+    await this.#running
+  }
+
+  async #pass(): Promise<void> {
+    for (const model of this.#models) {
+      if (this.#stopped) return
+      const pending = await model.collection
+        .find({ 'outbox.0': { $exists: true } }, { projection: { _id: 1 } })
+        .limit(this.#batchSize)
+        .toArray()
+      for (const { _id } of pending) {
+        if (this.#stopped) return
+        await this.#relayDocument(model, _id)
+      }
+    }
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async #relayDocument(model: Model<any>, _id: mongo.ObjectId): Promise<void> {
+    const collection = model.collection as unknown as mongo.Collection<OutboxFields & { _id: mongo.ObjectId }>
+    const leases = model.db.collection<LeaseRecord>(OUTBOX_LEASES_COLLECTION)
+    const leaseId = `${collection.collectionName}:${String(_id)}`
+    if (!(await this.#takeLease(leases, leaseId))) return // another instance is on it
+    try {
+      const doc = await collection.findOne({ _id }, { projection: { outbox: 1 } })
+      const entries = (doc?.outbox ?? []) as OutboxEntry[]
+      const published: OutboxEntry[] = []
+      for (const entry of entries) {
+        try {
+          await this.#bus.publish(JSON.parse(entry.body) as DomainEvent)
+          published.push(entry)
+        } catch (err) {
+          // Keep it (and the rest, to keep their order); the next pass tries again.
+          this.#logger.error({ err, collection: collection.collectionName, _id, eventId: entry.id }, 'outbox entry not published')
+          break
+        }
+      }
+      if (published.length > 0) {
+        await collection.updateOne({ _id }, { $pullAll: { outbox: published } })
+        this.#logger.debug({ collection: collection.collectionName, _id, count: published.length }, 'outbox relayed')
+      }
+    } finally {
+      await leases.deleteOne({ _id: leaseId, owner: this.#owner }).catch((err: unknown) => {
+        this.#logger.warn({ err, leaseId }, 'could not drop outbox lease; it expires by itself')
+      })
+    }
+  }
+
+  /** Take the lease `leaseId`: insert it, or replace it once expired. True when taken. */
+  async #takeLease(leases: mongo.Collection<LeaseRecord>, leaseId: string): Promise<boolean> {
+    const now = Date.now()
+    const lease = { _id: leaseId, owner: this.#owner, until: new Date(now + this.#leaseMs) }
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        await leases.insertOne(lease)
+        return true
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err
+      }
+      // Held: take it over only if it expired (its holder crashed or hung).
+      const { deletedCount } = await leases.deleteOne({ _id: leaseId, until: { $lte: new Date(now) } })
+      if (deletedCount === 0) return false
+    }
+    return false
+  }
+}
+
+const DUPLICATE_KEY = 11000
