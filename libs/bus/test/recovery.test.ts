@@ -2,7 +2,7 @@ import t from 'tap'
 import { createEvent } from '@kelmah/contracts'
 import type { HandlerContext } from '../src/index.js'
 import { depth, sleep, testInfra, waitFor } from './helpers/infra.js'
-import { startTcpProxy } from './helpers/tcp-proxy.js'
+import { tcpProxy as startTcpProxy } from '@kelmah/testing'
 
 const BROKER = { host: '127.0.0.1', port: 5672 }
 

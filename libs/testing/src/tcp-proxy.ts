@@ -8,6 +8,8 @@ import net from 'node:net'
 export interface TcpProxy {
   /** The port to connect to instead of the target's. */
   port: number
+  /** Connections currently open through the proxy. */
+  readonly connections: number
   /** Destroy every open connection (both sides); new connections are still accepted. */
   cut(): void
   /** Refuse (immediately close) new connections until `resume()`. */
@@ -45,6 +47,9 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
   }
   return {
     port: (server.address() as net.AddressInfo).port,
+    get connections() {
+      return Math.floor(sockets.size / 2)
+    },
     cut,
     pause() {
       paused = true
