@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Bus, OutboxRelay } from '@kelmah/bus'
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type RawReplyDefaultExpression,
@@ -109,7 +110,7 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
     trustProxy: opts.trustProxy ?? false,
-    disableRequestLogging: opts.disableRequestLogging ?? false,
+    logController: new LogController({ disableRequestLogging: opts.disableRequestLogging ?? false }),
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -63,6 +63,7 @@ export function loadConfig<S extends TObject>(
       schema,
       data: env,
       dotenv: false,
+      env: false,
       ajv: {
         customOptions(ajv) {
           addFormats(ajv)

@@ -1,0 +1,152 @@
+/**
+ * `buildApp()`: the auth service's Fastify instance — service-kit's shared mechanisms plus the
+ * auth routes under `/api/auth`. Never listens (see `server.ts`); tests call it directly.
+ */
+import { hkdfSync } from 'node:crypto'
+import { buildService, problem, sendProblem, type KelmahApp } from '@kelmah/service-kit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { AuthConfig } from './config.js'
+import { privateKeyPem } from './config.js'
+import type { LockoutPolicy } from './domain/lockout.js'
+import { hasFieldErrors, SessionEnded } from './errors.js'
+import { Mailer } from './mail.js'
+import { sessionModels } from './models/session.js'
+import { userModel } from './models/user.js'
+import { PasswordHasher, type Argon2Params } from './passwords.js'
+import type { RouteOptions } from './routes/context.js'
+import { jwksRoutes } from './routes/jwks.js'
+import { meRoutes } from './routes/me.js'
+import { otpRoutes } from './routes/otp.js'
+import { passwordRoutes } from './routes/password.js'
+import { registerRoutes } from './routes/register.js'
+import { sessionRoutes } from './routes/sessions.js'
+import { Accounts } from './services/accounts.js'
+import { LoginThrottle } from './services/login-throttle.js'
+import { OtpCodes } from './services/otp-codes.js'
+import { SessionStore } from './services/sessions.js'
+import { accessTokenSigner, jwksOf, loadSigningKey } from './tokens.js'
+
+/** Where the auth routes live. */
+export const API_PREFIX = '/api/auth'
+
+/** Options of {@link buildApp}: the configuration plus overrides for tests. */
+export interface BuildAppOptions {
+  config: AuthConfig
+  /** Overrides `config.MONGO_URL` (tests use a unique database). */
+  mongoUrl?: string
+  /** Exchange override (tests use a unique one); default `kelmah.events`. */
+  busExchange?: string
+  /** pino level, or `false` for no logs; default `config.LOG_LEVEL`. */
+  logLevel?: string | false
+  /** Signing key PEM; overrides `JWT_PRIVATE_KEY(_FILE)`. */
+  privateKeyPem?: string
+  /** Overrides `config.SMTP_URL`. */
+  smtpUrl?: string
+  /** Overrides `config.REDIS_KEY_PREFIX` (tests use a unique one). */
+  redisKeyPrefix?: string
+  /** Overrides of the code rules: lifetime (s), wrong guesses allowed, mail cooldown (s). */
+  otp?: Partial<{ ttlS: number; maxAttempts: number; resendCooldownS: number }>
+  /** Overrides of the lockout policy. */
+  lockout?: Partial<LockoutPolicy>
+  /** Overrides the argon2id cost (tests use a tiny one). */
+  argon2?: Argon2Params
+  /** Milliseconds between outbox sweeps (default 1000). */
+  outboxIntervalMs?: number
+  /** Clock, ms since the epoch (tests move time forward); default `Date.now`. */
+  now?: () => number
+}
+
+/**
+ * Build the auth service: connects MongoDB and Redis, ensures indexes, and registers every
+ * route. The bus and the outbox relay start on `ready()`.
+ *
+ * @throws ConfigError for a bad signing key; Error when MongoDB or Redis cannot be reached
+ */
+export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
+  const { config } = opts
+  const key = loadSigningKey(opts.privateKeyPem ?? privateKeyPem(config), config.JWT_KID)
+  const jwks = jwksOf(key)
+  const app = await buildService({
+    name: 'auth',
+    logLevel: opts.logLevel ?? config.LOG_LEVEL,
+    mongoUrl: opts.mongoUrl ?? config.MONGO_URL,
+    redisUrl: config.REDIS_URL,
+    amqpUrl: config.AMQP_URL,
+    ...(opts.busExchange ? { busExchange: opts.busExchange } : {}),
+    ...(opts.outboxIntervalMs ? { outboxIntervalMs: opts.outboxIntervalMs } : {}),
+    // Zero trust: the service checks its own tokens with the same verifier as every other service.
+    auth: { jwks: { keys: jwks.keys.map((k) => ({ ...k })) }, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    openapi: { title: 'Kelmah auth', description: 'Accounts, sessions and tokens.' },
+  })
+  try {
+    const now = opts.now ?? Date.now
+    const User = userModel(app.mongo)
+    const sessionStore = sessionModels(app.mongo)
+    await Promise.all([User.init(), ...Object.values(sessionStore).map((m) => m.init())])
+    app.useOutbox(User)
+
+    const mailer = new Mailer({ url: opts.smtpUrl ?? config.SMTP_URL, from: config.MAIL_FROM, logger: app.log })
+    app.addHook('onClose', () => mailer.close())
+
+    const otpPolicy = {
+      ttlMs: (opts.otp?.ttlS ?? config.OTP_TTL_S) * 1000,
+      maxAttempts: opts.otp?.maxAttempts ?? config.OTP_MAX_ATTEMPTS,
+    }
+    const prefix = opts.redisKeyPrefix ?? config.REDIS_KEY_PREFIX
+    const accounts = new Accounts({
+      User,
+      sessions: new SessionStore(sessionStore, { ttlMs: config.REFRESH_TOKEN_TTL_S * 1000, now }),
+      otp: new OtpCodes({
+        User,
+        redis: app.redis,
+        prefix,
+        policy: otpPolicy,
+        cooldownS: opts.otp?.resendCooldownS ?? config.OTP_RESEND_COOLDOWN_S,
+        // A key of its own for code hashes, derived from the signing key (RFC 5869 HKDF).
+        hmacKey: Buffer.from(hkdfSync('sha256', key.privateKey.export({ type: 'pkcs8', format: 'der' }), 'kelmah-auth', 'otp-hmac', 32)),
+        mailer,
+        now,
+      }),
+      throttle: new LoginThrottle(app.redis, prefix, {
+        maxFailures: opts.lockout?.maxFailures ?? config.LOGIN_MAX_FAILURES,
+        windowS: opts.lockout?.windowS ?? config.LOGIN_FAILURE_WINDOW_S,
+        lockoutS: opts.lockout?.lockoutS ?? config.LOGIN_LOCKOUT_S,
+      }),
+      hasher: new PasswordHasher(opts.argon2 ?? { memoryCost: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST, parallelism: config.ARGON2_PARALLELISM }),
+      signAccessToken: accessTokenSigner(key, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlS: config.ACCESS_TOKEN_TTL_S }),
+      kickOutbox: () => app.kickOutbox(),
+      now,
+      log: app.log,
+    })
+
+    const routeOptions: RouteOptions = {
+      accounts,
+      jwks,
+      liveSession: async (request: FastifyRequest) => {
+        const user = request.user
+        if (!user?.sid || !(await accounts.sessionIsLive(user.sid, user.sub))) throw new SessionEnded()
+      },
+    }
+    await app.register(
+      async (scope: FastifyInstance) => {
+        scope.setErrorHandler((err, _request, reply) => {
+          // Catalogue errors may carry `Retry-After` and field names; service-kit renders the rest.
+          const retryAfterS = (err as { retryAfterS?: number }).retryAfterS
+          if (retryAfterS) reply.header('retry-after', String(retryAfterS))
+          if (hasFieldErrors(err)) {
+            return sendProblem(reply, problem(err.statusCode ?? 400, err.message, { ...(err.code ? { code: err.code } : {}), errors: err.fieldErrors }))
+          }
+          throw err
+        })
+        for (const routes of [registerRoutes, otpRoutes, sessionRoutes, meRoutes, passwordRoutes, jwksRoutes]) {
+          await scope.register(routes as never, routeOptions)
+        }
+      },
+      { prefix: API_PREFIX },
+    )
+    return app
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+}

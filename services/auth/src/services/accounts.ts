@@ -1,0 +1,331 @@
+/**
+ * The auth use cases — register, verify email, log in, refresh, log out, password reset and
+ * change — on top of the User model, sessions, one-time codes and the lockout. Routes only map
+ * HTTP to these methods.
+ */
+import { withOutbox, toOutbox } from '@kelmah/bus'
+import { Conflict } from '@kelmah/service-kit'
+import type { FastifyBaseLogger } from 'fastify'
+import { Types, type Model } from 'mongoose'
+import { retryAfterSeconds } from '../domain/lockout.js'
+import { passwordProblem } from '../domain/password-policy.js'
+import { AccountLocked, BadCredentials, EmailTaken, OtpCooldown, OtpInvalid, RefreshInvalid, UserNotFound, WeakPassword, withFields, WrongPassword } from '../errors.js'
+import { emailVerified, passwordChanged, userRegistered } from '../events/publishers.js'
+import { normaliseEmail, type OtpRecord, type Role, type UserDoc } from '../models/user.js'
+import type { PasswordHasher } from '../passwords.js'
+import type { AccessTokenSubject } from '../tokens.js'
+import type { LoginThrottle } from './login-throttle.js'
+import type { OtpCodes } from './otp-codes.js'
+import type { SessionMeta, SessionStore } from './sessions.js'
+
+/** What a client may see of a user. */
+export interface PublicUser {
+  id: string
+  email: string
+  name: string
+  role: Role
+  emailVerified: boolean
+}
+
+/** A signed-in answer: the user and a fresh token pair. */
+export interface AuthResult {
+  user: PublicUser
+  accessToken: string
+  refreshToken: string
+}
+
+/** Request facts the use cases need: the request id (→ event `correlationId`) and session meta. */
+export interface RequestContext extends SessionMeta {
+  correlationId?: string
+}
+
+/** Collaborators of {@link Accounts}. */
+export interface AccountsDeps {
+  User: Model<UserDoc>
+  sessions: SessionStore
+  otp: OtpCodes
+  throttle: LoginThrottle
+  hasher: PasswordHasher
+  signAccessToken: (subject: AccessTokenSubject) => string
+  /** Ask the outbox relay to publish now. */
+  kickOutbox: () => void
+  now: () => number
+  log: FastifyBaseLogger
+}
+
+/** An error that tells the client when to come back (rendered as `Retry-After`). */
+export type RetryAfterError = Error & { retryAfterS: number }
+
+function retryAfter<E extends Error>(err: E, seconds: number): E & { retryAfterS: number } {
+  return Object.assign(err, { retryAfterS: seconds })
+}
+
+/** The public view of a user document. */
+export function toPublicUser(user: Pick<UserDoc, '_id' | 'email' | 'name' | 'role' | 'emailVerified'>): PublicUser {
+  return { id: String(user._id), email: user.email, name: user.name, role: user.role, emailVerified: user.emailVerified }
+}
+
+/**
+ * Check a new password against the policy.
+ *
+ * @throws WeakPassword (400) naming `field` and the rule
+ */
+export function assertPasswordPolicy(password: string, email: string, field: string): void {
+  const problem = passwordProblem(password, { email })
+  if (problem) throw withFields(new WeakPassword(problem), [{ field, message: problem, in: 'body' }])
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number } | null)?.code === 11000
+}
+
+/** A user to create. */
+export interface NewUser {
+  email: string
+  password: string
+  name: string
+  role: Role
+  emailVerified: boolean
+  /** The first verification code, stored in the same insert. */
+  verifyCode?: OtpRecord
+}
+
+/**
+ * Insert a user and its `UserRegistered` event (in the document's outbox, one write). Shared by
+ * registration and the admin CLI; the caller nudges the relay (a CLI has none — the service's
+ * relay sweep publishes the event).
+ *
+ * @throws WeakPassword (400) when the password breaks the policy, EmailTaken (409) when the email has an account
+ */
+export async function insertUser(
+  deps: { User: Model<UserDoc>; hasher: PasswordHasher; now: () => number },
+  input: NewUser,
+  ctx: RequestContext,
+): Promise<UserDoc> {
+  const _id = new Types.ObjectId()
+  const email = normaliseEmail(input.email)
+  assertPasswordPolicy(input.password, email, 'password')
+  const name = input.name.trim()
+  const passwordHash = await deps.hasher.hash(input.password)
+  const event = userRegistered({ id: String(_id), email, name, role: input.role }, ctx)
+  try {
+    const doc = await deps.User.create({
+      _id,
+      email,
+      name,
+      role: input.role,
+      passwordHash,
+      emailVerified: input.emailVerified,
+      emailVerifiedAt: input.emailVerified ? new Date(deps.now()) : null,
+      ...(input.verifyCode ? { otp: { verify: input.verifyCode } } : {}),
+      outbox: toOutbox([event]),
+    })
+    return doc.toObject()
+  } catch (err) {
+    if (isDuplicateKey(err)) throw new EmailTaken()
+    throw err
+  }
+}
+
+/** The auth use cases. */
+export class Accounts {
+  readonly #d: AccountsDeps
+
+  constructor(deps: AccountsDeps) {
+    this.#d = deps
+  }
+
+  /**
+   * Create a hirer or worker account, mail a verification code and sign in. The user and its
+   * `UserRegistered` event are written in one insert.
+   *
+   * @throws WeakPassword (400), EmailTaken (409)
+   */
+  async register(input: { email: string; password: string; name: string; role: 'hirer' | 'worker' }, ctx: RequestContext): Promise<AuthResult> {
+    const email = normaliseEmail(input.email)
+    assertPasswordPolicy(input.password, email, 'password')
+    const { User, otp } = this.#d
+    if (await User.exists({ email })) throw new EmailTaken() // cheap early answer; the unique index decides races
+    const { code, record } = otp.fresh('verify', email)
+    const user = await this.createUser({ email, password: input.password, name: input.name.trim(), role: input.role, emailVerified: false, verifyCode: record }, ctx)
+    await otp.claimSend('verify', email, true)
+    otp.mail(email, 'verify', code)
+    return this.#signIn(user, ctx)
+  }
+
+  /**
+   * Insert a user with its `UserRegistered` event in the outbox and nudge the relay.
+   *
+   * @throws EmailTaken (409) when the email has an account
+   */
+  async createUser(input: NewUser, ctx: RequestContext): Promise<UserDoc> {
+    const user = await insertUser(this.#d, input, ctx)
+    this.#d.kickOutbox()
+    return user
+  }
+
+  /**
+   * Mark the email verified with a mailed code; emits `EmailVerified` in the same write.
+   *
+   * @throws OtpInvalid, OtpExpired, OtpExhausted (400)
+   */
+  async verifyEmail(input: { email: string; code: string }, ctx: RequestContext): Promise<PublicUser> {
+    const email = normaliseEmail(input.email)
+    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1, otp: 1 }).lean<Pick<UserDoc, '_id' | 'email' | 'otp'>>()
+    if (!user) throw new OtpInvalid('')
+    const update = withOutbox(
+      { $set: { emailVerified: true, emailVerifiedAt: new Date(this.#d.now()) } },
+      [emailVerified({ id: String(user._id), email }, ctx)],
+    )
+    const verified = await this.#d.otp.redeem(user, 'verify', input.code, update)
+    this.#d.kickOutbox()
+    return toPublicUser(verified)
+  }
+
+  /**
+   * Mail a new verification code (the old one stops working) when `email` has an unverified
+   * account; silently nothing otherwise.
+   *
+   * @throws OtpCooldown (429, with `retryAfterS`) when a code went to this address moments ago
+   */
+  async resendVerification(input: { email: string }): Promise<void> {
+    const email = normaliseEmail(input.email)
+    const wait = await this.#d.otp.claimSend('verify', email)
+    if (wait > 0) throw retryAfter(new OtpCooldown(wait), wait)
+    const user = await this.#d.User.findOne({ email, emailVerified: false }, { _id: 1, email: 1 }).lean<Pick<UserDoc, '_id' | 'email'>>()
+    if (user) await this.#d.otp.issue(user, 'verify', { emailVerified: false })
+  }
+
+  /**
+   * Sign in with email and password. Unknown email and wrong password fail alike, in about the
+   * same time; repeated failures lock the email for a while.
+   *
+   * @throws AccountLocked (423, with `retryAfterS`), BadCredentials (401)
+   */
+  async login(input: { email: string; password: string }, ctx: RequestContext): Promise<AuthResult> {
+    const email = normaliseEmail(input.email)
+    const { throttle, hasher } = this.#d
+    const lockedMs = await throttle.lockedForMs(email)
+    if (lockedMs > 0) {
+      const s = retryAfterSeconds(lockedMs)
+      throw retryAfter(new AccountLocked(s), s)
+    }
+    const user = await this.#d.User.findOne({ email }).lean<UserDoc>()
+    const ok = user ? await hasher.verify(user.passwordHash, input.password) : await hasher.dummyVerify(input.password)
+    if (!user || !ok) {
+      await throttle.recordFailure(email)
+      throw new BadCredentials()
+    }
+    await throttle.clear(email)
+    return this.#signIn(user, ctx)
+  }
+
+  /**
+   * Swap a refresh token for a new pair (see `SessionStore.rotate`).
+   *
+   * @throws RefreshInvalid, RefreshReused (401)
+   */
+  async refresh(input: { refreshToken: string }): Promise<AuthResult> {
+    const { session, refreshToken } = await this.#d.sessions.rotate(input.refreshToken)
+    const user = await this.#d.User.findById(session.userId).lean<UserDoc>()
+    if (!user) {
+      await this.#d.sessions.revoke(session._id, session.userId, 'logout')
+      throw new RefreshInvalid()
+    }
+    return { user: toPublicUser(user), accessToken: this.#access(user, session._id), refreshToken }
+  }
+
+  /** End the session of the refresh token given, or else the access token's session. Idempotent. */
+  async logout(userId: string, sid: string | undefined, refreshToken: string | undefined): Promise<void> {
+    if (refreshToken) await this.#d.sessions.revokeByToken(refreshToken, userId, 'logout')
+    else if (sid) await this.#d.sessions.revoke(sid, userId, 'logout')
+  }
+
+  /** End every session of the user. */
+  async logoutAll(userId: string): Promise<void> {
+    await this.#d.sessions.revokeAll(userId, 'logout-all')
+  }
+
+  /** The user's public view. @throws UserNotFound (404) */
+  async me(userId: string): Promise<PublicUser> {
+    const user = Types.ObjectId.isValid(userId) ? await this.#d.User.findById(userId).lean<UserDoc>() : null
+    if (!user) throw new UserNotFound()
+    return toPublicUser(user)
+  }
+
+  /**
+   * Mail a password-reset code when `email` has an account. Always answers the same way; during
+   * the mail cooldown nothing is sent (the code mailed before keeps working).
+   */
+  async forgotPassword(input: { email: string }): Promise<void> {
+    const email = normaliseEmail(input.email)
+    if ((await this.#d.otp.claimSend('reset', email)) > 0) return
+    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1 }).lean<Pick<UserDoc, '_id' | 'email'>>()
+    if (user) await this.#d.otp.issue(user, 'reset')
+  }
+
+  /**
+   * Set a new password with a mailed reset code; ends every session, lifts a login lock and
+   * emits `PasswordChanged` (reason `reset`) in the same write.
+   *
+   * @throws WeakPassword, OtpInvalid, OtpExpired, OtpExhausted (400)
+   */
+  async resetPassword(input: { email: string; code: string; newPassword: string }, ctx: RequestContext): Promise<void> {
+    const email = normaliseEmail(input.email)
+    assertPasswordPolicy(input.newPassword, email, 'newPassword')
+    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1, otp: 1 }).lean<Pick<UserDoc, '_id' | 'email' | 'otp'>>()
+    if (!user) throw new OtpInvalid('')
+    // The new password is hashed only once the code proved good (no hashing work for guesses).
+    await this.#d.otp.redeem(user, 'reset', input.code, async () =>
+      withOutbox(
+        { $set: { passwordHash: await this.#d.hasher.hash(input.newPassword), passwordChangedAt: new Date(this.#d.now()) } },
+        [passwordChanged(String(user._id), 'reset', ctx)],
+      ),
+    )
+    this.#d.kickOutbox()
+    await this.#d.sessions.revokeAll(String(user._id), 'password-reset')
+    await this.#d.throttle.unlock(email)
+  }
+
+  /**
+   * Change the password, knowing the current one; ends every other session and emits
+   * `PasswordChanged` (reason `change`) in the same write.
+   *
+   * @throws WrongPassword (400, field `currentPassword`), WeakPassword (400), UserNotFound (404),
+   *   Conflict (409) when the password changed concurrently
+   */
+  async changePassword(userId: string, sid: string | undefined, input: { currentPassword: string; newPassword: string }, ctx: RequestContext): Promise<void> {
+    const user = Types.ObjectId.isValid(userId) ? await this.#d.User.findById(userId).lean<UserDoc>() : null
+    if (!user) throw new UserNotFound()
+    if (!(await this.#d.hasher.verify(user.passwordHash, input.currentPassword))) {
+      throw withFields(new WrongPassword(), [{ field: 'currentPassword', message: 'is wrong', in: 'body' }])
+    }
+    assertPasswordPolicy(input.newPassword, user.email, 'newPassword')
+    if (input.newPassword === input.currentPassword) {
+      const message = 'must differ from the current password'
+      throw withFields(new WeakPassword(message), [{ field: 'newPassword', message, in: 'body' }])
+    }
+    const passwordHash = await this.#d.hasher.hash(input.newPassword)
+    const res = await this.#d.User.updateOne(
+      { _id: user._id, passwordHash: user.passwordHash },
+      withOutbox({ $set: { passwordHash, passwordChangedAt: new Date(this.#d.now()) } }, [passwordChanged(userId, 'change', ctx)]),
+    )
+    if (res.modifiedCount !== 1) throw new Conflict('the password was changed at the same time by another request; sign in again')
+    this.#d.kickOutbox()
+    await this.#d.sessions.revokeAll(userId, 'password-change', sid)
+  }
+
+  /** True when the access token's session is still live. */
+  async sessionIsLive(sid: string, userId: string): Promise<boolean> {
+    return this.#d.sessions.isLive(sid, userId)
+  }
+
+  async #signIn(user: UserDoc, ctx: RequestContext): Promise<AuthResult> {
+    const { session, refreshToken } = await this.#d.sessions.start(String(user._id), ctx)
+    return { user: toPublicUser(user), accessToken: this.#access(user, session._id), refreshToken }
+  }
+
+  #access(user: UserDoc, sid: string): string {
+    return this.#d.signAccessToken({ sub: String(user._id), role: user.role, emailVerified: user.emailVerified, sid })
+  }
+}
