@@ -111,6 +111,9 @@ export async function startAll(options: StartOptions = {}): Promise<never> {
       cwd: appDir(app),
       env: { ...process.env, ...appEnv(app, infra.urls, { jwtKey, apps }) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group: a terminal Ctrl-C reaches only this runner, which then sends each app
+      // exactly one SIGTERM (a second signal makes close-with-grace skip the drain).
+      detached: true,
     })
     children.set(app.name, child)
     prefixLines(child.stdout!, prefix, process.stdout)
