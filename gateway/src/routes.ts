@@ -1,0 +1,107 @@
+/**
+ * THE route table (DESIGN §3): which path prefixes go to which service. The gateway registers one
+ * `@fastify/http-proxy` per prefix and keeps the full path upstream (`/api/jobs/1` reaches the job
+ * service as `/api/jobs/1`), so services own their URL space and their OpenAPI paths match ours.
+ */
+import type { GatewayConfig } from './config.js'
+
+/** The services behind the gateway. */
+export type ServiceName = 'auth' | 'user' | 'job' | 'messaging' | 'payment' | 'review'
+
+/** One exact `METHOD path` (no query string). */
+export interface PathRule {
+  method: string
+  path: string
+}
+
+/** One row of the route table. */
+export interface RouteRow {
+  service: ServiceName
+  /** Path prefixes owned by the service; each matches itself and everything below it. */
+  prefixes: string[]
+  /** Prefixes that also accept WebSocket upgrades. */
+  websocket?: string[]
+  /** Requests that pass without an access token (everything else needs one). */
+  publicPaths?: PathRule[]
+  /** Requests under the tighter, per-IP rate limit (credential guessing, mail bombing). */
+  sensitivePaths?: PathRule[]
+}
+
+const post = (path: string): PathRule => ({ method: 'POST', path })
+
+/** The route table. Order does not matter: prefixes never overlap. */
+export const ROUTES: readonly RouteRow[] = [
+  {
+    service: 'auth',
+    prefixes: ['/api/auth'],
+    publicPaths: [
+      post('/api/auth/register'),
+      post('/api/auth/login'),
+      post('/api/auth/refresh'),
+      post('/api/auth/otp/verify'),
+      post('/api/auth/otp/resend'),
+      post('/api/auth/password/forgot'),
+      post('/api/auth/password/reset'),
+      { method: 'GET', path: '/api/auth/.well-known/jwks.json' },
+    ],
+    sensitivePaths: [
+      post('/api/auth/register'),
+      post('/api/auth/login'),
+      post('/api/auth/otp/verify'),
+      post('/api/auth/otp/resend'),
+      post('/api/auth/password/forgot'),
+      post('/api/auth/password/reset'),
+    ],
+  },
+  { service: 'user', prefixes: ['/api/users'] },
+  { service: 'job', prefixes: ['/api/jobs', '/api/applications', '/api/contracts'] },
+  { service: 'messaging', prefixes: ['/api/chat', '/api/notifications', '/ws'], websocket: ['/ws'] },
+  {
+    service: 'payment',
+    prefixes: ['/api/payments', '/api/wallet', '/api/webhooks/stripe'],
+    // Stripe cannot send our tokens; the payment service verifies the Stripe signature instead.
+    publicPaths: [post('/api/webhooks/stripe')],
+  },
+  { service: 'review', prefixes: ['/api/reviews'] },
+]
+
+/** A row with its upstream resolved from configuration. */
+export interface RoutedService extends RouteRow {
+  /** Upstream base URL, e.g. `http://127.0.0.1:3004`. */
+  upstream: string
+}
+
+const URL_VARIABLE: Record<ServiceName, keyof GatewayConfig> = {
+  auth: 'AUTH_SERVICE_URL',
+  user: 'USER_SERVICE_URL',
+  job: 'JOB_SERVICE_URL',
+  messaging: 'MESSAGING_SERVICE_URL',
+  payment: 'PAYMENT_SERVICE_URL',
+  review: 'REVIEW_SERVICE_URL',
+}
+
+/**
+ * The rows whose `<NAME>_SERVICE_URL` is set (non-empty), with the URL attached. Unset services
+ * are not routed: their prefixes answer 404 like any unknown path.
+ */
+export function routedServices(config: GatewayConfig, table: readonly RouteRow[] = ROUTES): RoutedService[] {
+  return table.flatMap((row) => {
+    const url = config[URL_VARIABLE[row.service]] as string | undefined
+    return url ? [{ ...row, upstream: url.replace(/\/+$/, '') }] : []
+  })
+}
+
+/** The path of a request URL without its query string, trailing slashes removed. */
+export function pathOf(url: string): string {
+  const path = url.split('?', 1)[0] ?? '/'
+  return path.length > 1 ? path.replace(/\/+$/, '') : path
+}
+
+/**
+ * A matcher for `METHOD path` rules. Paths compare exactly as sent (no decoding), so an encoded
+ * variant of a public path is treated as protected: the safe side.
+ */
+export function ruleMatcher(rules: PathRule[]): (method: string, url: string) => boolean {
+  const set = new Set(rules.map((r) => `${r.method.toUpperCase()} ${r.path}`))
+  return (method, url) => set.size > 0 && set.has(`${method} ${pathOf(url)}`)
+}
