@@ -18,6 +18,33 @@ interface ValidationItem {
   params?: Record<string, unknown>
 }
 
+/** One `errors[]` entry naming a request field at fault, as validation errors are rendered. */
+export interface FieldError {
+  field: string
+  message: string
+  in?: 'body' | 'params' | 'querystring'
+}
+
+/**
+ * Attach field errors to a catalogue error (`throw withFields(new WeakPassword(…), [{field:
+ * 'password', …}])`): the shared handler lists them in `errors[]`, as it does for schema
+ * validation, so business-rule errors name fields the same way in every service.
+ */
+export function withFields<E extends Error>(
+  err: E,
+  fieldErrors: FieldError[],
+): E & { fieldErrors: FieldError[] } {
+  return Object.assign(err, { fieldErrors })
+}
+
+/**
+ * Attach a `Retry-After` (seconds) to an error (lockouts, cooldowns); the shared handler sends
+ * the header and the `retryAfter` member.
+ */
+export function withRetryAfter<E extends Error>(err: E, seconds: number): E & { retryAfterS: number } {
+  return Object.assign(err, { retryAfterS: seconds })
+}
+
 /** Turn ajv errors into `{field, message}` with dotted field names (`budget.amountMinor`). */
 export function validationErrors(
   context: string | undefined,
@@ -80,7 +107,11 @@ function fromError(err: FastifyError, request: FastifyRequest): Problem {
       },
     )
   }
-  return problem(status, err.message, err.code ? { code: err.code } : {})
+  const fieldErrors = (err as { fieldErrors?: FieldError[] }).fieldErrors
+  return problem(status, err.message, {
+    ...(err.code ? { code: err.code } : {}),
+    ...(Array.isArray(fieldErrors) ? { errors: fieldErrors } : {}),
+  })
 }
 
 /**
@@ -91,6 +122,8 @@ export const problemDetails = fp(
   async function problemDetails(app: FastifyInstance) {
     app.setErrorHandler((err: FastifyError, request, reply) => {
       const body = fromError(err, request)
+      const retryAfterS = (err as { retryAfterS?: number }).retryAfterS
+      if (retryAfterS && body.status < 500) reply.header('retry-after', String(retryAfterS))
       if (body.status === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"')
       if (body.status === 429 || body.status === 423 || body.status === 503) {
         const retry = reply.getHeader('retry-after')

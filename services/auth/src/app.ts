@@ -3,12 +3,12 @@
  * auth routes under `/api/auth`. Never listens (see `server.ts`); tests call it directly.
  */
 import { hkdfSync } from 'node:crypto'
-import { buildService, problem, sendProblem, type KelmahApp } from '@kelmah/service-kit'
+import { buildService, type KelmahApp } from '@kelmah/service-kit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AuthConfig } from './config.js'
 import { privateKeyPem } from './config.js'
 import type { LockoutPolicy } from './domain/lockout.js'
-import { hasFieldErrors, SessionEnded } from './errors.js'
+import { SessionEnded } from './errors.js'
 import { Mailer } from './mail.js'
 import { sessionModels } from './models/session.js'
 import { userModel } from './models/user.js'
@@ -75,7 +75,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     ...(opts.busExchange ? { busExchange: opts.busExchange } : {}),
     ...(opts.outboxIntervalMs ? { outboxIntervalMs: opts.outboxIntervalMs } : {}),
     // Zero trust: the service checks its own tokens with the same verifier as every other service.
-    auth: { jwks: { keys: jwks.keys.map((k) => ({ ...k })) }, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    auth: {
+      jwks: { keys: jwks.keys.map((k) => ({ ...k })) },
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    },
     openapi: { title: 'Kelmah auth', description: 'Accounts, sessions and tokens.' },
   })
   try {
@@ -85,7 +89,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     await Promise.all([User.init(), ...Object.values(sessionStore).map((m) => m.init())])
     app.useOutbox(User)
 
-    const mailer = new Mailer({ url: opts.smtpUrl ?? config.SMTP_URL, from: config.MAIL_FROM, logger: app.log })
+    const mailer = new Mailer({
+      url: opts.smtpUrl ?? config.SMTP_URL,
+      from: config.MAIL_FROM,
+      logger: app.log,
+    })
     app.addHook('onClose', () => mailer.close())
 
     const otpPolicy = {
@@ -103,7 +111,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         policy: otpPolicy,
         cooldownS: opts.otp?.resendCooldownS ?? config.OTP_RESEND_COOLDOWN_S,
         // A key of its own for code hashes, derived from the signing key (RFC 5869 HKDF).
-        hmacKey: Buffer.from(hkdfSync('sha256', key.privateKey.export({ type: 'pkcs8', format: 'der' }), 'kelmah-auth', 'otp-hmac', 32)),
+        hmacKey: Buffer.from(
+          hkdfSync(
+            'sha256',
+            key.privateKey.export({ type: 'pkcs8', format: 'der' }),
+            'kelmah-auth',
+            'otp-hmac',
+            32,
+          ),
+        ),
         mailer,
         now,
       }),
@@ -112,8 +128,18 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         windowS: opts.lockout?.windowS ?? config.LOGIN_FAILURE_WINDOW_S,
         lockoutS: opts.lockout?.lockoutS ?? config.LOGIN_LOCKOUT_S,
       }),
-      hasher: new PasswordHasher(opts.argon2 ?? { memoryCost: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST, parallelism: config.ARGON2_PARALLELISM }),
-      signAccessToken: accessTokenSigner(key, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlS: config.ACCESS_TOKEN_TTL_S }),
+      hasher: new PasswordHasher(
+        opts.argon2 ?? {
+          memoryCost: config.ARGON2_MEMORY_KIB,
+          timeCost: config.ARGON2_TIME_COST,
+          parallelism: config.ARGON2_PARALLELISM,
+        },
+      ),
+      signAccessToken: accessTokenSigner(key, {
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+        ttlS: config.ACCESS_TOKEN_TTL_S,
+      }),
       kickOutbox: () => app.kickOutbox(),
       now,
       log: app.log,
@@ -129,16 +155,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     }
     await app.register(
       async (scope: FastifyInstance) => {
-        scope.setErrorHandler((err, _request, reply) => {
-          // Catalogue errors may carry `Retry-After` and field names; service-kit renders the rest.
-          const retryAfterS = (err as { retryAfterS?: number }).retryAfterS
-          if (retryAfterS) reply.header('retry-after', String(retryAfterS))
-          if (hasFieldErrors(err)) {
-            return sendProblem(reply, problem(err.statusCode ?? 400, err.message, { ...(err.code ? { code: err.code } : {}), errors: err.fieldErrors }))
-          }
-          throw err
-        })
-        for (const routes of [registerRoutes, otpRoutes, sessionRoutes, meRoutes, passwordRoutes, jwksRoutes]) {
+        for (const routes of [
+          registerRoutes,
+          otpRoutes,
+          sessionRoutes,
+          meRoutes,
+          passwordRoutes,
+          jwksRoutes,
+        ]) {
           await scope.register(routes as never, routeOptions)
         }
       },

@@ -4,12 +4,23 @@
  * HTTP to these methods.
  */
 import { withOutbox, toOutbox } from '@kelmah/bus'
-import { Conflict } from '@kelmah/service-kit'
+import { Conflict, withRetryAfter } from '@kelmah/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import { Types, type Model } from 'mongoose'
 import { retryAfterSeconds } from '../domain/lockout.js'
 import { passwordProblem } from '../domain/password-policy.js'
-import { AccountLocked, BadCredentials, EmailTaken, OtpCooldown, OtpInvalid, RefreshInvalid, UserNotFound, WeakPassword, withFields, WrongPassword } from '../errors.js'
+import {
+  AccountLocked,
+  BadCredentials,
+  EmailTaken,
+  OtpCooldown,
+  OtpInvalid,
+  RefreshInvalid,
+  UserNotFound,
+  WeakPassword,
+  withFields,
+  WrongPassword,
+} from '../errors.js'
 import { emailVerified, passwordChanged, userRegistered } from '../events/publishers.js'
 import { normaliseEmail, type OtpRecord, type Role, type UserDoc } from '../models/user.js'
 import type { PasswordHasher } from '../passwords.js'
@@ -56,13 +67,19 @@ export interface AccountsDeps {
 /** An error that tells the client when to come back (rendered as `Retry-After`). */
 export type RetryAfterError = Error & { retryAfterS: number }
 
-function retryAfter<E extends Error>(err: E, seconds: number): E & { retryAfterS: number } {
-  return Object.assign(err, { retryAfterS: seconds })
-}
+const retryAfter = withRetryAfter
 
 /** The public view of a user document. */
-export function toPublicUser(user: Pick<UserDoc, '_id' | 'email' | 'name' | 'role' | 'emailVerified'>): PublicUser {
-  return { id: String(user._id), email: user.email, name: user.name, role: user.role, emailVerified: user.emailVerified }
+export function toPublicUser(
+  user: Pick<UserDoc, '_id' | 'email' | 'name' | 'role' | 'emailVerified'>,
+): PublicUser {
+  return {
+    id: String(user._id),
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    emailVerified: user.emailVerified,
+  }
 }
 
 /**
@@ -141,13 +158,26 @@ export class Accounts {
    *
    * @throws WeakPassword (400), EmailTaken (409)
    */
-  async register(input: { email: string; password: string; name: string; role: 'hirer' | 'worker' }, ctx: RequestContext): Promise<AuthResult> {
+  async register(
+    input: { email: string; password: string; name: string; role: 'hirer' | 'worker' },
+    ctx: RequestContext,
+  ): Promise<AuthResult> {
     const email = normaliseEmail(input.email)
     assertPasswordPolicy(input.password, email, 'password')
     const { User, otp } = this.#d
     if (await User.exists({ email })) throw new EmailTaken() // cheap early answer; the unique index decides races
     const { code, record } = otp.fresh('verify', email)
-    const user = await this.createUser({ email, password: input.password, name: input.name.trim(), role: input.role, emailVerified: false, verifyCode: record }, ctx)
+    const user = await this.createUser(
+      {
+        email,
+        password: input.password,
+        name: input.name.trim(),
+        role: input.role,
+        emailVerified: false,
+        verifyCode: record,
+      },
+      ctx,
+    )
     await otp.claimSend('verify', email, true)
     otp.mail(email, 'verify', code)
     return this.#signIn(user, ctx)
@@ -171,12 +201,13 @@ export class Accounts {
    */
   async verifyEmail(input: { email: string; code: string }, ctx: RequestContext): Promise<PublicUser> {
     const email = normaliseEmail(input.email)
-    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1, otp: 1 }).lean<Pick<UserDoc, '_id' | 'email' | 'otp'>>()
+    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1, otp: 1 }).lean<
+      Pick<UserDoc, '_id' | 'email' | 'otp'>
+    >()
     if (!user) throw new OtpInvalid('')
-    const update = withOutbox(
-      { $set: { emailVerified: true, emailVerifiedAt: new Date(this.#d.now()) } },
-      [emailVerified({ id: String(user._id), email }, ctx)],
-    )
+    const update = withOutbox({ $set: { emailVerified: true, emailVerifiedAt: new Date(this.#d.now()) } }, [
+      emailVerified({ id: String(user._id), email }, ctx),
+    ])
     const verified = await this.#d.otp.redeem(user, 'verify', input.code, update)
     this.#d.kickOutbox()
     return toPublicUser(verified)
@@ -192,7 +223,9 @@ export class Accounts {
     const email = normaliseEmail(input.email)
     const wait = await this.#d.otp.claimSend('verify', email)
     if (wait > 0) throw retryAfter(new OtpCooldown(wait), wait)
-    const user = await this.#d.User.findOne({ email, emailVerified: false }, { _id: 1, email: 1 }).lean<Pick<UserDoc, '_id' | 'email'>>()
+    const user = await this.#d.User.findOne({ email, emailVerified: false }, { _id: 1, email: 1 }).lean<
+      Pick<UserDoc, '_id' | 'email'>
+    >()
     if (user) await this.#d.otp.issue(user, 'verify', { emailVerified: false })
   }
 
@@ -211,7 +244,9 @@ export class Accounts {
       throw retryAfter(new AccountLocked(s), s)
     }
     const user = await this.#d.User.findOne({ email }).lean<UserDoc>()
-    const ok = user ? await hasher.verify(user.passwordHash, input.password) : await hasher.dummyVerify(input.password)
+    const ok = user
+      ? await hasher.verify(user.passwordHash, input.password)
+      : await hasher.dummyVerify(input.password)
     if (!user || !ok) {
       await throttle.recordFailure(email)
       throw new BadCredentials()
@@ -260,7 +295,9 @@ export class Accounts {
   async forgotPassword(input: { email: string }): Promise<void> {
     const email = normaliseEmail(input.email)
     if ((await this.#d.otp.claimSend('reset', email)) > 0) return
-    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1 }).lean<Pick<UserDoc, '_id' | 'email'>>()
+    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1 }).lean<
+      Pick<UserDoc, '_id' | 'email'>
+    >()
     if (user) await this.#d.otp.issue(user, 'reset')
   }
 
@@ -270,15 +307,25 @@ export class Accounts {
    *
    * @throws WeakPassword, OtpInvalid, OtpExpired, OtpExhausted (400)
    */
-  async resetPassword(input: { email: string; code: string; newPassword: string }, ctx: RequestContext): Promise<void> {
+  async resetPassword(
+    input: { email: string; code: string; newPassword: string },
+    ctx: RequestContext,
+  ): Promise<void> {
     const email = normaliseEmail(input.email)
     assertPasswordPolicy(input.newPassword, email, 'newPassword')
-    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1, otp: 1 }).lean<Pick<UserDoc, '_id' | 'email' | 'otp'>>()
+    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1, otp: 1 }).lean<
+      Pick<UserDoc, '_id' | 'email' | 'otp'>
+    >()
     if (!user) throw new OtpInvalid('')
     // The new password is hashed only once the code proved good (no hashing work for guesses).
     await this.#d.otp.redeem(user, 'reset', input.code, async () =>
       withOutbox(
-        { $set: { passwordHash: await this.#d.hasher.hash(input.newPassword), passwordChangedAt: new Date(this.#d.now()) } },
+        {
+          $set: {
+            passwordHash: await this.#d.hasher.hash(input.newPassword),
+            passwordChangedAt: new Date(this.#d.now()),
+          },
+        },
         [passwordChanged(String(user._id), 'reset', ctx)],
       ),
     )
@@ -294,7 +341,12 @@ export class Accounts {
    * @throws WrongPassword (400, field `currentPassword`), WeakPassword (400), UserNotFound (404),
    *   Conflict (409) when the password changed concurrently
    */
-  async changePassword(userId: string, sid: string | undefined, input: { currentPassword: string; newPassword: string }, ctx: RequestContext): Promise<void> {
+  async changePassword(
+    userId: string,
+    sid: string | undefined,
+    input: { currentPassword: string; newPassword: string },
+    ctx: RequestContext,
+  ): Promise<void> {
     const user = Types.ObjectId.isValid(userId) ? await this.#d.User.findById(userId).lean<UserDoc>() : null
     if (!user) throw new UserNotFound()
     if (!(await this.#d.hasher.verify(user.passwordHash, input.currentPassword))) {
@@ -308,9 +360,12 @@ export class Accounts {
     const passwordHash = await this.#d.hasher.hash(input.newPassword)
     const res = await this.#d.User.updateOne(
       { _id: user._id, passwordHash: user.passwordHash },
-      withOutbox({ $set: { passwordHash, passwordChangedAt: new Date(this.#d.now()) } }, [passwordChanged(userId, 'change', ctx)]),
+      withOutbox({ $set: { passwordHash, passwordChangedAt: new Date(this.#d.now()) } }, [
+        passwordChanged(userId, 'change', ctx),
+      ]),
     )
-    if (res.modifiedCount !== 1) throw new Conflict('the password was changed at the same time by another request; sign in again')
+    if (res.modifiedCount !== 1)
+      throw new Conflict('the password was changed at the same time by another request; sign in again')
     this.#d.kickOutbox()
     await this.#d.sessions.revokeAll(userId, 'password-change', sid)
   }
@@ -326,6 +381,11 @@ export class Accounts {
   }
 
   #access(user: UserDoc, sid: string): string {
-    return this.#d.signAccessToken({ sub: String(user._id), role: user.role, emailVerified: user.emailVerified, sid })
+    return this.#d.signAccessToken({
+      sub: String(user._id),
+      role: user.role,
+      emailVerified: user.emailVerified,
+      sid,
+    })
   }
 }
