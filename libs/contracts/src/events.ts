@@ -10,11 +10,60 @@
  * within a version. A breaking change is a new `version` entry, never an edit of a published one.
  */
 import Type, { type Static, type TSchema } from 'typebox'
+import { Money } from './api.js'
 import { envelopeSchema } from './envelope.js'
 
 const Id = Type.String({ minLength: 1, maxLength: 64 })
 const Email = Type.String({ format: 'email', maxLength: 254 })
 const Role = Type.Union([Type.Literal('hirer'), Type.Literal('worker'), Type.Literal('admin')])
+
+const Availability = Type.Union([
+  Type.Literal('available'),
+  Type.Literal('limited'),
+  Type.Literal('unavailable'),
+])
+const JobStatus = Type.Union([
+  Type.Literal('draft'),
+  Type.Literal('open'),
+  Type.Literal('in_progress'),
+  Type.Literal('completed'),
+  Type.Literal('cancelled'),
+  Type.Literal('closed'),
+])
+/** A job budget: fixed price, or an hourly range; minor units. */
+const Budget = Type.Union([
+  Type.Object({
+    type: Type.Literal('fixed'),
+    amountMinor: Type.Integer({ minimum: 0 }),
+    currency: Type.String(),
+  }),
+  Type.Object({
+    type: Type.Literal('hourly'),
+    minMinor: Type.Integer({ minimum: 0 }),
+    maxMinor: Type.Integer({ minimum: 0 }),
+    currency: Type.String(),
+  }),
+])
+/** The parties and milestones of a contract, as `ContractCreated` and `ContractSigned` carry them. */
+const ContractFacts = Type.Object({
+  contractId: Id,
+  jobId: Id,
+  applicationId: Id,
+  hirerId: Id,
+  workerId: Id,
+  title: Type.String(),
+  total: Money,
+  milestones: Type.Array(
+    Type.Object({
+      milestoneId: Id,
+      title: Type.String(),
+      amount: Money,
+      dueDate: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    }),
+  ),
+})
+/** Which milestone of which contract, between whom. */
+const MilestoneRef = { contractId: Id, milestoneId: Id, jobId: Id, hirerId: Id, workerId: Id }
 
 /** One catalogue entry. */
 export interface EventDefinition<D extends TSchema = TSchema> {
@@ -43,6 +92,187 @@ export const catalogue = {
     Type.Object({ userId: Id, reason: Type.Union([Type.Literal('change'), Type.Literal('reset')]) }),
   ),
   UserDeactivated: define('auth.user.deactivated', Type.Object({ userId: Id })),
+  // user
+  /**
+   * A profile changed (or was created from `UserRegistered`). Carries the searchable snapshot, so
+   * read models (the job service's worker index) are rebuilt from the latest event alone;
+   * `profileVersion` grows by one per change, so a consumer ignores an older snapshot that arrives
+   * late.
+   */
+  ProfileUpdated: define(
+    'user.profile.updated',
+    Type.Object({
+      userId: Id,
+      role: Role,
+      profileVersion: Type.Integer({ minimum: 1 }),
+      displayName: Type.String(),
+      headline: Type.Optional(Type.String()),
+      skills: Type.Array(Type.String()),
+      hourlyRate: Type.Optional(Type.Union([Money, Type.Null()])),
+      availability: Type.Optional(Availability),
+      country: Type.Optional(Type.String()),
+      /** Field names changed by this update (empty for the profile's creation). */
+      changed: Type.Array(Type.String()),
+    }),
+  ),
+  // job
+  JobPosted: define(
+    'job.job.posted',
+    Type.Object({
+      jobId: Id,
+      hirerId: Id,
+      title: Type.String(),
+      category: Type.String(),
+      skills: Type.Array(Type.String()),
+      budget: Budget,
+    }),
+  ),
+  JobUpdated: define(
+    'job.job.updated',
+    Type.Object({ jobId: Id, hirerId: Id, status: JobStatus, changed: Type.Array(Type.String()) }),
+  ),
+  /** The job stopped taking applications: closed by the hirer or cancelled. */
+  JobClosed: define(
+    'job.job.closed',
+    Type.Object({
+      jobId: Id,
+      hirerId: Id,
+      status: Type.Union([Type.Literal('closed'), Type.Literal('cancelled')]),
+      reason: Type.Optional(Type.String()),
+    }),
+  ),
+  ApplicationSubmitted: define(
+    'job.application.submitted',
+    Type.Object({
+      applicationId: Id,
+      jobId: Id,
+      jobTitle: Type.String(),
+      hirerId: Id,
+      workerId: Id,
+      bid: Money,
+    }),
+  ),
+  ApplicationWithdrawn: define(
+    'job.application.withdrawn',
+    Type.Object({ applicationId: Id, jobId: Id, hirerId: Id, workerId: Id }),
+  ),
+  ApplicationAccepted: define(
+    'job.application.accepted',
+    Type.Object({
+      applicationId: Id,
+      jobId: Id,
+      jobTitle: Type.String(),
+      hirerId: Id,
+      workerId: Id,
+      contractId: Id,
+    }),
+  ),
+  /** Rejected by the hirer, or because the job was filled, closed or cancelled. */
+  ApplicationRejected: define(
+    'job.application.rejected',
+    Type.Object({
+      applicationId: Id,
+      jobId: Id,
+      hirerId: Id,
+      workerId: Id,
+      reason: Type.Union([
+        Type.Literal('hirer'),
+        Type.Literal('position_filled'),
+        Type.Literal('job_closed'),
+      ]),
+    }),
+  ),
+  ContractCreated: define('job.contract.created', ContractFacts),
+  /** Both parties signed: the contract is active and its milestones may be funded. */
+  ContractSigned: define('job.contract.signed', ContractFacts),
+  MilestoneSubmitted: define(
+    'job.milestone.submitted',
+    Type.Object({ ...MilestoneRef, title: Type.String(), note: Type.Optional(Type.String()) }),
+  ),
+  /** The hirer approved the work: the payment service releases the escrowed amount. */
+  MilestoneApproved: define(
+    'job.milestone.approved',
+    Type.Object({ ...MilestoneRef, title: Type.String(), amount: Money }),
+  ),
+  ContractCompleted: define(
+    'job.contract.completed',
+    Type.Object({ contractId: Id, jobId: Id, hirerId: Id, workerId: Id, total: Money }),
+  ),
+  /**
+   * The contract ended before completion. `refundableMilestoneIds` are the funded, unreleased
+   * milestones whose escrow goes back to the hirer.
+   */
+  ContractCancelled: define(
+    'job.contract.cancelled',
+    Type.Object({
+      contractId: Id,
+      jobId: Id,
+      hirerId: Id,
+      workerId: Id,
+      cancelledBy: Id,
+      reason: Type.Optional(Type.String()),
+      refundableMilestoneIds: Type.Array(Id),
+    }),
+  ),
+  // payment (producer lands in a later issue; consumers use these schemas now)
+  /** A milestone's amount is held in escrow. */
+  EscrowFunded: define(
+    'payment.escrow.funded',
+    Type.Object({
+      contractId: Id,
+      milestoneId: Id,
+      hirerId: Id,
+      amount: Money,
+      paymentIntentId: Type.Optional(Type.String()),
+    }),
+  ),
+  /** A milestone's escrow was released to the worker, less the platform fee. */
+  PaymentReleased: define(
+    'payment.payment.released',
+    Type.Object({ contractId: Id, milestoneId: Id, workerId: Id, amount: Money, platformFee: Money }),
+  ),
+  /** A party disputed a milestone; it stays frozen until an admin resolves it. */
+  DisputeRaised: define(
+    'payment.dispute.raised',
+    Type.Object({ disputeId: Id, contractId: Id, milestoneId: Id, raisedBy: Id, reason: Type.String() }),
+  ),
+  // messaging
+  /** A conversation between two users began (optionally about a job); `createdBy` null when an event opened it. */
+  ConversationCreated: define(
+    'messaging.conversation.created',
+    Type.Object({
+      conversationId: Id,
+      participantIds: Type.Array(Id, { minItems: 2, maxItems: 2 }),
+      jobId: Type.Optional(Type.Union([Id, Type.Null()])),
+      createdBy: Type.Optional(Type.Union([Id, Type.Null()])),
+    }),
+  ),
+  /** A message was stored; `preview` is at most its first 140 characters. */
+  MessageSent: define(
+    'messaging.message.sent',
+    Type.Object({
+      messageId: Id,
+      conversationId: Id,
+      senderId: Id,
+      recipientId: Id,
+      type: Type.String(),
+      preview: Type.String({ maxLength: 140 }),
+    }),
+  ),
+  // review (producer lands in a later issue)
+  /**
+   * A user's rating aggregate changed. `average` is 1–5 with two decimals (a score, not money);
+   * `sequence` grows per user, so a late, older update is ignored.
+   */
+  RatingUpdated: define(
+    'review.rating.updated',
+    Type.Object({
+      userId: Id,
+      average: Type.Number({ minimum: 0, maximum: 5 }),
+      count: Type.Integer({ minimum: 0 }),
+      sequence: Type.Integer({ minimum: 1 }),
+    }),
+  ),
   /**
    * A free-form event for exercising the bus itself (tests, smoke checks). Never consumed by a
    * service.

@@ -14,3 +14,5 @@ export const NotFound = createError('KIT_ERR_NOT_FOUND', '%s', 404)
 export const Conflict = createError('KIT_ERR_CONFLICT', '%s', 409)
 /** A dependency (database, broker, peer service) is not available. 503. */
 export const Unavailable = createError('KIT_ERR_UNAVAILABLE', '%s', 503)
+/** The request is malformed in a way the route schema cannot express (a bad cursor). 400. */
+export const BadRequest = createError('KIT_ERR_BAD_REQUEST', '%s', 400)
