@@ -250,11 +250,14 @@ async function connectMongo(url: string, log: FastifyBaseLogger): Promise<Connec
   try {
     await conn.asPromise()
     const info = await conn.db!.admin().command({ buildInfo: 1 })
-    if (info.ferretdb) {
+    // FerretDB 1.24 answers `ferretdbVersion` (and `ferretdbFeatures`) in buildInfo; older builds
+    // answered a `ferretdb: {version}` object. Missing the detection silently un-serialises writes.
+    const ferretdb: string | undefined = info.ferretdbVersion ?? info.ferretdb?.version
+    if (ferretdb) {
       await conn.close()
       conn = mongoose.createConnection(url, { ...MONGO_OPTIONS, maxPoolSize: 1 })
       await conn.asPromise()
-      log.info({ ferretdb: info.ferretdb.version }, 'FerretDB detected: one connection, so guarded updates are serialised')
+      log.info({ ferretdb }, 'FerretDB detected: one connection, so guarded updates are serialised')
     }
     return conn
   } catch (err) {

@@ -66,3 +66,27 @@ t.test('buildService fails fast, naming the dependency, when MongoDB is unreacha
     /cannot connect to MongoDB/,
   )
 })
+
+t.test('buildService opens ONE connection on FerretDB, so guarded updates are serialised', async (t) => {
+  const mongoUrl = uniqueMongoUrl('kit_pool')
+  const app = await buildService({ name: uniqueName('kit'), logLevel: false, mongoUrl })
+  t.teardown(async () => {
+    await app.close()
+    await dropDatabase(mongoUrl)
+  })
+  const info = await app.mongo.db!.admin().command({ buildInfo: 1 })
+  const ferretdb = Boolean(info.ferretdbVersion ?? info.ferretdb)
+  const pool = (app.mongo.getClient().options as { maxPoolSize?: number }).maxPoolSize
+  if (ferretdb) t.equal(pool, 1, 'FerretDB: one connection')
+  else t.not(pool, 1, 'MongoDB: the driver pool')
+  // Eight concurrent guarded updates of one document: exactly one wins.
+  const col = app.mongo.db!.collection('race')
+  await col.insertOne({ _id: 'doc' as never, v: 0 })
+  const res = await Promise.all(
+    Array.from({ length: 8 }, () => col.updateOne({ _id: 'doc' as never, v: 0 }, { $set: { v: 1 } })),
+  )
+  t.equal(
+    res.reduce((n, r) => n + r.modifiedCount, 0),
+    1,
+  )
+})
