@@ -1,0 +1,55 @@
+/**
+ * Every event the user service consumes, subscribed in one place at start-up (STYLE §6).
+ *
+ * - queue `user.profiles`: `UserRegistered` (create the profile), `UserDeactivated` (hide it);
+ * - queue `user.ratings`: `RatingUpdated` (rating summary, newer `sequence` only).
+ *
+ * Effects are idempotent on their own (unique `_id` insert, guarded updates), on top of the
+ * bus's inbox dedupe by event id.
+ */
+import type { EventFor, Handler } from '@kelmah/bus'
+import type { KelmahApp } from '@kelmah/service-kit'
+import type { Profiles } from '../services/profiles.js'
+
+/** Handlers' collaborators. */
+export interface HandlerDeps {
+  profiles: Profiles
+}
+
+const ctxOf = (event: { id: string; correlationId?: string }) => ({
+  causationId: event.id,
+  ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+})
+
+/** `UserRegistered` → create the profile (name and role from the event). */
+export function UserRegisteredHandler(deps: HandlerDeps): Handler<'UserRegistered'> {
+  return async (event) => {
+    await deps.profiles.createFromRegistration(event.data, ctxOf(event))
+  }
+}
+
+/** `UserDeactivated` → hide the profile from search and public view. */
+export function UserDeactivatedHandler(deps: HandlerDeps): Handler<'UserDeactivated'> {
+  return async (event) => {
+    await deps.profiles.deactivate(event.data.userId)
+  }
+}
+
+/** `RatingUpdated` → store the rating summary when its sequence is newer. */
+export function RatingUpdatedHandler(deps: HandlerDeps): Handler<'RatingUpdated'> {
+  return async (event, ctx) => {
+    const applied = await deps.profiles.applyRating(event.data)
+    if (!applied) ctx.logger.debug({ sequence: event.data.sequence }, 'older rating summary ignored')
+  }
+}
+
+/** Subscribe every consumer. Call once the bus has started (an `onReady` hook). */
+export async function registerHandlers(app: KelmahApp, deps: HandlerDeps): Promise<void> {
+  const registered = UserRegisteredHandler(deps)
+  const deactivated = UserDeactivatedHandler(deps)
+  await app.bus.subscribe('profiles', ['UserRegistered', 'UserDeactivated'], async (event, ctx) => {
+    if (event.type === 'UserRegistered') await registered(event as EventFor<'UserRegistered'>, ctx)
+    else await deactivated(event as EventFor<'UserDeactivated'>, ctx)
+  })
+  await app.bus.subscribe('ratings', ['RatingUpdated'], RatingUpdatedHandler(deps))
+}
