@@ -1,0 +1,46 @@
+/** `GET /api/jobs/recommended` (workers) and `GET /api/jobs/:id/recommended-workers` (the job's hirer). */
+import { requireRole, type KelmahApp } from '@kelmah/service-kit'
+import { RecommendedJobsSchema, RecommendedWorkersSchema } from '../schemas/recommendations.js'
+import { toJobView } from '../services/views.js'
+import { userOf, type RouteOptions } from './context.js'
+
+/** Recommendation routes (full paths; registered without a prefix). */
+export async function recommendationRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
+  const { recommendations } = opts
+
+  app.get(
+    '/api/jobs/recommended',
+    { schema: RecommendedJobsSchema, preHandler: [app.authenticate, requireRole('worker')] },
+    async (request) => {
+      const page = await recommendations.jobsFor(userOf(request), request.query)
+      return {
+        items: page.items.map((r) => ({ job: toJobView(r.job), score: r.score })),
+        nextCursor: page.nextCursor,
+      }
+    },
+  )
+
+  app.get(
+    '/api/jobs/:id/recommended-workers',
+    { schema: RecommendedWorkersSchema, preHandler: [app.authenticate, requireRole('hirer')] },
+    async (request) => {
+      const page = await recommendations.workersFor(userOf(request), request.params.id, request.query)
+      return {
+        items: page.items.map(({ profile: p, score }) => ({
+          workerId: p._id,
+          displayName: p.displayName,
+          headline: p.headline ?? null,
+          skills: [...p.skills],
+          hourlyRate: p.hourlyRate
+            ? { amountMinor: p.hourlyRate.amountMinor, currency: p.hourlyRate.currency }
+            : null,
+          availability: p.availability,
+          country: p.country ?? null,
+          rating: { average: p.rating.average, count: p.rating.count },
+          score,
+        })),
+        nextCursor: page.nextCursor,
+      }
+    },
+  )
+}

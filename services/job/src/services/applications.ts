@@ -1,0 +1,279 @@
+/**
+ * Application use cases: apply, list (the hirer per job, the worker their own), read, shortlist,
+ * reject, withdraw. Status changes go through `domain/application-status.ts` and are guarded
+ * single-document updates (`{_id, status, version}`): of two conflicting changes exactly one
+ * wins, the other gets 409.
+ */
+import { toOutbox, withOutbox } from '@kelmah/bus'
+import type { DomainEvent } from '@kelmah/contracts'
+import { afterPosition, pageOf } from '@kelmah/service-kit'
+import { Types, type QueryFilter } from 'mongoose'
+import {
+  ACTIVE_APPLICATION_STATUSES,
+  assertApplicationTransition,
+  type ApplicationStatus,
+} from '../domain/application-status.js'
+import {
+  AlreadyApplied,
+  ApplicationNotFound,
+  BidCurrencyMismatch,
+  ConcurrentUpdate,
+  JobNotFound,
+  JobNotOpen,
+  MilestonesDoNotSumToBid,
+  withFields,
+} from '../errors.js'
+import {
+  applicationRejected,
+  applicationSubmitted,
+  applicationWithdrawn,
+  type EventContext,
+} from '../events/publishers.js'
+import type { ApplicationDoc, RejectionReason } from '../models/application.js'
+import type { JobDoc } from '../models/job.js'
+import type { Caller, ServiceDeps } from './deps.js'
+import { decodeTypedCursor, toDate, toObjectId } from './paging.js'
+
+/** `POST /api/jobs/:id/applications` body. */
+export interface ApplyInput {
+  coverLetter: string
+  bid: { amountMinor: number; currency: string }
+  estimatedDays: number
+  milestones?: Array<{ title: string; amountMinor: number; dueDate?: string | null }>
+}
+
+/** List query of applications. */
+export interface ApplicationsQuery {
+  status?: ApplicationStatus
+  limit?: number
+  cursor?: string
+}
+
+/** A page of applications. */
+export interface ApplicationPage {
+  items: ApplicationDoc[]
+  nextCursor: string | null
+}
+
+const DUPLICATE_KEY = 11000
+
+/**
+ * Move one application with a guarded update (`{_id, status: from, version}`), carrying `events`.
+ * Exported for the contracts part (accepting an application).
+ *
+ * @returns the updated document
+ * @throws IllegalApplicationTransition (409) for a move the state machine forbids (also when a
+ *   concurrent change made it illegal); ConcurrentUpdate (409) for a lost race
+ */
+export async function transitionApplication(
+  d: Pick<ServiceDeps, 'Application' | 'kick' | 'now'>,
+  app: ApplicationDoc,
+  to: ApplicationStatus,
+  set: Record<string, unknown>,
+  events: DomainEvent[],
+): Promise<ApplicationDoc> {
+  assertApplicationTransition(app.status, to)
+  const res = await d.Application.updateOne(
+    { _id: app._id, status: app.status, version: app.version },
+    withOutbox({ $set: { status: to, ...set, updatedAt: d.now() }, $inc: { version: 1 } }, events),
+  )
+  if (res.modifiedCount !== 1) {
+    const current = await d.Application.findById(app._id).lean<ApplicationDoc>()
+    if (current && current.status !== app.status) assertApplicationTransition(current.status, to)
+    throw new ConcurrentUpdate('application')
+  }
+  if (events.length > 0) d.kick()
+  return (await d.Application.findById(app._id).lean<ApplicationDoc>()) as ApplicationDoc
+}
+
+/**
+ * Reject every pending or shortlisted application of `job` with `reason` (`job_closed` when the
+ * hirer closes or cancels it, `position_filled` when the last opening is filled), each with its
+ * `ApplicationRejected`. An application that changed meanwhile (withdrawn, accepted) is skipped.
+ *
+ * @returns how many were rejected
+ */
+export async function rejectActiveApplications(
+  d: Pick<ServiceDeps, 'Application' | 'kick' | 'now'>,
+  job: Pick<JobDoc, '_id'>,
+  reason: RejectionReason,
+  ctx: EventContext,
+): Promise<number> {
+  const active = await d.Application.find({
+    jobId: job._id,
+    status: { $in: ACTIVE_APPLICATION_STATUSES },
+  }).lean<ApplicationDoc[]>()
+  let rejected = 0
+  for (const app of active) {
+    const res = await d.Application.updateOne(
+      { _id: app._id, status: app.status, version: app.version },
+      withOutbox(
+        { $set: { status: 'rejected', rejectionReason: reason, updatedAt: d.now() }, $inc: { version: 1 } },
+        [applicationRejected(app, reason, ctx)],
+      ),
+    )
+    rejected += res.modifiedCount
+  }
+  if (rejected > 0) d.kick()
+  return rejected
+}
+
+/** Application use cases. */
+export class Applications {
+  readonly #d: ServiceDeps
+
+  constructor(deps: ServiceDeps) {
+    this.#d = deps
+  }
+
+  /**
+   * A worker applies to an open job, once. Publishes `ApplicationSubmitted`; the job's
+   * `applicationCount` grows by one.
+   *
+   * @throws JobNotFound (404; drafts included); JobNotOpen (409); BidCurrencyMismatch (400 naming
+   *   `bid.currency`); MilestonesDoNotSumToBid (400 naming `milestones`); AlreadyApplied (409)
+   */
+  async apply(caller: Caller, jobId: string, input: ApplyInput, ctx: EventContext): Promise<ApplicationDoc> {
+    const job = await this.#d.Job.findById(new Types.ObjectId(jobId)).lean<JobDoc>()
+    if (!job || job.status === 'draft') throw new JobNotFound(jobId)
+    if (job.status !== 'open') throw new JobNotOpen(job.status)
+    if (input.bid.currency !== job.budget.currency) {
+      throw withFields(new BidCurrencyMismatch(job.budget.currency), [
+        {
+          field: 'bid.currency',
+          message: `must be ${job.budget.currency}, the job's budget currency`,
+          in: 'body',
+        },
+      ])
+    }
+    const milestones = (input.milestones ?? []).map((m) => ({
+      title: m.title.trim(),
+      amountMinor: m.amountMinor,
+      dueDate: m.dueDate ?? null,
+    }))
+    if (milestones.length > 0) {
+      const sum = milestones.reduce((acc, m) => acc + m.amountMinor, 0)
+      if (sum !== input.bid.amountMinor) {
+        throw withFields(new MilestonesDoNotSumToBid(sum, input.bid.amountMinor), [
+          {
+            field: 'milestones',
+            message: `add up to ${sum}, not the bid ${input.bid.amountMinor}`,
+            in: 'body',
+          },
+        ])
+      }
+    }
+    const now = this.#d.now()
+    const doc = {
+      _id: new Types.ObjectId(),
+      jobId: job._id,
+      hirerId: job.hirerId,
+      jobTitle: job.title,
+      workerId: caller.sub,
+      coverLetter: input.coverLetter.trim(),
+      bid: { amountMinor: input.bid.amountMinor, currency: input.bid.currency },
+      estimatedDays: input.estimatedDays,
+      proposedMilestones: milestones,
+      status: 'pending' as const,
+      rejectionReason: null,
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+    }
+    try {
+      // The unique {jobId, workerId} index is the atomic "apply once" check (also across instances).
+      await this.#d.Application.create({ ...doc, outbox: toOutbox([applicationSubmitted(doc, ctx)]) })
+    } catch (err) {
+      if ((err as { code?: unknown }).code === DUPLICATE_KEY) throw new AlreadyApplied()
+      throw err
+    }
+    this.#d.kick()
+    // A counter, not a guard: no version bump, so it never makes a hirer's edit lose its race.
+    await this.#d.Job.updateOne({ _id: job._id }, { $inc: { applicationCount: 1 } })
+    return (await this.#d.Application.findById(doc._id).lean<ApplicationDoc>()) as ApplicationDoc
+  }
+
+  /**
+   * The applications of one of the caller's jobs, newest first.
+   *
+   * @throws JobNotFound (404) when the job is unknown or not the caller's
+   */
+  async listForJob(caller: Caller, jobId: string, q: ApplicationsQuery): Promise<ApplicationPage> {
+    const job = await this.#d.Job.findById(new Types.ObjectId(jobId)).lean<JobDoc>()
+    if (!job || job.hirerId !== caller.sub) throw new JobNotFound(jobId)
+    const filter: QueryFilter<ApplicationDoc> = { jobId: job._id }
+    if (q.status) filter.status = q.status
+    return this.#page(filter, q)
+  }
+
+  /** The caller's own applications (as a worker), newest first. */
+  async mine(caller: Caller, q: ApplicationsQuery): Promise<ApplicationPage> {
+    const filter: QueryFilter<ApplicationDoc> = { workerId: caller.sub }
+    if (q.status) filter.status = q.status
+    return this.#page(filter, q)
+  }
+
+  /**
+   * An application, for its worker or the job's hirer.
+   *
+   * @throws ApplicationNotFound (404) for anyone else
+   */
+  async get(caller: Caller, id: string): Promise<ApplicationDoc> {
+    const app = await this.#d.Application.findById(new Types.ObjectId(id)).lean<ApplicationDoc>()
+    if (!app || (app.workerId !== caller.sub && app.hirerId !== caller.sub)) throw new ApplicationNotFound(id)
+    return app
+  }
+
+  /** The hirer shortlists: pending → shortlisted. @throws ApplicationNotFound, IllegalApplicationTransition, ConcurrentUpdate */
+  async shortlist(caller: Caller, id: string): Promise<ApplicationDoc> {
+    const app = await this.#asHirer(caller, id)
+    return transitionApplication(this.#d, app, 'shortlisted', {}, [])
+  }
+
+  /**
+   * The hirer rejects: pending | shortlisted → rejected (reason `hirer`), `ApplicationRejected`.
+   *
+   * @throws ApplicationNotFound, IllegalApplicationTransition, ConcurrentUpdate
+   */
+  async reject(caller: Caller, id: string, ctx: EventContext): Promise<ApplicationDoc> {
+    const app = await this.#asHirer(caller, id)
+    return transitionApplication(this.#d, app, 'rejected', { rejectionReason: 'hirer' }, [
+      applicationRejected(app, 'hirer', ctx),
+    ])
+  }
+
+  /**
+   * The worker withdraws: pending | shortlisted → withdrawn, `ApplicationWithdrawn`; the job's
+   * `applicationCount` shrinks by one.
+   *
+   * @throws ApplicationNotFound, IllegalApplicationTransition, ConcurrentUpdate
+   */
+  async withdraw(caller: Caller, id: string, ctx: EventContext): Promise<ApplicationDoc> {
+    const app = await this.#d.Application.findById(new Types.ObjectId(id)).lean<ApplicationDoc>()
+    if (!app || app.workerId !== caller.sub) throw new ApplicationNotFound(id)
+    const done = await transitionApplication(this.#d, app, 'withdrawn', {}, [applicationWithdrawn(app, ctx)])
+    await this.#d.Job.updateOne(
+      { _id: app.jobId, applicationCount: { $gt: 0 } },
+      { $inc: { applicationCount: -1 } },
+    )
+    return done
+  }
+
+  async #asHirer(caller: Caller, id: string): Promise<ApplicationDoc> {
+    const app = await this.#d.Application.findById(new Types.ObjectId(id)).lean<ApplicationDoc>()
+    if (!app || app.hirerId !== caller.sub) throw new ApplicationNotFound(id)
+    return app
+  }
+
+  async #page(filter: QueryFilter<ApplicationDoc>, q: ApplicationsQuery): Promise<ApplicationPage> {
+    const limit = q.limit ?? 20
+    const pos = decodeTypedCursor(q.cursor, ['date', 'id'])
+    const rows = await this.#d.Application.find(
+      pos ? { $and: [filter, afterPosition('createdAt', pos, { toKey: toDate, toId: toObjectId })] } : filter,
+    )
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit + 1)
+      .lean<ApplicationDoc[]>()
+    return pageOf(rows, limit, (a) => [new Date(a.createdAt).toISOString(), String(a._id)])
+  }
+}

@@ -1,0 +1,240 @@
+import t from 'tap'
+import { buildTestApp, call, apply } from '../fixtures/app.js'
+import { accept, hire, jobWithApplication, signAs } from '../fixtures/contracts.js'
+
+const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
+
+t.test('contracts', async (t) => {
+  // A slow sweep: kicks publish promptly, and FerretDB round trips are what a test pays for.
+  const ta = await buildTestApp({ outboxIntervalMs: 5000 })
+  t.teardown(() => ta.close())
+  const getJob = async (id: string, actor: Parameters<typeof call>[3]) =>
+    (await call(ta.app, 'GET', `/api/jobs/${id}`, actor)).body
+  const getApplication = async (id: string, actor: Parameters<typeof call>[3]) =>
+    (await call(ta.app, 'GET', `/api/applications/${id}`, actor)).body
+
+  t.test('POST /api/applications/:id/accept', async (t) => {
+    t.test(
+      'creates a contract awaiting signatures with one milestone for the whole bid, titled after the job',
+      async (t) => {
+        const { hirer, worker, job, application } = await jobWithApplication(ta)
+        const res = await accept(ta, hirer, application.id)
+        t.equal(res.status, 201)
+        const c = res.body.contract
+        t.match(c, {
+          id: /^[0-9a-f]{24}$/,
+          status: 'pending_signatures',
+          jobId: job.id,
+          applicationId: application.id,
+          hirerId: hirer.id,
+          workerId: worker.id,
+          title: job.title,
+          total: { amountMinor: 140_000, currency: 'USD' },
+          hirerSignedAt: null,
+          workerSignedAt: null,
+        })
+        t.ok(c.terms.includes(job.description), 'default terms quote the job description')
+        t.equal(c.milestones.length, 1)
+        t.match(c.milestones[0], {
+          id: /^[0-9a-f]{24}$/,
+          title: job.title,
+          amount: { amountMinor: 140_000, currency: 'USD' },
+          status: 'pending',
+          dueDate: null,
+        })
+        t.notOk('hireSlot' in c || 'outbox' in c, 'no internals leak')
+
+        t.equal((await getApplication(application.id, worker)).status, 'accepted')
+        const after = await getJob(job.id, hirer)
+        t.equal(after.hiredCount, 1)
+        t.equal(after.status, 'open', 'the job starts only when the contract is signed')
+        const created = await ta.probe.waitFor(
+          (e) => e.type === 'ContractCreated' && (e.data as { contractId: string }).contractId === c.id,
+        )
+        t.match(created.data, {
+          jobId: job.id,
+          applicationId: application.id,
+          total: { amountMinor: 140_000 },
+          milestones: [{ milestoneId: c.milestones[0].id }],
+        })
+        await ta.probe.waitFor(
+          (e) => e.type === 'ApplicationAccepted' && (e.data as { contractId: string }).contractId === c.id,
+        )
+      },
+    )
+
+    t.test('takes explicit milestones and terms', async (t) => {
+      const { hirer, application } = await jobWithApplication(ta)
+      const due = tomorrow()
+      const res = await accept(ta, hirer, application.id, {
+        terms: 'Three pages, two rounds of changes.',
+        milestones: [
+          { title: 'Design', amountMinor: 40_000, dueDate: due },
+          { title: 'Build', amountMinor: 100_000 },
+        ],
+      })
+      t.equal(res.status, 201)
+      t.equal(res.body.contract.terms, 'Three pages, two rounds of changes.')
+      t.match(res.body.contract.milestones, [
+        {
+          title: 'Design',
+          amount: { amountMinor: 40_000, currency: 'USD' },
+          dueDate: due,
+          status: 'pending',
+        },
+        {
+          title: 'Build',
+          amount: { amountMinor: 100_000, currency: 'USD' },
+          dueDate: null,
+          status: 'pending',
+        },
+      ])
+      t.not(res.body.contract.milestones[0].id, res.body.contract.milestones[1].id)
+    })
+
+    t.test(
+      'refuses milestones that do not add up to the bid, naming milestones, and changes nothing',
+      async (t) => {
+        const { hirer, worker, job, application } = await jobWithApplication(ta)
+        const res = await accept(ta, hirer, application.id, {
+          milestones: [{ title: 'All', amountMinor: 1 }],
+        })
+        t.equal(res.status, 400)
+        t.equal(res.body.code, 'JOB_ERR_INVALID_MILESTONES')
+        t.match(res.body.errors, [{ field: 'milestones' }])
+        t.equal((await getApplication(application.id, worker)).status, 'pending')
+        t.equal((await getJob(job.id, hirer)).hiredCount, 0)
+      },
+    )
+
+    t.test(
+      'refuses a past due date, a zero amount, an empty list and a malformed date, naming each field',
+      async (t) => {
+        const { hirer, application } = await jobWithApplication(ta)
+        const past = await accept(ta, hirer, application.id, {
+          milestones: [{ title: 'All', amountMinor: 140_000, dueDate: yesterday() }],
+        })
+        t.equal(past.status, 400)
+        t.match(past.body.errors, [{ field: 'milestones.0.dueDate' }])
+        const zero = await accept(ta, hirer, application.id, {
+          milestones: [{ title: 'All', amountMinor: 0 }],
+        })
+        t.equal(zero.status, 400)
+        t.match(zero.body.errors, [{ field: 'milestones.0.amountMinor' }])
+        const empty = await accept(ta, hirer, application.id, { milestones: [] })
+        t.equal(empty.status, 400)
+        t.match(empty.body.errors, [{ field: 'milestones' }])
+        const bad = await accept(ta, hirer, application.id, {
+          milestones: [{ title: 'All', amountMinor: 140_000, dueDate: 'next week' }],
+        })
+        t.equal(bad.status, 400)
+        t.match(bad.body.errors, [{ field: 'milestones.0.dueDate' }])
+      },
+    )
+
+    t.test(
+      'is for the hirer of the job only: a worker gets 403, another hirer 404, no token 401',
+      async (t) => {
+        const { worker, application } = await jobWithApplication(ta)
+        t.equal((await accept(ta, worker, application.id)).status, 403)
+        t.equal((await accept(ta, ta.hirer(), application.id)).status, 404)
+        t.equal((await accept(ta, null as never, application.id)).status, 401)
+        t.equal((await accept(ta, ta.hirer(), '0123456789abcdef01234567')).status, 404)
+      },
+    )
+
+    t.test('refuses an application already accepted, rejected or withdrawn with 409', async (t) => {
+      const h = await hire(ta)
+      const again = await accept(ta, h.hirer, h.application.id)
+      t.equal(again.status, 409)
+      t.equal(again.body.code, 'JOB_ERR_ALREADY_HIRED')
+
+      const w = await jobWithApplication(ta, { openings: 2 })
+      t.equal(
+        (await call(ta.app, 'POST', `/api/applications/${w.application.id}/withdraw`, w.worker)).status,
+        200,
+      )
+      const withdrawn = await accept(ta, w.hirer, w.application.id)
+      t.equal(withdrawn.status, 409)
+      t.match(withdrawn.body.detail, /withdrawn/)
+    })
+
+    t.test('refuses when the job is not open (409)', async (t) => {
+      const { hirer, job, application } = await jobWithApplication(ta)
+      t.equal((await call(ta.app, 'POST', `/api/jobs/${job.id}/close`, hirer, {})).status, 200)
+      const res = await accept(ta, hirer, application.id)
+      t.equal(res.status, 409)
+    })
+
+    t.test('rejects the other applications of a single-hire job (position_filled)', async (t) => {
+      const { hirer, job, application } = await jobWithApplication(ta)
+      const other = ta.worker()
+      const second = await apply(ta.app, other, job.id)
+      t.equal((await accept(ta, hirer, application.id)).status, 201)
+      const rejected = await getApplication(second.id, other)
+      t.match(rejected, { status: 'rejected', rejectionReason: 'position_filled' })
+      await ta.probe.waitFor(
+        (e) =>
+          e.type === 'ApplicationRejected' &&
+          (e.data as { applicationId: string }).applicationId === second.id,
+      )
+    })
+
+    t.test('keeps the other applications of a multi-opening job until every opening is filled', async (t) => {
+      const { hirer, job, application } = await jobWithApplication(ta, { openings: 2 })
+      const w2 = ta.worker()
+      const w3 = ta.worker()
+      const a2 = await apply(ta.app, w2, job.id)
+      const a3 = await apply(ta.app, w3, job.id)
+      t.equal((await accept(ta, hirer, application.id)).status, 201)
+      t.equal((await getApplication(a3.id, w3)).status, 'pending')
+      const c2 = (await accept(ta, hirer, a2.id)).body.contract
+      t.equal((await getJob(job.id, hirer)).hiredCount, 2)
+      t.match(await getApplication(a3.id, w3), { status: 'rejected', rejectionReason: 'position_filled' })
+      // Signing the second contract leaves the job in progress.
+      const c1 = (await call(ta.app, 'GET', '/api/contracts?role=hirer&limit=2', hirer)).body.items[1]
+      for (const c of [c1, c2]) {
+        t.equal((await signAs(ta, hirer, c.id)).status, 200)
+        t.equal((await signAs(ta, ta.worker({ id: c.workerId }), c.id)).status, 200)
+        t.equal((await getJob(job.id, hirer)).status, 'in_progress')
+      }
+    })
+
+    t.test('two concurrent accepts of the same application: exactly one 201, the other 409', async (t) => {
+      const { hirer, job, application } = await jobWithApplication(ta, { openings: 3 })
+      const results = await Promise.all([
+        accept(ta, hirer, application.id),
+        accept(ta, hirer, application.id),
+      ])
+      t.same(results.map((r) => r.status).sort(), [201, 409])
+      t.equal((await getJob(job.id, hirer)).hiredCount, 1)
+      const list = await call(ta.app, 'GET', '/api/contracts?role=hirer', hirer)
+      t.equal(list.body.items.length, 1, 'one contract only')
+    })
+
+    t.test(
+      'two concurrent accepts of different applications of a single-hire job: one 201, one 409, nothing half-done',
+      async (t) => {
+        const { hirer, job, application } = await jobWithApplication(ta)
+        const other = ta.worker()
+        const second = await apply(ta.app, other, job.id)
+        const results = await Promise.all([accept(ta, hirer, application.id), accept(ta, hirer, second.id)])
+        t.same(results.map((r) => r.status).sort(), [201, 409])
+        const loser = results.find((r) => r.status === 409)!
+        t.equal(loser.body.code, 'JOB_ERR_POSITION_FILLED')
+        const won = results.find((r) => r.status === 201)!.body.contract
+        const statuses = [
+          (await getApplication(application.id, ta.hirer({ id: hirer.id }))).status,
+          (await getApplication(second.id, ta.hirer({ id: hirer.id }))).status,
+        ].sort()
+        t.same(statuses, ['accepted', 'rejected'])
+        t.equal(won.applicationId === application.id ? statuses.length : 2, 2)
+        const j = await getJob(job.id, hirer)
+        t.equal(j.hiredCount, 1)
+        const list = await call(ta.app, 'GET', '/api/contracts?role=hirer', hirer)
+        t.equal(list.body.items.length, 1, 'the loser left no contract behind')
+      },
+    )
+  })
+})
