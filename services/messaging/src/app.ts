@@ -1,0 +1,192 @@
+/**
+ * `buildApp()`: the messaging service — service-kit's shared mechanisms, the REST routes under
+ * `/api/chat` and `/api/notifications`, the WebSocket hub at `/ws` and the event subscriptions.
+ * Never listens (see `server.ts`); tests call it and listen on port 0 for sockets.
+ */
+import { buildService, type KelmahApp } from '@kelmah/service-kit'
+import type { FastifyInstance } from 'fastify'
+import mongoose from 'mongoose'
+import type { MessagingConfig } from './config.js'
+import { registerHandlers } from './events/handlers.js'
+import { contractRefModel } from './models/contract-ref.js'
+import { conversationModel } from './models/conversation.js'
+import { messageModel } from './models/message.js'
+import { notificationModels } from './models/notification.js'
+import { safetyModels } from './models/safety.js'
+import { Calls } from './realtime/calls.js'
+import { Hub } from './realtime/hub.js'
+import { Presence } from './realtime/presence.js'
+import { Protocol } from './realtime/protocol.js'
+import { attachmentRoutes } from './routes/attachments.js'
+import type { RouteOptions } from './routes/context.js'
+import { conversationRoutes } from './routes/conversations.js'
+import { notificationRoutes } from './routes/notifications.js'
+import { safetyRoutes } from './routes/safety.js'
+import { Chat } from './services/chat.js'
+import { Notifications } from './services/notifications.js'
+import { MessageRateLimit } from './services/rate-limit.js'
+import { Safety } from './services/safety.js'
+
+/** Options of {@link buildApp}: the configuration plus overrides for tests. */
+export interface BuildAppOptions {
+  config: MessagingConfig
+  /** A fixed JWKS instead of `JWT_JWKS_URL` (tests, benchmark). */
+  jwks?: { keys: Array<Record<string, unknown>> }
+  /** Overrides `config.MONGO_URL` (tests use a unique database). */
+  mongoUrl?: string
+  /** Exchange override (tests use a unique one); default `kelmah.events`. */
+  busExchange?: string
+  /** pino level, or `false` for no logs; default `config.LOG_LEVEL`. */
+  logLevel?: string | false
+  /** Overrides `config.REDIS_KEY_PREFIX` (tests use a unique one; two instances share it). */
+  redisKeyPrefix?: string
+  /** Milliseconds between outbox sweeps (default 1000). */
+  outboxIntervalMs?: number
+  /**
+   * Appended to every subscription purpose (`timeline_<x>`): queue names are global on the broker,
+   * so concurrent test apps on different exchanges must not share (and steal from) one queue.
+   */
+  queueSuffix?: string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This instance's WebSocket hub (tests read its connection count). */
+    hub: Hub
+  }
+}
+
+/**
+ * Build the messaging service: connects MongoDB and Redis, ensures indexes, registers every
+ * route and the `/ws` upgrade handler. The bus, its subscriptions, the outbox relay and the hub's
+ * heartbeats start on `ready()`.
+ *
+ * @throws Error when MongoDB or Redis cannot be reached
+ */
+export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
+  const { config } = opts
+  const app = await buildService({
+    name: 'messaging',
+    logLevel: opts.logLevel ?? config.LOG_LEVEL,
+    mongoUrl: opts.mongoUrl ?? config.MONGO_URL,
+    redisUrl: config.REDIS_URL,
+    amqpUrl: config.AMQP_URL,
+    ...(opts.busExchange ? { busExchange: opts.busExchange } : {}),
+    ...(opts.outboxIntervalMs ? { outboxIntervalMs: opts.outboxIntervalMs } : {}),
+    auth: {
+      ...(opts.jwks ? { jwks: opts.jwks as never } : { jwksUrl: config.JWT_JWKS_URL }),
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    },
+    openapi: {
+      title: 'Kelmah messaging',
+      description: 'Conversations, messages, notifications; the real-time hub at /ws.',
+    },
+  })
+  try {
+    const prefix = opts.redisKeyPrefix ?? config.REDIS_KEY_PREFIX
+    const Conversation = conversationModel(app.mongo)
+    const Message = messageModel(app.mongo)
+    const { Notification, Preference } = notificationModels(app.mongo)
+    const { Block, Report } = safetyModels(app.mongo)
+    const ContractRef = contractRefModel(app.mongo)
+    await Promise.all(
+      [Conversation, Message, Notification, Preference, Block, Report, ContractRef].map((m) =>
+        (m as typeof Message).init(),
+      ),
+    )
+    app.useOutbox(Conversation, Message)
+
+    const hub = new Hub({
+      redis: app.redis,
+      prefix,
+      verify: app.verifyAccessToken,
+      log: app.log,
+      heartbeatMs: config.HEARTBEAT_INTERVAL_MS,
+      maxFrameBytes: config.WS_MAX_FRAME_BYTES,
+      hardMaxFrameBytes: config.WS_HARD_MAX_FRAME_BYTES,
+      maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    })
+    app.decorate('hub', hub)
+    const presence = new Presence(app.redis, prefix, config.PRESENCE_TTL_MS)
+    const safety = new Safety({ Block, Report, Message, Conversation })
+    const chat = new Chat({
+      Conversation,
+      Message,
+      push: hub,
+      safety,
+      rateLimit: new MessageRateLimit(app.redis, prefix, {
+        max: config.MESSAGE_RATE_MAX,
+        windowS: config.MESSAGE_RATE_WINDOW_S,
+      }),
+      kickOutbox: () => app.kickOutbox(),
+      maxChars: config.MESSAGE_MAX_CHARS,
+    })
+    const notifications = new Notifications({ Notification, Preference, push: hub })
+    // Calls and the protocol refer to each other (calls announce presence through the protocol).
+    const late: { protocol?: Protocol } = {}
+    const calls = new Calls({
+      redis: app.redis,
+      prefix,
+      hub,
+      chat,
+      safety,
+      presence,
+      log: app.log,
+      maxDurationS: config.CALL_MAX_DURATION_S,
+      ringTimeoutS: config.CALL_RING_TIMEOUT_S,
+      announce: (u) => late.protocol?.announce(u) ?? Promise.resolve(),
+    })
+    const protocol = new Protocol({
+      hub,
+      chat,
+      notifications,
+      safety,
+      presence,
+      calls,
+      log: app.log,
+      typingTimeoutMs: config.TYPING_TIMEOUT_MS,
+    })
+    late.protocol = protocol
+    hub.setHandlers(protocol)
+    hub.onHeartbeat = (conns) => presence.refresh(conns.map((c) => ({ userId: c.userId, connId: c.id })))
+    app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head))
+
+    app.addHook('onReady', async () => {
+      await hub.start()
+      await registerHandlers({
+        bus: app.bus,
+        chat,
+        notifications,
+        ContractRef,
+        queueSuffix: opts.queueSuffix ?? '',
+      })
+    })
+    // Sockets close before the bus, Redis and MongoDB do (service-kit closes those in onClose).
+    app.addHook('preClose', async () => {
+      calls.stop()
+      await hub.close()
+    })
+
+    const routeOptions: RouteOptions = {
+      chat,
+      notifications,
+      safety,
+      attachments: new mongoose.mongo.GridFSBucket(app.mongo.db!, { bucketName: 'attachments' }),
+      attachmentMaxBytes: config.ATTACHMENT_MAX_BYTES,
+    }
+    await app.register(
+      async (scope: FastifyInstance) => {
+        await scope.register(conversationRoutes as never, routeOptions)
+        await scope.register(safetyRoutes as never, routeOptions)
+        await scope.register(attachmentRoutes as never, routeOptions)
+      },
+      { prefix: '/api/chat' },
+    )
+    await app.register(notificationRoutes as never, { ...routeOptions, prefix: '/api/notifications' })
+    return app
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The messaging service's error catalogue (STYLE §8). Codes are prefixed `MSG_ERR_`; messages name
+ * the fix. Rendered as RFC 9457 problem details by service-kit. WebSocket error frames carry the
+ * same code as `code` next to their `reason`.
+ */
+import createError from '@fastify/error'
+
+export { withFields, type FieldError } from '@kelmah/service-kit'
+
+/** Unknown conversation, or one the caller does not take part in (never leaks existence). 404. */
+export const ConversationNotFound = createError('MSG_ERR_CONVERSATION_NOT_FOUND', 'No such conversation', 404)
+/** Unknown message, or one in a conversation the caller does not take part in. 404. */
+export const MessageNotFound = createError('MSG_ERR_MESSAGE_NOT_FOUND', 'No such message', 404)
+/** Unknown attachment, or one the caller may not read. 404. */
+export const AttachmentNotFound = createError('MSG_ERR_ATTACHMENT_NOT_FOUND', 'No such attachment', 404)
+/** Unknown notification, or someone else's. 404. */
+export const NotificationNotFound = createError('MSG_ERR_NOTIFICATION_NOT_FOUND', 'No such notification', 404)
+/** A conversation with oneself. 400. */
+export const SelfConversation = createError(
+  'MSG_ERR_SELF_CONVERSATION',
+  'You cannot start a conversation with yourself',
+  400,
+)
+/** The recipient blocked the sender (or the caller). 403. */
+export const Blocked = createError(
+  'MSG_ERR_BLOCKED',
+  'This user does not accept messages or calls from you',
+  403,
+)
+/** Only the sender may edit or delete a message. 403. */
+export const NotSender = createError('MSG_ERR_NOT_SENDER', 'Only the sender may change this message', 403)
+/** The message was deleted, or is a system message: it cannot be changed. 409. */
+export const MessageImmutable = createError(
+  'MSG_ERR_MESSAGE_IMMUTABLE',
+  'This message can no longer be changed (%s)',
+  409,
+)
+/** Text over the length limit or empty. 400. */
+export const BadContent = createError('MSG_ERR_BAD_CONTENT', 'The message %s', 400)
+/** Too many messages in the window; `Retry-After` says when to try again. 429. */
+export const RateLimited = createError('MSG_ERR_RATE_LIMITED', 'Too many messages; wait %d seconds', 429)
+/** Attachment type not allowed. 415. */
+export const UnsupportedMedia = createError(
+  'MSG_ERR_UNSUPPORTED_MEDIA',
+  'Attachments must be images (png, jpeg, gif, webp) or documents (pdf, txt, doc/docx, xls/xlsx); got %s',
+  415,
+)
+/** Attachment over the size limit. 413. */
+export const AttachmentTooLarge = createError(
+  'MSG_ERR_ATTACHMENT_TOO_LARGE',
+  'Attachments may be at most %d bytes',
+  413,
+)
+/** Blocking oneself, reporting oneself. 400. */
+export const SelfTarget = createError('MSG_ERR_SELF_TARGET', 'You cannot %s yourself', 400)

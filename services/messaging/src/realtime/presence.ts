@@ -1,0 +1,80 @@
+/**
+ * Presence in Redis, shared by every instance: one sorted set per user of the ids of their open
+ * sockets, scored by an expiry time. A socket's entry is refreshed on every heartbeat, so the
+ * sockets of a crashed instance fall out by themselves after `ttlMs` (no TTL per member in Redis:
+ * the score is the expiry). A user in an answered call also has an `incall` key.
+ */
+import type { Redis } from 'ioredis'
+
+/** What a contact sees. */
+export type PresenceStatus = 'online' | 'offline' | 'in_call'
+
+/** Presence state of all users. */
+export class Presence {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  #key(userId: string) {
+    return `${this.prefix}presence:${userId}`
+  }
+  #callKey(userId: string) {
+    return `${this.prefix}incall:${userId}`
+  }
+
+  /** Record an open socket. @returns true when the user just came online (no other live socket) */
+  async connect(userId: string, connId: string): Promise<boolean> {
+    const key = this.#key(userId)
+    const now = this.now()
+    const res = (await this.redis
+      .multi()
+      .zremrangebyscore(key, '-inf', now)
+      .zadd(key, now + this.ttlMs, connId)
+      .zcard(key)
+      .pexpire(key, this.ttlMs)
+      .exec()) as Array<[unknown, number]>
+    return res[2]?.[1] === 1
+  }
+
+  /** Refresh the entries of these sockets (heartbeat). */
+  async refresh(entries: Array<{ userId: string; connId: string }>): Promise<void> {
+    if (entries.length === 0) return
+    const until = this.now() + this.ttlMs
+    const multi = this.redis.multi()
+    for (const e of entries)
+      multi.zadd(this.#key(e.userId), until, e.connId).pexpire(this.#key(e.userId), this.ttlMs)
+    await multi.exec()
+  }
+
+  /** Forget a closed socket. @returns true when the user just went offline (no live socket left) */
+  async disconnect(userId: string, connId: string): Promise<boolean> {
+    const key = this.#key(userId)
+    const res = (await this.redis.multi().zrem(key, connId).zcount(key, this.now(), '+inf').exec()) as Array<
+      [unknown, number]
+    >
+    return res[0]?.[1] === 1 && res[1]?.[1] === 0
+  }
+
+  /** Mark the user as in a call (or not). */
+  async setInCall(userId: string, callId: string | null, ttlS: number): Promise<void> {
+    if (callId) await this.redis.set(this.#callKey(userId), callId, 'EX', ttlS)
+    else await this.redis.del(this.#callKey(userId))
+  }
+
+  /** The status of each user. */
+  async statuses(userIds: string[]): Promise<Array<{ userId: string; status: PresenceStatus }>> {
+    if (userIds.length === 0) return []
+    const now = this.now()
+    const multi = this.redis.multi()
+    for (const id of userIds) multi.zcount(this.#key(id), now, '+inf').exists(this.#callKey(id))
+    const res = ((await multi.exec()) ?? []) as Array<[unknown, number]>
+    return userIds.map((userId, i) => {
+      const online = (res[2 * i]?.[1] ?? 0) > 0
+      const inCall = (res[2 * i + 1]?.[1] ?? 0) > 0
+      return { userId, status: online ? (inCall ? 'in_call' : 'online') : 'offline' }
+    })
+  }
+}

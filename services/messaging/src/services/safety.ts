@@ -1,0 +1,120 @@
+/**
+ * Blocks and reports. A blocked user cannot message or call the blocker; reports are stored for
+ * admin review.
+ */
+import type { Model } from 'mongoose'
+import { Types } from 'mongoose'
+import { MessageNotFound, SelfTarget } from '../errors.js'
+import { withFields } from '@kelmah/service-kit'
+import { blockId, type BlockDoc, type ReportDoc } from '../models/safety.js'
+import type { ConversationDoc } from '../models/conversation.js'
+import type { MessageDoc } from '../models/message.js'
+
+/** What {@link Safety} needs. */
+export interface SafetyDeps {
+  Block: Model<BlockDoc>
+  Report: Model<ReportDoc>
+  Message: Model<MessageDoc>
+  Conversation: Model<ConversationDoc>
+  now?: () => number
+}
+
+/** A report as the API shows it. */
+export interface ReportView {
+  id: string
+  userId: string
+  messageId: string | null
+  reason: string
+  status: string
+  createdAt: string
+}
+
+/** Block and report use cases. */
+export class Safety {
+  constructor(private readonly d: SafetyDeps) {}
+
+  /** True when `blocker` blocked `blocked`. */
+  async isBlocked(blocker: string, blocked: string): Promise<boolean> {
+    // A find by _id, not countDocuments: FerretDB 1.24 runs count as an aggregation without the index.
+    return (await this.d.Block.findOne({ _id: blockId(blocker, blocked) }, { _id: 1 }).lean()) !== null
+  }
+
+  /** `me` blocks `userId` (idempotent). @returns whether the block is new. @throws SelfTarget */
+  async block(me: string, userId: string): Promise<boolean> {
+    if (me === userId)
+      throw withFields(new SelfTarget('block'), [
+        { field: 'userId', message: 'must be another user', in: 'params' },
+      ])
+    try {
+      await this.d.Block.collection.insertOne({
+        _id: blockId(me, userId) as never,
+        blockerId: me,
+        blockedId: userId,
+        createdAt: new Date((this.d.now ?? Date.now)()),
+      })
+      return true
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false
+      throw err
+    }
+  }
+
+  /** `me` lifts a block of `userId` (idempotent). */
+  async unblock(me: string, userId: string): Promise<void> {
+    await this.d.Block.deleteOne({ _id: blockId(me, userId) })
+  }
+
+  /** The users `me` blocked. */
+  async blockedBy(me: string): Promise<string[]> {
+    return (await this.d.Block.find({ blockerId: me }).lean()).map((b) => b.blockedId)
+  }
+
+  /**
+   * Report a user, or a message `me` can see (its sender is the reported user).
+   *
+   * @throws MessageNotFound for a message `me` cannot see; SelfTarget for reporting oneself
+   */
+  async report(
+    me: string,
+    r: { userId?: string; messageId?: string; reason: string; details?: string },
+  ): Promise<ReportView> {
+    let userId = r.userId
+    let conversationId: string | null = null
+    if (r.messageId) {
+      const _id = /^[0-9a-f]{24}$/i.test(r.messageId) ? new Types.ObjectId(r.messageId) : undefined
+      const msg = _id ? await this.d.Message.findOne({ _id }).lean() : null
+      const conv = msg
+        ? await this.d.Conversation.findOne({ _id: new Types.ObjectId(msg.conversationId) }).lean()
+        : null
+      if (!msg || !conv || !conv.participantIds.includes(me)) throw new MessageNotFound()
+      userId = msg.senderId
+      conversationId = msg.conversationId
+    }
+    if (!userId)
+      throw withFields(new SelfTarget('report'), [
+        { field: 'userId', message: 'userId or messageId is required' },
+      ])
+    if (userId === me)
+      throw withFields(new SelfTarget('report'), [
+        { field: r.messageId ? 'messageId' : 'userId', message: 'must not be yourself' },
+      ])
+    const doc = await this.d.Report.create({
+      reporterId: me,
+      userId,
+      messageId: r.messageId ?? null,
+      conversationId,
+      reason: r.reason,
+      details: r.details ?? null,
+      status: 'open',
+      createdAt: new Date((this.d.now ?? Date.now)()),
+    })
+    return {
+      id: doc._id.toHexString(),
+      userId,
+      messageId: doc.messageId,
+      reason: doc.reason,
+      status: doc.status,
+      createdAt: doc.createdAt.toISOString(),
+    }
+  }
+}
