@@ -18,12 +18,24 @@ export interface AppEntry {
 
 /**
  * Every app `npm start` runs (it starts auth first whatever the order here: the others fetch its
- * JWKS). Ports of services still to come: user 3002, messaging 3003, job 3004, payment 3005, review 3006.
+ * JWKS). Ports of services still to come: payment 3005, review 3006.
  */
 export const APPS: readonly AppEntry[] = [
   { name: 'gateway', dir: 'gateway', port: 5000 },
   { name: 'auth', dir: 'services/auth', port: 3001 },
+  { name: 'user', dir: 'services/user', port: 3002 },
+  { name: 'messaging', dir: 'services/messaging', port: 3003 },
+  { name: 'job', dir: 'services/job', port: 3004 },
 ]
+
+/**
+ * The gateway's per-IP limit on register/login/OTP requests (`RATE_LIMIT_AUTH_MAX`, per
+ * `RATE_LIMIT_AUTH_WINDOW_MS` = 1 min) on a developer machine. Production keeps the gateway's
+ * default (10): locally every client is 127.0.0.1, and `npm run seed` registers, verifies and
+ * signs in hundreds of accounts from it. Set `RATE_LIMIT_AUTH_MAX` yourself to override (e.g. 10
+ * to try the real limit).
+ */
+export const LOCAL_AUTH_RATE_LIMIT = 2_000
 
 /** Host every app listens on locally. */
 export const LOCAL_HOST = '127.0.0.1'
@@ -61,7 +73,9 @@ export interface AppEnvOptions {
 /**
  * The environment variables of `app` on this machine: PORT, HOST, its own database
  * (`MONGO_URL=…/kelmah_<name>`), the infrastructure URLs, every service's `<NAME>_SERVICE_URL`
- * (the gateway proxies to them), the auth JWKS URL, and — for auth only — the signing key file and id.
+ * (the gateway proxies to them), the auth JWKS URL, for the gateway a local-dev
+ * `RATE_LIMIT_AUTH_MAX` ({@link LOCAL_AUTH_RATE_LIMIT} unless the caller's environment sets it),
+ * and — for auth only — the signing key file and id.
  * Only these variables; the caller merges them over `process.env`.
  */
 export function appEnv(app: AppEntry, urls: InfraUrls, options: AppEnvOptions = {}): Record<string, string> {
@@ -83,6 +97,8 @@ export function appEnv(app: AppEntry, urls: InfraUrls, options: AppEnvOptions = 
     if (other.name === 'gateway') continue
     env[`${other.name.toUpperCase().replace(/-/g, '_')}_SERVICE_URL`] = appUrl(other)
   }
+  if (app.name === 'gateway')
+    env.RATE_LIMIT_AUTH_MAX = process.env.RATE_LIMIT_AUTH_MAX ?? String(LOCAL_AUTH_RATE_LIMIT)
   if (app.name === 'auth' && options.jwtKey) {
     env.JWT_PRIVATE_KEY_FILE = options.jwtKey.file
     env.JWT_KID = options.jwtKey.kid

@@ -5,6 +5,8 @@
  * infrastructure this run started. If an app dies, everything is stopped and the exit code is 1.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import readline from 'node:readline'
 import { down } from './down.js'
 import { ensureJwtKey } from './keys.js'
@@ -59,7 +61,13 @@ async function httpOk(url: string): Promise<boolean> {
  * SIGTERM, 1 when something failed). Never returns.
  */
 export async function startAll(options: StartOptions = {}): Promise<never> {
-  const apps = options.apps ?? APPS
+  // A service still being written (no src/server.ts yet) is left out, and so is its
+  // <NAME>_SERVICE_URL: the gateway then answers 404 on its prefixes instead of 503.
+  const apps = (options.apps ?? APPS).filter((app) => {
+    const runnable = existsSync(path.join(appDir(app), 'src', 'server.ts'))
+    if (!runnable) out(`[start] skipping ${app.name}: ${app.dir}/src/server.ts does not exist yet`)
+    return runnable
+  })
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000
   const stopGraceMs = options.stopGraceMs ?? 10_000
   const width = Math.max(...apps.map((a) => a.name.length))
@@ -155,6 +163,10 @@ export async function startAll(options: StartOptions = {}): Promise<never> {
   out('')
   out(`Kelmah is up: ${gateway ? appUrl(gateway) : apps.map(appUrl).join(', ')}`)
   if (infra.urls.MAILDEV_URL) out(`Mail (MailDev): ${infra.urls.MAILDEV_URL}`)
+  if (gateway) {
+    // appEnv raised the gateway's per-IP sign-in limit for this (LOCAL_AUTH_RATE_LIMIT).
+    out('Sample data: `npm run seed` (200 users, 1000 jobs) · the story: `npm run demo`')
+  }
   out('Press Ctrl-C to stop.')
   out('')
   return new Promise<never>(() => undefined)

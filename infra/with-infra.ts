@@ -21,7 +21,8 @@ if (!command) {
 
 let result
 try {
-  result = await up()
+  // Test data is throwaway: a FerretDB started for this run keeps it in memory.
+  result = await up({ ephemeral: true })
 } catch (err) {
   console.error(err instanceof InfraError ? `infra: ${err.message}` : err)
   process.exit(1)

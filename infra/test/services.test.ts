@@ -1,5 +1,5 @@
 import t from 'tap'
-import { APPS, appEnv } from '../services.js'
+import { APPS, LOCAL_AUTH_RATE_LIMIT, appEnv } from '../services.js'
 
 const urls = {
   MONGO_URL: 'mongodb://127.0.0.1:27017',
@@ -10,14 +10,73 @@ const urls = {
   STRIPE_API_URL: 'http://127.0.0.1:12111',
 }
 
+const app = (name: string) => {
+  const found = APPS.find((a) => a.name === name)
+  if (!found) throw new Error(`no app ${name} in APPS`)
+  return found
+}
+
+t.test('the table lists every app on its DESIGN §3 port, once', async (t) => {
+  t.same(Object.fromEntries(APPS.map((a) => [a.name, a.port])), {
+    gateway: 5000,
+    auth: 3001,
+    user: 3002,
+    messaging: 3003,
+    job: 3004,
+  })
+  t.equal(new Set(APPS.map((a) => a.port)).size, APPS.length, 'no two apps share a port')
+  t.equal(app('job').dir, 'services/job')
+})
+
 t.test('each service gets its own database and the peers it needs', async (t) => {
-  const auth = APPS.find((a) => a.name === 'auth')
-  const gateway = APPS.find((a) => a.name === 'gateway')
-  t.ok(auth && gateway)
-  const authEnv = appEnv(auth!, urls)
+  const authEnv = appEnv(app('auth'), urls)
   t.match(authEnv.MONGO_URL, /\/kelmah_auth(\?|$)/)
   t.equal(authEnv.PORT, '3001')
-  const gatewayEnv = appEnv(gateway!, urls)
+  for (const [name, port] of [
+    ['user', '3002'],
+    ['messaging', '3003'],
+    ['job', '3004'],
+  ] as const) {
+    const env = appEnv(app(name), urls)
+    t.equal(env.PORT, port, `${name} listens on ${port}`)
+    t.equal(env.MONGO_URL, `mongodb://127.0.0.1:27017/kelmah_${name}`, `${name} has its own database`)
+    t.equal(
+      env.JWT_JWKS_URL,
+      'http://127.0.0.1:3001/api/auth/.well-known/jwks.json',
+      `${name} verifies tokens with auth's keys`,
+    )
+    t.equal(env.AMQP_URL, urls.AMQP_URL)
+    t.equal(env.REDIS_URL, urls.REDIS_URL)
+    t.notOk(env.JWT_PRIVATE_KEY_FILE, `${name} never gets the signing key`)
+  }
+})
+
+t.test('the gateway is given the URL of every service it proxies to', async (t) => {
+  const gatewayEnv = appEnv(app('gateway'), urls)
   t.equal(gatewayEnv.PORT, '5000')
   t.equal(gatewayEnv.AUTH_SERVICE_URL, 'http://127.0.0.1:3001')
+  t.equal(gatewayEnv.USER_SERVICE_URL, 'http://127.0.0.1:3002')
+  t.equal(gatewayEnv.MESSAGING_SERVICE_URL, 'http://127.0.0.1:3003')
+  t.equal(gatewayEnv.JOB_SERVICE_URL, 'http://127.0.0.1:3004')
+  t.notOk(gatewayEnv.GATEWAY_SERVICE_URL, 'not itself')
+})
+
+t.test('locally the gateway allows enough sign-ins for seeding unless told otherwise', async (t) => {
+  const before = process.env.RATE_LIMIT_AUTH_MAX
+  t.teardown(() => {
+    if (before === undefined) delete process.env.RATE_LIMIT_AUTH_MAX
+    else process.env.RATE_LIMIT_AUTH_MAX = before
+  })
+  delete process.env.RATE_LIMIT_AUTH_MAX
+  t.equal(appEnv(app('gateway'), urls).RATE_LIMIT_AUTH_MAX, String(LOCAL_AUTH_RATE_LIMIT))
+  t.notOk(appEnv(app('auth'), urls).RATE_LIMIT_AUTH_MAX, 'only the gateway limits')
+  process.env.RATE_LIMIT_AUTH_MAX = '10'
+  t.equal(appEnv(app('gateway'), urls).RATE_LIMIT_AUTH_MAX, '10', 'the caller’s value wins')
+})
+
+t.test('only auth gets the signing key', async (t) => {
+  const jwtKey = { file: '/k.pem', kid: 'abc' }
+  t.equal(appEnv(app('auth'), urls, { jwtKey }).JWT_PRIVATE_KEY_FILE, '/k.pem')
+  t.equal(appEnv(app('auth'), urls, { jwtKey }).JWT_KID, 'abc')
+  t.notOk(appEnv(app('job'), urls, { jwtKey }).JWT_PRIVATE_KEY_FILE)
 })

@@ -1,0 +1,305 @@
+/**
+ * `npm run demo`: the marketplace story told by two real HTTP clients through the gateway of a
+ * running Kelmah (`npm start`), with the domain events it causes printed as they cross the bus.
+ *
+ *   1. a hirer and a worker register and verify their e-mail (the code is read from MailDev)
+ *   2. both complete their profiles
+ *   3. the hirer posts a job
+ *   4. the worker finds it by search and among their recommendations (the job service learns the
+ *      worker's skills from `ProfileUpdated`), and applies
+ *   5. the hirer lists the applications, shortlists and accepts one → a contract
+ *   6. both sign → the contract is active and the job in progress
+ *
+ * Environment: `KELMAH_URL` (default http://127.0.0.1:5000), `MAILDEV_URL` (http://127.0.0.1:1080),
+ * `AMQP_URL` (amqp://guest:guest@127.0.0.1:5672). Exits 1 on any unexpected answer.
+ * `runDemo()` is the same story for tests.
+ */
+import { randomBytes } from 'node:crypto'
+import { type Session, signUp } from './api/accounts.js'
+import { ApiClient, describeBody, UnexpectedStatus } from './api/client.js'
+import { describeEvent, type EventTap, type SeenEvent, tapEvents } from './api/events.js'
+import {
+  accept,
+  apply,
+  type Application,
+  type Contract,
+  type Job,
+  type Page,
+  postJob,
+  shortlist,
+  sign,
+  unwrap,
+  updateProfile,
+} from './api/marketplace.js'
+import { isMain } from './paths.js'
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** The gateway, e.g. `http://127.0.0.1:5000`. */
+  baseUrl: string
+  /** MailDev's web/REST URL. */
+  maildevUrl: string
+  /** RabbitMQ, to watch the events. */
+  amqpUrl: string
+  /** Where the story is told (default stdout). */
+  log?: (line: string) => void
+  /** Event exchange to watch (default `kelmah.events`). */
+  exchange?: string
+  /** How long to wait for eventual things (recommendation, job status, events), ms (default 15 000). */
+  waitMs?: number
+}
+
+/** What the story produced. */
+export interface DemoResult {
+  hirer: { id: string; email: string }
+  worker: { id: string; email: string }
+  /** The job as last read (status `in_progress` at the end). */
+  job: Job
+  application: Application
+  /** The contract as last signed (status `active` at the end). */
+  contract: Contract
+  /** Whether the worker found the job by search and among their recommendations. */
+  foundBySearch: boolean
+  recommended: boolean
+  /** The events about the demo's users, job, application and contract, in arrival order. */
+  events: SeenEvent[]
+}
+
+/** Thrown when the story does not go as it should (beyond an unexpected status). */
+export class DemoFailed extends Error {
+  override readonly name = 'DemoFailed'
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Tell the story.
+ *
+ * @throws UnexpectedStatus when a call answers anything but its success status
+ * @throws DemoFailed when the story goes wrong: the job not found by search or not recommended
+ *   in time, the contract not active, the job not in progress, no `ContractSigned` seen
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`))
+  const waitMs = options.waitMs ?? 15_000
+  const tag = randomBytes(3).toString('hex')
+  const hirerEmail = `demo-hirer-${tag}@demo.kelmah.test`
+  const workerEmail = `demo-worker-${tag}@demo.kelmah.test`
+  const password = 'Kelmah-demo-2026!'
+
+  // Only events about this story are printed (the bus carries everyone's); an event that names
+  // nothing known yet is held back until a later step makes one of its ids known.
+  const known = new Set<string>([hirerEmail, workerEmail])
+  const relevant: SeenEvent[] = []
+  let held: SeenEvent[] = []
+  const mentionsKnown = (e: SeenEvent) =>
+    Object.values(e.data ?? {}).some((v) =>
+      Array.isArray(v) ? v.some((x) => known.has(String(x))) : known.has(String(v)),
+    )
+  const show = (e: SeenEvent) => {
+    relevant.push(e)
+    log(`[event ] ${describeEvent(e)}`)
+  }
+  const onEvent = (e: SeenEvent) => (mentionsKnown(e) ? show(e) : held.push(e))
+  const learn = (...ids: Array<string | undefined>) => {
+    for (const id of ids) if (id) known.add(id)
+    const still: SeenEvent[] = []
+    for (const e of held) {
+      if (mentionsKnown(e)) show(e)
+      else still.push(e)
+    }
+    held = still.slice(-500)
+  }
+
+  const clientFor = (who: string) =>
+    new ApiClient({
+      baseUrl: options.baseUrl,
+      onResponse: (r) => log(`[${who.padEnd(6)}] ${r.method} ${r.path} → ${r.status} (${r.ms} ms)`),
+      onBackoff: (r, ms) =>
+        log(
+          `[${who.padEnd(6)}] ${r.method} ${r.path} → ${r.status}; retrying in ${(ms / 1000).toFixed(1)} s`,
+        ),
+    })
+  const step = (text: string) => log(`\n[demo  ] ${text}`)
+  const note = (text: string) => log(`[demo  ]   ✓ ${text}`)
+
+  let tap: EventTap | undefined
+  try {
+    tap = await tapEvents({ amqpUrl: options.amqpUrl, exchange: options.exchange, onEvent })
+    log(`[demo  ] watching every event on ${options.exchange ?? 'kelmah.events'} (printing this story's)`)
+
+    step('1. A hirer and a worker sign up (code read from MailDev) and sign in')
+    const hirer = await signUp(clientFor('hirer'), options.maildevUrl, {
+      email: hirerEmail,
+      password,
+      name: 'Ama Mensah',
+      role: 'hirer',
+    })
+    learn(hirer.id)
+    note(`hirer ${hirer.user.name} <${hirerEmail}> id ${hirer.id}, verified: ${hirer.user.emailVerified}`)
+    const worker = await signUp(clientFor('worker'), options.maildevUrl, {
+      email: workerEmail,
+      password,
+      name: 'Kofi Boateng',
+      role: 'worker',
+    })
+    learn(worker.id)
+    note(
+      `worker ${worker.user.name} <${workerEmail}> id ${worker.id}, verified: ${worker.user.emailVerified}`,
+    )
+
+    step('2. Both complete their profiles')
+    await updateProfile(hirer, {
+      headline: 'Founder of a guesthouse in Kumasi',
+      bio: 'We run a twelve-room guesthouse and want guests to book online.',
+      location: { country: 'GH', city: 'Kumasi' },
+      company: { name: `Adinkra Guesthouse ${tag}`, size: '2-10', industry: 'Hospitality' },
+    })
+    note('hirer profile: headline, bio, location, company')
+    const skills = ['react', 'typescript', 'node.js']
+    await updateProfile(worker, {
+      headline: 'Full-stack developer · React, TypeScript, Node.js',
+      bio: 'Six years building booking systems and dashboards for small businesses.',
+      skills,
+      hourlyRate: { amountMinor: 4_500, currency: 'USD' },
+      location: { country: 'GH', city: 'Accra' },
+      availability: 'available',
+    })
+    note(`worker profile: skills ${skills.join(', ')}, $45.00/h, available`)
+
+    step('3. The hirer posts a job')
+    const word = `guesthouse${tag}`
+    const posted = await postJob(hirer, {
+      title: `React booking website for ${word} in Kumasi`,
+      description:
+        'A booking website for a twelve-room guesthouse: room calendar, online payment, e-mail confirmations, an admin page.',
+      category: 'web-development',
+      skills,
+      budget: { type: 'fixed', amountMinor: 150_000, currency: 'USD' },
+      duration: '1_to_3_months',
+      experienceLevel: 'intermediate',
+    })
+    learn(posted.id)
+    note(`job ${posted.id} "${posted.title}" is ${posted.status}`)
+
+    step('4. The worker finds the job by search and by recommendation, and applies')
+    const search = await worker.call<Page<Job>>('GET', `/api/jobs?q=${encodeURIComponent(word)}`, {
+      expect: [200],
+    })
+    const foundBySearch = search.body.items.some((j) => j.id === posted.id)
+    note(
+      `search "${word}": ${search.body.items.length} result(s), the job ${foundBySearch ? 'among them' : 'MISSING'}`,
+    )
+    if (!foundBySearch) throw new DemoFailed(`GET /api/jobs?q=${word} did not list job ${posted.id}`)
+    const recommended = await pollRecommended(worker, posted.id, waitMs)
+    if (!recommended) {
+      throw new DemoFailed(
+        `GET /api/jobs/recommended did not list job ${posted.id} within ${waitMs / 1000} s (is the job service consuming ProfileUpdated?)`,
+      )
+    }
+    note(`recommendations list the job (the job service learned the worker's skills from ProfileUpdated)`)
+    const application = await apply(worker, posted.id, {
+      coverLetter: 'Hello! I have built three booking sites with React and Node.js; I can start on Monday.',
+      bid: { amountMinor: 140_000, currency: 'USD' },
+      estimatedDays: 30,
+    })
+    learn(application.id)
+    note(`application ${application.id} is ${application.status}`)
+
+    step('5. The hirer reviews the applications, shortlists and accepts')
+    const list = await hirer.call<Page<Application>>('GET', `/api/jobs/${posted.id}/applications`, {
+      expect: [200],
+    })
+    note(
+      `${list.body.items.length} application(s): ${list.body.items.map((a) => `${a.id} (${a.status})`).join(', ')}`,
+    )
+    if (!list.body.items.some((a) => a.id === application.id)) {
+      throw new DemoFailed(`GET /api/jobs/${posted.id}/applications did not list ${application.id}`)
+    }
+    const listed = await shortlist(hirer, application.id)
+    note(`application is ${listed.status}`)
+    const created = await accept(hirer, application.id)
+    learn(created.id)
+    note(`contract ${created.id} is ${created.status}`)
+
+    step('6. Both sign the contract')
+    const afterHirer = await sign(hirer, created.id)
+    note(`hirer signed: contract is ${afterHirer.status}`)
+    const contract = await sign(worker, created.id)
+    note(`worker signed: contract is ${contract.status}`)
+    if (contract.status !== 'active')
+      throw new DemoFailed(`the contract is ${contract.status} after both signed, not active`)
+    const job = await pollJobStatus(hirer, posted.id, 'in_progress', waitMs)
+    note(`job is ${job.status}`)
+    if (job.status !== 'in_progress')
+      throw new DemoFailed(`the job is ${job.status}, not in_progress, after the contract was signed`)
+    await tap
+      .waitFor((e) => e.type === 'ContractSigned' && e.data.contractId === created.id, waitMs)
+      .catch(() => {
+        throw new DemoFailed(`no ContractSigned event for ${created.id} within ${waitMs / 1000} s`)
+      })
+    // Give trailing events (e.g. a conversation opened for the contract) a moment to show.
+    await sleep(500)
+
+    log(
+      `\n[demo  ] done: contract ${contract.id} active, job ${job.id} in progress, ${relevant.length} events seen`,
+    )
+    return {
+      hirer: { id: hirer.id, email: hirerEmail },
+      worker: { id: worker.id, email: workerEmail },
+      job,
+      application,
+      contract,
+      foundBySearch,
+      recommended,
+      events: [...relevant],
+    }
+  } finally {
+    await tap?.close()
+  }
+}
+
+/** Poll `GET /api/jobs/recommended` until it lists `jobId` or the time is up. */
+async function pollRecommended(worker: Session, jobId: string, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const res = await worker.call<Page<{ job?: Job; id?: string }>>(
+      'GET',
+      '/api/jobs/recommended?limit=100',
+      { expect: [200] },
+    )
+    if (res.body.items.some((r) => (r.job?.id ?? r.id) === jobId)) return true
+    if (Date.now() > deadline) return false
+    await sleep(500)
+  }
+}
+
+/** Read the job until its status is `status` or the time is up; returns the last read. */
+async function pollJobStatus(session: Session, jobId: string, status: string, waitMs: number): Promise<Job> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const res = await session.call('GET', `/api/jobs/${jobId}`, { expect: [200] })
+    const job = unwrap<Job>(res.body, 'job')
+    if (job.status === status || Date.now() > deadline) return job
+    await sleep(300)
+  }
+}
+
+if (isMain(import.meta.url)) {
+  try {
+    await runDemo({
+      baseUrl: process.env.KELMAH_URL ?? 'http://127.0.0.1:5000',
+      maildevUrl: process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080',
+      amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    })
+  } catch (err) {
+    if (err instanceof UnexpectedStatus) {
+      console.error(
+        `\n[demo  ] FAILED: ${err.method} ${err.path} answered ${err.status}: ${describeBody(err.body)}`,
+      )
+    } else {
+      console.error(`\n[demo  ] FAILED: ${(err as Error).message}`)
+    }
+    process.exitCode = 1
+  }
+}

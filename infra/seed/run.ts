@@ -1,0 +1,272 @@
+/**
+ * `seed()`: fills a running Kelmah through the gateway's public API only — accounts (register,
+ * code from MailDev, verify, sign in), complete profiles, jobs across the categories, applications,
+ * shortlists, accepted applications and signed contracts — with at most `concurrency` requests in
+ * flight, progress lines and a summary.
+ */
+import { type Session, signUp } from '../api/accounts.js'
+import { ApiClient } from '../api/client.js'
+import {
+  accept,
+  apply,
+  type Application,
+  listCategories,
+  postJob,
+  shortlist,
+  sign,
+  updateProfile,
+} from '../api/marketplace.js'
+import { FALLBACK_CATEGORIES } from './catalogue.js'
+import { makePlan, type PlannedJob, SEED_PASSWORD } from './plan.js'
+import { PhaseFailed, type PhaseResult, runPhase } from './pool.js'
+
+/** Options of {@link seed}. */
+export interface SeedOptions {
+  /** The gateway, e.g. `http://127.0.0.1:5000`. */
+  baseUrl: string
+  /** MailDev's web/REST URL, e.g. `http://127.0.0.1:1080`. */
+  maildevUrl: string
+  /** Accounts to make (default 200). */
+  users?: number
+  /** Jobs to post (default 1000). */
+  jobs?: number
+  /** Faker seed (default 1). */
+  seed?: number
+  /** Requests in flight (default 8). */
+  concurrency?: number
+  /** Where progress and the summary go (default stdout). */
+  log?: (line: string) => void
+}
+
+/** What a seed made. */
+export interface SeedSummary {
+  hirers: number
+  workers: number
+  profiles: number
+  jobs: number
+  applications: number
+  shortlisted: number
+  contracts: number
+  /** Contracts both parties signed (active). */
+  activeContracts: number
+  /** Requests that failed (each is also counted out of the numbers above). */
+  failures: number
+  /** Retries after a wait: 429 Too Many Requests (by `Retry-After`), a gateway 503, a 502/504 on an idempotent call. */
+  backoffs: number
+  /** Milliseconds per phase, and in all. */
+  ms: Record<'users' | 'jobs' | 'applications' | 'decisions' | 'total', number>
+  /** One account of each role to sign in with. */
+  sample: { hirer?: string; worker?: string; password: string }
+}
+
+/**
+ * Seed the running system.
+ *
+ * @throws PhaseFailed when a phase fails too often (e.g. a service is not running)
+ * @throws Error when the gateway cannot be reached
+ */
+export async function seed(options: SeedOptions): Promise<SeedSummary> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`))
+  const started = Date.now()
+  let backoffs = 0
+  const client = new ApiClient({
+    baseUrl: options.baseUrl,
+    onBackoff: (record, waitMs) => {
+      backoffs++
+      if (backoffs === 1 || backoffs % 20 === 0) {
+        log(
+          `[seed] ${record.status} on ${record.method} ${record.path}: waiting ${(waitMs / 1000).toFixed(1)} s${record.status === 429 ? ' (Retry-After)' : ''} before retrying${backoffs > 1 ? ` — ${backoffs} waits so far` : ''}`,
+        )
+      }
+    },
+  })
+  const phase = { concurrency: options.concurrency ?? 8, log }
+  // The job service runs its database commands one at a time (service-kit's pool of one), so
+  // more than a few requests in flight only queue there — long enough, on a loaded FerretDB, for
+  // the gateway to give up with 504. Sign-ups (argon2, mail) gain from the full concurrency.
+  const jobService = { ...phase, concurrency: Math.min(phase.concurrency, 3) }
+  const runTag = `${Date.now().toString(36)}`
+
+  await checkGateway(options.baseUrl)
+  const reportErrors = <R>(result: PhaseResult<R>): PhaseResult<R> => {
+    for (const e of result.errors) log(`[seed]   failed: ${e}`)
+    return result
+  }
+
+  // Categories come from the job service once someone is signed in (the route needs a token).
+  // Plan the users first (categories only shape workers' skills), with the fallback list.
+  const users = options.users ?? 200
+  const jobCount = options.jobs ?? 1000
+  const seedValue = options.seed ?? 1
+  log(
+    `[seed] ${options.baseUrl}: ${users} users, ${jobCount} jobs, seed ${seedValue}, ${phase.concurrency} in flight`,
+  )
+  const firstSession = await signUpOne(client, options.maildevUrl, `seed-${runTag}-probe@seed.kelmah.test`)
+  const categories = (await listCategories(firstSession)) ?? [...FALLBACK_CATEGORIES]
+  log(`[seed] ${categories.length} categories: ${categories.join(', ')}`)
+  const plan = makePlan({ users, jobs: jobCount, seed: seedValue, categories, runTag })
+
+  // 1. Accounts and profiles.
+  const everyone = [...plan.hirers, ...plan.workers].sort((a, b) => a.index - b.index)
+  const userPhase = reportErrors(
+    await runPhase(
+      everyone,
+      async (u) => {
+        const session = await signUp(client, options.maildevUrl, {
+          email: u.email,
+          password: u.password,
+          name: u.name,
+          role: u.role,
+        })
+        await updateProfile(session, u.profile)
+        return session
+      },
+      { ...phase, name: 'users' },
+    ),
+  )
+  const sessionOf = new Map<number, Session>()
+  everyone.forEach((u, i) => {
+    const s = userPhase.results[i]
+    if (s) sessionOf.set(u.index, s)
+  })
+  const hirerSessions = plan.hirers.map((h) => sessionOf.get(h.index))
+  const workerSessions = plan.workers.map((w) => sessionOf.get(w.index))
+  // A hirer whose sign-up failed hands its jobs to another one; a missing worker's applications
+  // and decisions depending on a missing application are skipped (not counted as failures again).
+  const liveHirers = hirerSessions.filter((s): s is Session => s !== undefined)
+  if (liveHirers.length === 0) throw new PhaseFailed('no hirer account could be made; nothing more to seed')
+
+  // 2. Jobs, by their hirers.
+  const jobPhase = reportErrors(
+    await runPhase(
+      plan.jobs,
+      async (j) => {
+        const hirer = hirerSessions[j.hirer] ?? liveHirers[j.index % liveHirers.length]!
+        return postJob(hirer, j.body)
+      },
+      { ...jobService, name: 'jobs' },
+    ),
+  )
+
+  // 3. Applications.
+  const planned = plan.jobs
+    .flatMap((j) => j.applications.map((a, n) => ({ job: j, n, app: a })))
+    .filter(({ job, app }) => jobPhase.results[job.index] && workerSessions[app.worker])
+  const appPhase = reportErrors(
+    await runPhase(
+      planned,
+      async ({ job, app }) => {
+        return apply(workerSessions[app.worker]!, jobPhase.results[job.index]!.id, app.body)
+      },
+      { ...jobService, name: 'applications' },
+    ),
+  )
+  const applicationsOf = new Map<number, Array<Application | undefined>>()
+  planned.forEach(({ job, n }, i) => {
+    const list = applicationsOf.get(job.index) ?? []
+    list[n] = appPhase.results[i]
+    applicationsOf.set(job.index, list)
+  })
+
+  // 4. Hirers' decisions: shortlist, or accept and sign.
+  const decided = plan.jobs.filter((j) => {
+    const chosen = j.shortlist ?? j.accept
+    if (chosen === undefined || !applicationsOf.get(j.index)?.[chosen]) return false
+    return j.accept === undefined || workerSessions[j.applications[j.accept]!.worker] !== undefined
+  })
+  let shortlisted = 0
+  let contracts = 0
+  let activeContracts = 0
+  const decisionPhase = reportErrors(
+    await runPhase(
+      decided,
+      async (j: PlannedJob) => {
+        const hirer = hirerSessions[j.hirer] ?? liveHirers[j.index % liveHirers.length]!
+        const apps = applicationsOf.get(j.index)!
+        if (j.shortlist !== undefined) {
+          await shortlist(hirer, apps[j.shortlist]!.id)
+          shortlisted++
+          return
+        }
+        const app = apps[j.accept!]!
+        const worker = workerSessions[j.applications[j.accept!]!.worker]!
+        const contract = await accept(hirer, app.id)
+        contracts++
+        await sign(hirer, contract.id)
+        if (j.sign === 'both') {
+          const signed = await sign(worker, contract.id)
+          if (signed.status === 'active') activeContracts++
+        }
+      },
+      { ...jobService, name: 'decisions' },
+    ),
+  )
+
+  const failures = userPhase.failed + jobPhase.failed + appPhase.failed + decisionPhase.failed
+  const summary: SeedSummary = {
+    hirers: hirerSessions.filter(Boolean).length,
+    workers: workerSessions.filter(Boolean).length,
+    profiles: userPhase.ok,
+    jobs: jobPhase.ok,
+    applications: appPhase.ok,
+    shortlisted,
+    contracts,
+    activeContracts,
+    failures,
+    backoffs,
+    ms: {
+      users: userPhase.ms,
+      jobs: jobPhase.ms,
+      applications: appPhase.ms,
+      decisions: decisionPhase.ms,
+      total: Date.now() - started,
+    },
+    sample: {
+      hirer: plan.hirers.find((h) => sessionOf.has(h.index))?.email,
+      worker: plan.workers.find((w) => sessionOf.has(w.index))?.email,
+      password: SEED_PASSWORD,
+    },
+  }
+  printSummary(summary, log)
+  return summary
+}
+
+/** One extra worker account, used to ask the job service for its categories. */
+async function signUpOne(client: ApiClient, maildevUrl: string, email: string): Promise<Session> {
+  return signUp(client, maildevUrl, { email, password: SEED_PASSWORD, name: 'Seed Probe', role: 'worker' })
+}
+
+/** @throws Error naming the URL and `npm start` when the gateway does not answer */
+async function checkGateway(baseUrl: string): Promise<void> {
+  try {
+    const res = await fetch(`${baseUrl.replace(/\/+$/, '')}/health/live`, {
+      signal: AbortSignal.timeout(3_000),
+    })
+    await res.arrayBuffer()
+    if (!res.ok) throw new Error(`answered ${res.status}`)
+  } catch (err) {
+    throw new Error(
+      `Kelmah's gateway does not answer at ${baseUrl} (${(err as Error).message}); start it with \`npm start\` or set KELMAH_URL`,
+      { cause: err },
+    )
+  }
+}
+
+function printSummary(s: SeedSummary, log: (line: string) => void): void {
+  const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+  log('')
+  log(`[seed] done in ${sec(s.ms.total)}`)
+  log(
+    `[seed]   users         ${s.hirers + s.workers} (${s.hirers} hirers, ${s.workers} workers) with profiles — ${sec(s.ms.users)}`,
+  )
+  log(`[seed]   jobs          ${s.jobs} — ${sec(s.ms.jobs)}`)
+  log(`[seed]   applications  ${s.applications} — ${sec(s.ms.applications)}`)
+  log(
+    `[seed]   decisions     ${s.shortlisted} shortlisted, ${s.contracts} accepted → contracts, ${s.activeContracts} signed by both (active) — ${sec(s.ms.decisions)}`,
+  )
+  log(`[seed]   failures      ${s.failures}; retries after a wait (429/503/504) ${s.backoffs}`)
+  if (s.sample.hirer)
+    log(
+      `[seed] sign in as hirer ${s.sample.hirer} or worker ${s.sample.worker} with password ${s.sample.password}`,
+    )
+}

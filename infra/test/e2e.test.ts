@@ -1,0 +1,202 @@
+/**
+ * End to end: the real apps (gateway, auth, user, job) as child processes — exactly as
+ * `npm start` runs them, but on free ports, with databases, rate-limit counters and Redis keys of
+ * their own — and the demo story told through the gateway. Everything started here is stopped
+ * in teardown (SIGTERM, then SIGKILL), and the databases are dropped.
+ *
+ * Isolation limit: the apps publish on the shared `kelmah.events` exchange (servers take no
+ * exchange setting), and the bus names consumer queues `<service>.<purpose>` whatever the
+ * exchange; another job or user service consuming at the same moment (e.g. an `npm start`)
+ * shares those queues and may take some of this run's events.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import readline from 'node:readline'
+import { MongoClient } from 'mongodb'
+import t from 'tap'
+import { runDemo } from '../demo.js'
+import { ensureJwtKey } from '../keys.js'
+import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
+import type { InfraUrls } from '../up.js'
+
+const NAMES = ['auth', 'gateway', 'user', 'job']
+
+const urls: InfraUrls = {
+  MONGO_URL: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
+  AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  SMTP_URL: process.env.SMTP_URL ?? 'smtp://127.0.0.1:1025',
+  MAILDEV_URL: process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080',
+  STRIPE_API_URL: process.env.STRIPE_API_URL ?? 'http://127.0.0.1:12111',
+}
+
+/** A port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function ready(app: AppEntry, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${app.name} exited (${child.exitCode ?? child.signalCode})`)
+    try {
+      const res = await fetch(`${appUrl(app)}/health/ready`, { signal: AbortSignal.timeout(1_000) })
+      await res.arrayBuffer()
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${app.name} not ready on ${appUrl(app)} within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+t.test('the demo story runs end to end through the gateway of the real apps', async (t) => {
+  const run = `e2e_${randomBytes(4).toString('hex')}`
+  const apps: AppEntry[] = []
+  for (const name of NAMES) {
+    const app = APPS.find((a) => a.name === name)
+    if (!app) throw new Error(`no ${name} in infra/services.ts`)
+    apps.push({ ...app, port: await freePort() })
+  }
+  const keyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kelmah-e2e-'))
+  const jwtKey = await ensureJwtKey(path.join(keyDir, 'jwt-es256.pem'))
+  const tsx = import.meta.resolve('tsx')
+  const children: ChildProcess[] = []
+  const output: string[] = []
+  const databases = apps.map((a) => `kelmah_${run}_${a.name}`)
+
+  const killAll = (signal: NodeJS.Signals) => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal)
+  }
+  // If the test process dies without its teardown (timeout, crash), take the apps with it.
+  const onExit = () => killAll('SIGKILL')
+  const onSignal = (signal: NodeJS.Signals) => {
+    killAll('SIGKILL')
+    process.kill(process.pid, signal)
+  }
+  process.once('exit', onExit)
+  process.once('SIGTERM', onSignal)
+  process.once('SIGINT', onSignal)
+  t.teardown(async () => {
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve()
+            const timer = setTimeout(() => c.kill('SIGKILL'), 5_000)
+            c.once('exit', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+            c.kill('SIGTERM')
+          }),
+      ),
+    )
+    process.removeListener('exit', onExit)
+    process.removeListener('SIGTERM', onSignal)
+    process.removeListener('SIGINT', onSignal)
+    await fs.rm(keyDir, { recursive: true, force: true })
+    const mongo = new MongoClient(urls.MONGO_URL, { serverSelectionTimeoutMS: 3_000, directConnection: true })
+    try {
+      await mongo.connect()
+      for (const db of databases)
+        await mongo
+          .db(db)
+          .dropDatabase()
+          .catch(() => undefined)
+    } finally {
+      await mongo.close()
+    }
+  })
+
+  const launch = (app: AppEntry): ChildProcess => {
+    const env: Record<string, string> = {
+      ...appEnv(app, urls, { jwtKey, apps, logLevel: 'warn' }),
+      MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${run}_${app.name}`),
+      LOG_LEVEL: 'warn',
+      // Counters of its own, so earlier runs and a running `npm start` do not count against it.
+      RATE_LIMIT_NAMESPACE: `kelmah:${run}:rl:`,
+      RATE_LIMIT_AUTH_MAX: '1000',
+      REDIS_KEY_PREFIX: `kelmah:${run}:${app.name}:`,
+      // Cheap hashing: the test is about the flow, not password cost.
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_TIME_COST: '1',
+    }
+    const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, 'src/server.ts'], {
+      cwd: appDir(app),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.push(child)
+    for (const stream of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: stream }).on('line', (line) => output.push(`[${app.name}] ${line}`))
+    }
+    return child
+  }
+
+  const started = Date.now()
+  try {
+    const auth = apps.find((a) => a.name === 'auth')!
+    await ready(auth, launch(auth), 30_000)
+    t.comment(`auth ready in ${Date.now() - started} ms`)
+    const rest = apps.filter((a) => a !== auth)
+    await Promise.all(
+      rest.map((a) =>
+        ready(a, launch(a), 30_000).then(() => t.comment(`${a.name} ready in ${Date.now() - started} ms`)),
+      ),
+    )
+  } catch (err) {
+    t.comment(output.slice(-60).join('\n'))
+    throw err
+  }
+  t.comment(`apps ready in ${Date.now() - started} ms`)
+
+  const gateway = apps.find((a) => a.name === 'gateway')!
+  const lines: string[] = []
+  let result
+  try {
+    result = await runDemo({
+      baseUrl: appUrl(gateway),
+      maildevUrl: urls.MAILDEV_URL,
+      amqpUrl: urls.AMQP_URL,
+      log: (line) => lines.push(line),
+    })
+  } catch (err) {
+    t.comment(lines.join('\n'))
+    t.comment(output.slice(-60).join('\n'))
+    throw err
+  }
+  t.comment(`demo told in ${Date.now() - started} ms since start`)
+
+  t.equal(result.contract.status, 'active', 'the contract is active once both signed')
+  t.equal(result.job.status, 'in_progress', 'the job is in progress')
+  t.ok(result.foundBySearch, 'the worker found the job by a word of its title')
+  t.ok(result.recommended, "the job was among the worker's recommendations")
+  const types = result.events.map((e) => e.type)
+  for (const type of [
+    'UserRegistered',
+    'ProfileUpdated',
+    'JobPosted',
+    'ApplicationSubmitted',
+    'ContractSigned',
+  ]) {
+    t.ok(types.includes(type), `${type} crossed the bus`)
+  }
+  const signed = result.events.find((e) => e.type === 'ContractSigned')
+  t.equal(signed?.data.contractId, result.contract.id, 'ContractSigned names the contract')
+  t.match(lines.join('\n'), /POST \/api\/contracts\/\S+\/sign → 200/, 'each call is printed with its status')
+})
