@@ -58,10 +58,87 @@ interface LeaseRecord {
  */
 export function outboxPlugin(schema: Schema): void {
   const entry = new Schema<OutboxEntry>(
-    { id: { type: String, required: true }, routingKey: { type: String, required: true }, body: { type: String, required: true } },
+    {
+      id: { type: String, required: true },
+      routingKey: { type: String, required: true },
+      body: { type: String, required: true },
+    },
     { _id: false },
   )
   schema.add({ outbox: { type: [entry], default: [] } })
+  // Remember which documents were written, so `kick()` relays those by `_id` instead of scanning
+  // the collection (see {@link noteOutboxWrite}).
+  schema.post('save', function (doc: { _id?: unknown; constructor: unknown }) {
+    noteOutboxWrite(doc.constructor as object, doc._id)
+  })
+  schema.post('insertMany', function (this: object, docs: unknown) {
+    for (const doc of (docs as Array<{ _id?: unknown }> | undefined) ?? []) noteOutboxWrite(this, doc._id)
+  })
+  schema.post(
+    ['updateOne', 'replaceOne'],
+    function (this: { model: object; getFilter(): Record<string, unknown> }) {
+      noteFilterWrite(this.model, this.getFilter())
+    },
+  )
+  schema.post(
+    ['findOneAndUpdate', 'findOneAndReplace'],
+    function (this: { model: object; getFilter(): Record<string, unknown> }, res: { _id?: unknown } | null) {
+      if (res && res._id !== undefined) noteOutboxWrite(this.model, res._id)
+      else noteFilterWrite(this.model, this.getFilter())
+    },
+  )
+  schema.post('updateMany', function (this: { model: object }) {
+    needsScan.add(this.model)
+  })
+  schema.post('bulkWrite', function (this: object) {
+    needsScan.add(this)
+  })
+}
+
+/** Documents written since the last relay pass, by model: `String(_id)` → `_id`. */
+const writtenIds = new WeakMap<object, Map<string, unknown>>()
+/** Models written in a way that names no single document (`updateMany`, a filter without `_id`). */
+const needsScan = new WeakSet<object>()
+
+/**
+ * Tell the relays that `model`'s document `id` may have new outbox entries, so the next `kick()`
+ * relays it with an `_id` lookup instead of scanning the collection. Writes through mongoose models
+ * using {@link outboxPlugin} are noted automatically; call this after a write through the native
+ * driver (`Model.collection.insertOne(...)`). Without it, such a write is still relayed, by the
+ * next periodic sweep.
+ *
+ * Why: on FerretDB 1.24 (SQLite) only a filter that is exactly `{_id}` reaches the database; the
+ * sweep's `{'outbox.0': {$exists: true}}` decodes every document of the collection (1–3 s for a
+ * few thousand documents here), and a scan per write left every request queued behind it.
+ */
+export function noteOutboxWrite(model: object, id: unknown): void {
+  if (id === undefined || id === null) {
+    needsScan.add(model)
+    return
+  }
+  let ids = writtenIds.get(model)
+  if (!ids) writtenIds.set(model, (ids = new Map()))
+  ids.set(String(id), id)
+}
+
+function noteFilterWrite(model: object, filter: Record<string, unknown> | undefined): void {
+  const id = filter?._id
+  const single =
+    typeof id === 'string' ||
+    typeof id === 'number' ||
+    (typeof id === 'object' && id !== null && (id as { _bsontype?: string })._bsontype === 'ObjectId')
+  if (single) noteOutboxWrite(model, id)
+  else needsScan.add(model)
+}
+
+/** Take (and forget) what was noted for `model` since the last call. */
+function takeNoted(model: object): { ids: unknown[]; scan: boolean } {
+  const ids = writtenIds.get(model)
+  const taken = ids ? [...ids.values()] : []
+  ids?.clear()
+  const scan = needsScan.has(model)
+  needsScan.delete(model)
+  return { ids: taken, scan }
 }
 
 /**
@@ -94,7 +171,10 @@ export function outboxPush(events: readonly DomainEvent[]): { $push: { outbox: {
  * @throws EventValidationError when an event breaks its schema
  */
 export function withOutbox<U extends Record<string, unknown>>(update: U, events: readonly DomainEvent[]): U {
-  const push = { ...((update.$push as Record<string, unknown> | undefined) ?? {}), ...outboxPush(events).$push }
+  const push = {
+    ...((update.$push as Record<string, unknown> | undefined) ?? {}),
+    ...outboxPush(events).$push,
+  }
   return { ...update, $push: push }
 }
 
@@ -128,8 +208,10 @@ export interface OutboxRelayOptions {
  * document, and it added relay writes to the aggregate, which race the service's own.) An expired
  * lease (a crashed relay) is deleted and taken again.
  *
- * Runs on `kick()` (call it after a write) and every `intervalMs` (the sweep that picks up what a
- * crashed process left).
+ * Runs on `kick()` (call it after a write: it relays the documents written since the last pass,
+ * looked up by `_id` — see {@link noteOutboxWrite}) and every `intervalMs` (the sweep: a query for
+ * every document with pending entries, which picks up what a crashed process or another instance
+ * left, and writes made without a note).
  *
  * FerretDB 1.24 caveat: its updates are read-modify-write without isolation, so the relay's
  * `$pullAll` racing a service write to the same document can lose that write (state change and
@@ -153,6 +235,7 @@ export class OutboxRelay {
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #again = false
+  #sweepWanted = true
   #stopped = true
 
   constructor(options: OutboxRelayOptions) {
@@ -168,9 +251,15 @@ export class OutboxRelay {
   start(): void {
     if (!this.#stopped) return
     this.#stopped = false
-    this.#timer = setInterval(() => this.kick(), this.#intervalMs)
+    this.#timer = setInterval(() => void this.sweep(), this.#intervalMs)
     this.#timer.unref()
-    this.kick()
+    void this.sweep()
+  }
+
+  /** Run a full sweep now (or right after the pass running): every document with pending entries. */
+  sweep(): Promise<void> {
+    this.#sweepWanted = true
+    return this.kick()
   }
 
   /**
@@ -186,7 +275,11 @@ export class OutboxRelay {
     this.#running = (async () => {
       do {
         this.#again = false
-        await this.#pass().catch((err: unknown) => this.#logger.error({ err }, 'outbox relay pass failed'))
+        const sweep = this.#sweepWanted
+        this.#sweepWanted = false
+        await this.#pass(sweep).catch((err: unknown) =>
+          this.#logger.error({ err }, 'outbox relay pass failed'),
+        )
       } while (this.#again && !this.#stopped)
     })().finally(() => {
       this.#running = undefined
@@ -202,16 +295,21 @@ export class OutboxRelay {
     await this.#running
   }
 
-  async #pass(): Promise<void> {
+  async #pass(sweep: boolean): Promise<void> {
     for (const model of this.#models) {
       if (this.#stopped) return
-      const pending = await model.collection
-        .find({ 'outbox.0': { $exists: true } }, { projection: { _id: 1 } })
-        .limit(this.#batchSize)
-        .toArray()
-      for (const { _id } of pending) {
+      const noted = takeNoted(model)
+      const targets = new Map(noted.ids.map((id) => [String(id), id]))
+      if (sweep || noted.scan) {
+        const pending = await model.collection
+          .find({ 'outbox.0': { $exists: true } }, { projection: { _id: 1 } })
+          .limit(this.#batchSize)
+          .toArray()
+        for (const { _id } of pending) targets.set(String(_id), _id)
+      }
+      for (const _id of targets.values()) {
         if (this.#stopped) return
-        await this.#relayDocument(model, _id)
+        await this.#relayDocument(model, _id as mongo.ObjectId)
       }
     }
   }
@@ -221,6 +319,9 @@ export class OutboxRelay {
     const collection = model.collection as unknown as mongo.Collection<OutboxFields & { _id: mongo.ObjectId }>
     const leases = model.db.collection<LeaseRecord>(OUTBOX_LEASES_COLLECTION)
     const leaseId = `${collection.collectionName}:${String(_id)}`
+    // A noted write often carried no event: look before taking a lease (an insert and a delete).
+    const peek = await collection.findOne({ _id }, { projection: { outbox: 1 } })
+    if (!peek?.outbox?.length) return
     if (!(await this.#takeLease(leases, leaseId))) return // another instance is on it
     try {
       const doc = await collection.findOne({ _id }, { projection: { outbox: 1 } })
@@ -231,14 +332,21 @@ export class OutboxRelay {
           await this.#bus.publish(JSON.parse(entry.body) as DomainEvent)
           published.push(entry)
         } catch (err) {
-          // Keep it (and the rest, to keep their order); the next pass tries again.
-          this.#logger.error({ err, collection: collection.collectionName, _id, eventId: entry.id }, 'outbox entry not published')
+          // Keep it (and the rest, to keep their order); the next pass — a kick too — tries again.
+          noteOutboxWrite(model, _id)
+          this.#logger.error(
+            { err, collection: collection.collectionName, _id, eventId: entry.id },
+            'outbox entry not published',
+          )
           break
         }
       }
       if (published.length > 0) {
         await collection.updateOne({ _id }, { $pullAll: { outbox: published } })
-        this.#logger.debug({ collection: collection.collectionName, _id, count: published.length }, 'outbox relayed')
+        this.#logger.debug(
+          { collection: collection.collectionName, _id, count: published.length },
+          'outbox relayed',
+        )
       }
     } finally {
       await leases.deleteOne({ _id: leaseId, owner: this.#owner }).catch((err: unknown) => {

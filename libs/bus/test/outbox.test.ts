@@ -2,7 +2,14 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createEvent, type DomainEvent } from '@kelmah/contracts'
-import { OUTBOX_LEASES_COLLECTION, OutboxRelay, outboxPush, toOutbox, withOutbox } from '../src/index.js'
+import {
+  noteOutboxWrite,
+  OUTBOX_LEASES_COLLECTION,
+  OutboxRelay,
+  outboxPush,
+  toOutbox,
+  withOutbox,
+} from '../src/index.js'
 import { MONGO_URL, sleep, testInfra, testLogger, waitFor } from './helpers/infra.js'
 import { jobModel } from './fixtures/job-model.js'
 
@@ -17,12 +24,22 @@ t.test('an event written just before the process was killed is relayed and consu
   const event = probe(42)
   const child = spawn(
     process.execPath,
-    ['--conditions=development', '--import', 'tsx', writer, `${MONGO_URL}/${infra.db.name}`, 'job-1', JSON.stringify(event)],
+    [
+      '--conditions=development',
+      '--import',
+      'tsx',
+      writer,
+      `${MONGO_URL}/${infra.db.name}`,
+      'job-1',
+      JSON.stringify(event),
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
   let stderr = ''
   child.stderr.on('data', (d) => (stderr += d))
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])))
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+    child.on('exit', (c, s) => r([c, s])),
+  )
   t.equal(signal, 'SIGKILL', `writer died by SIGKILL ${stderr}`)
   t.equal(code, null)
 
@@ -42,44 +59,100 @@ t.test('an event written just before the process was killed is relayed and consu
   relay.start() // the first sweep runs at once
   await waitFor('the event to be consumed', () => got.length === 1)
   t.same(got[0], event)
-  await waitFor('the outbox to be cleared', async () => (await Job.findById('job-1').lean())?.outbox.length === 0)
+  await waitFor(
+    'the outbox to be cleared',
+    async () => (await Job.findById('job-1').lean())?.outbox.length === 0,
+  )
   t.equal(await infra.db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}), 0, 'lease released')
 })
 
-t.test('a guarded update that matches nothing publishes nothing; one that matches publishes its event', async (t) => {
-  const infra = await testInfra(t, ['guarded'])
-  const Job = jobModel(infra.db)
-  await Job.create([
-    { _id: 'closed-job', status: 'closed' },
-    { _id: 'open-job', status: 'open' },
-  ])
-  const bus = infra.bus()
-  await bus.start()
-  const got: number[] = []
-  await bus.subscribe('guarded', ['BusProbed'], async (e) => {
-    got.push(e.data.n)
-  })
-  const relay = new OutboxRelay({ bus, models: [Job], logger: testLogger(), intervalMs: 60_000 })
-  t.teardown(() => relay.stop())
-  relay.start()
+t.test(
+  'a guarded update that matches nothing publishes nothing; one that matches publishes its event',
+  async (t) => {
+    const infra = await testInfra(t, ['guarded'])
+    const Job = jobModel(infra.db)
+    await Job.create([
+      { _id: 'closed-job', status: 'closed' },
+      { _id: 'open-job', status: 'open' },
+    ])
+    const bus = infra.bus()
+    await bus.start()
+    const got: number[] = []
+    await bus.subscribe('guarded', ['BusProbed'], async (e) => {
+      got.push(e.data.n)
+    })
+    const relay = new OutboxRelay({ bus, models: [Job], logger: testLogger(), intervalMs: 60_000 })
+    t.teardown(() => relay.stop())
+    relay.start()
 
-  const missed = await Job.updateOne({ _id: 'closed-job', status: 'open' }, { $set: { status: 'closed' }, ...outboxPush([probe(1)]) })
-  t.equal(missed.matchedCount, 0)
-  await relay.kick()
-  const hit = await Job.updateOne({ _id: 'open-job', status: 'open' }, withOutbox({ $set: { status: 'closed' } }, [probe(2)]))
-  t.equal(hit.modifiedCount, 1)
-  await relay.kick()
-  await waitFor('the matched write’s event', () => got.length === 1)
-  await sleep(200)
-  t.same(got, [2], 'only the write that happened produced an event')
-  t.same((await Job.findById('closed-job').lean())?.outbox, [])
-})
+    const missed = await Job.updateOne(
+      { _id: 'closed-job', status: 'open' },
+      { $set: { status: 'closed' }, ...outboxPush([probe(1)]) },
+    )
+    t.equal(missed.matchedCount, 0)
+    await relay.kick()
+    const hit = await Job.updateOne(
+      { _id: 'open-job', status: 'open' },
+      withOutbox({ $set: { status: 'closed' } }, [probe(2)]),
+    )
+    t.equal(hit.modifiedCount, 1)
+    await relay.kick()
+    await waitFor('the matched write’s event', () => got.length === 1)
+    await sleep(200)
+    t.same(got, [2], 'only the write that happened produced an event')
+    t.same((await Job.findById('closed-job').lean())?.outbox, [])
+  },
+)
+
+t.test(
+  'kick relays the documents written since the last pass by _id; the sweep finds unnoted writes',
+  async (t) => {
+    const infra = await testInfra(t, ['noted'])
+    const Job = jobModel(infra.db)
+    const bus = infra.bus()
+    await bus.start()
+    const got: number[] = []
+    await bus.subscribe('noted', ['BusProbed'], async (e) => {
+      got.push(e.data.n)
+    })
+    const relay = new OutboxRelay({ bus, models: [Job], logger: testLogger(), intervalMs: 60_000 })
+    t.teardown(() => relay.stop())
+    relay.start()
+    await relay.kick()
+
+    // Through the model: noted by the plugin's middleware, relayed by the next kick.
+    await Job.create({ _id: 'created', status: 'open', outbox: toOutbox([probe(1)]) })
+    await Job.updateOne({ _id: 'created' }, outboxPush([probe(2)]))
+    await Job.findOneAndUpdate({ _id: 'created' }, outboxPush([probe(3)]))
+    await relay.kick()
+    await waitFor('the three model writes', () => got.length === 3)
+    // Through the native driver without a note: left for the sweep, not found by a kick.
+    await Job.collection.insertOne({ _id: 'native' as never, status: 'open', outbox: toOutbox([probe(4)]) })
+    await relay.kick()
+    await sleep(300)
+    t.same(got.sort(), [1, 2, 3], 'a kick does not scan the collection')
+    await relay.sweep()
+    await waitFor('the sweep to find the unnoted write', () => got.length === 4)
+    // Native write with a note: a kick is enough.
+    await Job.collection.insertOne({
+      _id: 'native-noted' as never,
+      status: 'open',
+      outbox: toOutbox([probe(5)]),
+    })
+    noteOutboxWrite(Job, 'native-noted')
+    await relay.kick()
+    await waitFor('the noted native write', () => got.length === 5)
+    t.same(got.sort(), [1, 2, 3, 4, 5])
+  },
+)
 
 t.test('two relays racing over the same documents publish every entry and empty every outbox', async (t) => {
   const infra = await testInfra(t, [])
   const Job = jobModel(infra.db)
   const events = Array.from({ length: 12 }, (_, i) => probe(i))
-  await Job.create(events.map((e, i) => ({ _id: `job-${i}`, status: 'open' as const, outbox: toOutbox([e]) })))
+  await Job.create(
+    events.map((e, i) => ({ _id: `job-${i}`, status: 'open' as const, outbox: toOutbox([e]) })),
+  )
   // two more entries in one document, to exercise $pullAll of several exact elements
   await Job.updateOne({ _id: 'job-0' }, outboxPush([probe(100), probe(101)]))
   const bus = infra.bus()
@@ -152,7 +225,11 @@ t.test('a failed publish keeps the entry for the next pass', async (t) => {
   relay.start()
   await relay.kick()
   t.equal((await Job.findById('j').lean())?.outbox.length, 2, 'nothing removed without a confirm')
-  t.equal(await infra.db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}), 0, 'lease released for the next pass')
+  t.equal(
+    await infra.db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}),
+    0,
+    'lease released for the next pass',
+  )
   fail = false
   await relay.kick()
   t.same(published, [1, 2], 'relayed in order')

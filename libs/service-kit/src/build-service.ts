@@ -49,7 +49,7 @@ export interface ServiceOptions {
   openapi?: { title: string; description?: string; version?: string }
   /** Largest accepted body, bytes (default 1 MiB). */
   bodyLimit?: number
-  /** Milliseconds between outbox sweeps (default 1000). */
+  /** Milliseconds between outbox sweeps (default 5000; `kickOutbox()` after a write relays it at once). */
   outboxIntervalMs?: number
   /**
    * Fastify `trustProxy`: which proxies' `X-Forwarded-For` to believe for `request.ip` (e.g. the
@@ -205,7 +205,7 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
           bus,
           models: outboxModels,
           logger: app.log as never,
-          intervalMs: opts.outboxIntervalMs ?? 1_000,
+          intervalMs: opts.outboxIntervalMs ?? 5_000,
         })
         relay.start()
       }

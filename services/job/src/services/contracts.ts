@@ -16,7 +16,7 @@
  *   fields (the milestone array included) and carries its events (outbox); a lost race re-reads
  *   and decides again, so the loser of two concurrent signatures of one party gets the 409.
  */
-import { toOutbox, withOutbox, NonRetryableError } from '@kelmah/bus'
+import { noteOutboxWrite, toOutbox, withOutbox, NonRetryableError } from '@kelmah/bus'
 import type { DomainEvent, EventOf } from '@kelmah/contracts'
 import { afterPosition, pageOf } from '@kelmah/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
@@ -284,6 +284,7 @@ export class Contracts {
       }
       try {
         await Contract.collection.insertOne(doc)
+        noteOutboxWrite(Contract, doc._id)
         claimed = doc
       } catch (err) {
         if ((err as { code?: number }).code !== 11000) throw err

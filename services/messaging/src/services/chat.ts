@@ -6,7 +6,7 @@
  * Events ride in the inserted document's outbox; live frames go out through {@link Push} after
  * the write is durable.
  */
-import { toOutbox } from '@kelmah/bus'
+import { noteOutboxWrite, toOutbox } from '@kelmah/bus'
 import {
   afterPosition,
   BadRequest,
@@ -195,6 +195,7 @@ export class Chat {
     }
     try {
       await this.#d.Conversation.collection.insertOne(doc)
+      noteOutboxWrite(this.#d.Conversation, doc._id)
     } catch (err) {
       // Lost the race on the unique key: the winner's conversation is THE conversation.
       if ((err as { code?: number }).code !== 11000) throw err
@@ -458,6 +459,7 @@ export class Chat {
     }
     try {
       await this.#d.Message.collection.insertOne(doc)
+      noteOutboxWrite(this.#d.Message, doc._id)
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err
       const first = await this.#d.Message.findOne({ dedupeKey }).lean()
