@@ -116,6 +116,8 @@ const KEY_FIELDS = [
   'messageId',
   'senderId',
   'recipientId',
+  'createdBy',
+  'preview',
   'profileVersion',
   'status',
   'reason',
@@ -124,8 +126,10 @@ const KEY_FIELDS = [
 /** `ContractSigned contractId=… jobId=…` — the type and the key ids of an event, on one line. */
 export function describeEvent(event: SeenEvent): string {
   const data = event.data ?? {}
+  // Free text (a message preview) is quoted, so the line still reads as key=value pairs.
+  const show = (v: unknown) => (typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v))
   const parts = KEY_FIELDS.filter((k) => data[k] !== undefined && data[k] !== null).map(
-    (k) => `${k}=${String(data[k])}`,
+    (k) => `${k}=${show(data[k])}`,
   )
   return [event.type, ...parts].join(' ')
 }

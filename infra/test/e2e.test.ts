@@ -1,13 +1,16 @@
 /**
- * End to end: the real apps (gateway, auth, user, job) as child processes — exactly as
- * `npm start` runs them, but on free ports, with databases, rate-limit counters and Redis keys of
- * their own — and the demo story told through the gateway. Everything started here is stopped
+ * End to end: the real apps (gateway, auth, user, job, messaging) as child processes — exactly
+ * as `npm start` runs them, but on free ports, with databases, rate-limit counters and Redis keys
+ * of their own — and the demo story told through the gateway, including the live chat over the
+ * messaging service's WebSocket (`/ws` through the gateway). Everything started here is stopped
  * in teardown (SIGTERM, then SIGKILL), and the databases are dropped.
  *
  * Isolation limit: the apps publish on the shared `kelmah.events` exchange (servers take no
  * exchange setting), and the bus names consumer queues `<service>.<purpose>` whatever the
- * exchange; another job or user service consuming at the same moment (e.g. an `npm start`)
- * shares those queues and may take some of this run's events.
+ * exchange; another job, user or messaging service consuming at the same moment (e.g. an
+ * `npm start`) shares those queues and may take some of this run's events. The chat itself does
+ * not ride the bus; what the messaging service makes from events (the job's conversation, the
+ * notifications) is asserted only when no other messaging service consumes its queues.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -16,6 +19,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
+import amqp from 'amqplib'
 import { MongoClient } from 'mongodb'
 import t from 'tap'
 import { runDemo } from '../demo.js'
@@ -23,7 +27,10 @@ import { ensureJwtKey } from '../keys.js'
 import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
 import type { InfraUrls } from '../up.js'
 
-const NAMES = ['auth', 'gateway', 'user', 'job']
+const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging']
+
+/** The messaging service's consumer queues (`services/messaging/src/events/handlers.ts`). */
+const MESSAGING_QUEUES = ['messaging.timeline', 'messaging.notifications']
 
 const urls: InfraUrls = {
   MONGO_URL: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
@@ -32,6 +39,32 @@ const urls: InfraUrls = {
   SMTP_URL: process.env.SMTP_URL ?? 'smtp://127.0.0.1:1025',
   MAILDEV_URL: process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080',
   STRIPE_API_URL: process.env.STRIPE_API_URL ?? 'http://127.0.0.1:12111',
+}
+
+/**
+ * Whether some messaging service (e.g. an `npm start`) consumes the queues this run's messaging
+ * service will share, so it may take this run's events. A missing queue has no consumer.
+ */
+async function othersConsume(amqpUrl: string, queues: readonly string[]): Promise<boolean> {
+  const conn = await amqp.connect(amqpUrl)
+  conn.on('error', () => undefined)
+  try {
+    for (const queue of queues) {
+      // checkQueue on a missing queue closes the channel (404): one channel per check.
+      const ch = await conn.createChannel()
+      ch.on('error', () => undefined)
+      try {
+        if ((await ch.checkQueue(queue)).consumerCount > 0) return true
+      } catch {
+        // no such queue yet
+      } finally {
+        await ch.close().catch(() => undefined)
+      }
+    }
+    return false
+  } finally {
+    await conn.close().catch(() => undefined)
+  }
 }
 
 /** A port nobody listens on right now. */
@@ -148,15 +181,18 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
     return child
   }
 
+  // Asked before this run's messaging service consumes, so only others are counted.
+  const shared = await othersConsume(urls.AMQP_URL, MESSAGING_QUEUES)
+  if (shared) t.comment('another messaging service consumes messaging.* queues: event effects not asserted')
   const started = Date.now()
   try {
     const auth = apps.find((a) => a.name === 'auth')!
-    await ready(auth, launch(auth), 30_000)
+    await ready(auth, launch(auth), 60_000)
     t.comment(`auth ready in ${Date.now() - started} ms`)
     const rest = apps.filter((a) => a !== auth)
     await Promise.all(
       rest.map((a) =>
-        ready(a, launch(a), 30_000).then(() => t.comment(`${a.name} ready in ${Date.now() - started} ms`)),
+        ready(a, launch(a), 60_000).then(() => t.comment(`${a.name} ready in ${Date.now() - started} ms`)),
       ),
     )
   } catch (err) {
@@ -174,6 +210,7 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
       maildevUrl: urls.MAILDEV_URL,
       amqpUrl: urls.AMQP_URL,
       log: (line) => lines.push(line),
+      requireEventEffects: !shared,
     })
   } catch (err) {
     t.comment(lines.join('\n'))
@@ -199,4 +236,30 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
   const signed = result.events.find((e) => e.type === 'ContractSigned')
   t.equal(signed?.data.contractId, result.contract.id, 'ContractSigned names the contract')
   t.match(lines.join('\n'), /POST \/api\/contracts\/\S+\/sign → 200/, 'each call is printed with its status')
+
+  // The live chat through the gateway's /ws.
+  const { chat } = result
+  t.equal(chat.first.senderId, result.hirer.id, "the hirer's chat frame was stored as the hirer's message")
+  t.equal(chat.first.conversationId, chat.conversationId, 'and delivered into the conversation it opened')
+  t.ok(chat.latencyMs >= 0 && chat.latencyMs < 10_000, `the worker got it live (${chat.latencyMs} ms)`)
+  t.ok(chat.typingSeen, 'the hirer saw the worker typing')
+  t.equal(chat.reply.senderId, result.worker.id, "the reply is the worker's")
+  t.equal(chat.reply.conversationId, chat.conversationId, 'in the same conversation')
+  t.ok(!Number.isNaN(Date.parse(chat.readAt)), 'the worker got a read receipt for the reply')
+  const listed = chat.conversations.find((c) => c.id === chat.conversationId)
+  t.equal(listed?.lastMessage?.id, chat.reply.id, "the worker's conversations list the chat, the reply last")
+  t.ok(
+    result.events.some((e) => e.type === 'MessageSent' && e.data.messageId === chat.first.id),
+    'MessageSent crossed the bus for the first message',
+  )
+  if (!shared) {
+    t.equal(
+      chat.jobConversation?.jobId,
+      result.job.id,
+      "the job's conversation (ApplicationSubmitted) is listed",
+    )
+    for (const kind of ['application_accepted', 'contract_signed'])
+      t.ok(chat.notificationKinds.includes(kind), `the worker has a ${kind} notification`)
+  }
+  t.match(lines.join('\n'), /ws ← messages_read/, 'each frame received is printed')
 })
