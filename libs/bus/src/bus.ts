@@ -1,14 +1,27 @@
 /**
  * The event bus: confirmed publish and consume/ack/retry/dead-letter on RabbitMQ, with inbox
- * dedupe in MongoDB (DESIGN §4, STYLE §6–7).
+ * dedupe in MongoDB (docs/architecture.md, Events; docs/conventions.md, Events and handlers).
  *
  * Connections and channels come from amqp-connection-manager, which reconnects after the broker
  * goes away and re-runs each channel's setup function, so exchanges, queues, bindings, prefetch
  * and consumers are declared again on every new connection.
  */
-import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager'
+import {
+  AmqpConnectionManagerClass,
+  type AmqpConnectionManager,
+  type ChannelWrapper,
+} from 'amqp-connection-manager'
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib'
-import { routingKeyOf, validateEvent, type DomainEvent, type EventType } from '@kelmah/contracts'
+import {
+  contextFromEvent,
+  isProducer,
+  routingKeyOf,
+  validateEvent,
+  type DomainEvent,
+  type EventContext,
+  type EventType,
+  type Producer,
+} from '@kelmah/contracts'
 import type { Connection } from 'mongoose'
 import type { Logger } from 'pino'
 import { NonRetryableError, PublishError } from './errors.js'
@@ -30,6 +43,11 @@ export interface BusOptions {
   url: string
   /** The service this bus belongs to; first part of every queue name (`<service>.<purpose>`). */
   service: string
+  /**
+   * The `producer` of events handlers cause ({@link HandlerContext}). Default `service` when it
+   * is a known producer, else `test` (tests run services under unique names).
+   */
+  producer?: Producer
   /** pino logger; the bus logs through `logger.child({ component: 'bus' })`. */
   logger: Logger
   /** mongoose connection of the service's database; holds the `inbox` collection. */
@@ -53,8 +71,12 @@ export interface BusOptions {
   connectTimeoutMs?: number
 }
 
-/** What a handler gets besides the event. */
-export interface HandlerContext {
+/**
+ * What a handler gets besides the event: the {@link EventContext} for the events it causes
+ * (`correlationId` kept from the handled event, `causationId` = its id, `producer` = this
+ * service) — pass it to `createEvent` as it is — plus delivery facts.
+ */
+export interface HandlerContext extends EventContext {
   /** 1 on the first delivery, then 2, 3, … on retries from the retry queues. */
   attempt: number
   /** True when the broker delivered this message before (a consumer died before acking it). */
@@ -82,6 +104,13 @@ export type EventFor<T extends EventType> = Extract<DomainEvent, { type: T }>
  */
 export type Handler<T extends EventType> = (event: EventFor<T>, ctx: HandlerContext) => Promise<void>
 
+/**
+ * One handler per event type a consumer handles, keyed by type — the whole dispatch of a queue:
+ * `{ ContractSigned: ContractSignedHandler, EscrowFunded: EscrowFundedHandler }`. The keys are
+ * the bindings of the queue; each handler is typed for its own event.
+ */
+export type HandlerMap = { readonly [T in EventType]?: Handler<T> }
+
 /** Per-subscription options. */
 export interface SubscribeOptions {
   /** Unacked messages for this consumer; overrides the bus default. */
@@ -97,7 +126,7 @@ export interface Subscription {
 interface SubscriptionState extends Subscription {
   readonly purpose: string
   readonly types: readonly EventType[]
-  readonly handler: Handler<EventType>
+  readonly handlers: HandlerMap
   readonly prefetch: number
   readonly channel: ChannelWrapper
   /** Set when the bus closes: the setup function must not consume again. */
@@ -114,7 +143,7 @@ const MAX_HEADER_TEXT = 1000
  * ```ts
  * const bus = new Bus({ url, service: 'payment', logger, inbox: mongooseConnection })
  * await bus.start()
- * await bus.subscribe('release-on-approval', ['MilestoneApproved'], MilestoneApprovedHandler)
+ * await bus.subscribe('release-on-approval', { MilestoneApproved: MilestoneApprovedHandler }, { prefetch: 5 })
  * await bus.publish(createEvent('PaymentReleased', data, { producer: 'payment' }))
  * await bus.close()
  * ```
@@ -125,7 +154,8 @@ const MAX_HEADER_TEXT = 1000
  * they die right after a state change use the outbox ({@link OutboxRelay}), not `publish` directly.
  */
 export class Bus {
-  readonly #opts: Required<Omit<BusOptions, 'inbox' | 'logger'>>
+  readonly #opts: Required<Omit<BusOptions, 'inbox' | 'logger' | 'producer'>>
+  readonly #producer: Producer
   readonly #logger: Logger
   readonly #inbox: Inbox
   readonly #manager: AmqpConnectionManager
@@ -155,6 +185,7 @@ export class Bus {
       heartbeatSeconds: options.heartbeatSeconds ?? 5,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     }
+    this.#producer = options.producer ?? (isProducer(options.service) ? options.service : 'test')
     checkRetryDelays(this.#opts.retryDelaysMs)
     queueNames(this.#opts.service, 'check', []) // validates the service name early
     if (!Number.isInteger(this.#opts.prefetch) || this.#opts.prefetch < 1) {
@@ -173,7 +204,9 @@ export class Bus {
     this.#manager.on('connectFailed', ({ err }: { err?: Error }) =>
       this.#logger.warn({ err: err?.message }, 'connecting to RabbitMQ failed; retrying'),
     )
-    this.#manager.on('blocked', ({ reason }: { reason?: string }) => this.#logger.warn({ reason }, 'RabbitMQ blocked the connection'))
+    this.#manager.on('blocked', ({ reason }: { reason?: string }) =>
+      this.#logger.warn({ reason }, 'RabbitMQ blocked the connection'),
+    )
     const exchange = this.#opts.exchange
     this.#publisher = this.#manager.createChannel({
       name: 'publisher',
@@ -185,6 +218,11 @@ export class Bus {
       },
     })
     this.#publisher.on('error', (err: Error) => this.#logger.error({ err }, 'publisher channel setup failed'))
+  }
+
+  /** Every queue of this bus's subscriptions (main, retry and dead-letter), e.g. for test clean-up. */
+  queueNames(): string[] {
+    return this.#subscriptions.flatMap((s) => [s.queues.main, ...s.queues.retry, s.queues.dlq])
   }
 
   /** The exchange this bus publishes to. */
@@ -236,44 +274,69 @@ export class Bus {
         ...(valid.correlationId ? { correlationId: valid.correlationId } : {}),
       })
     } catch (err) {
-      throw new PublishError(`publishing ${valid.type} ${valid.id} failed: ${(err as Error).message}`, valid.id, {
-        cause: err,
-      })
+      throw new PublishError(
+        `publishing ${valid.type} ${valid.id} failed: ${(err as Error).message}`,
+        valid.id,
+        {
+          cause: err,
+        },
+      )
     }
   }
 
   /**
-   * Consume `types` from queue `<service>.<purpose>`: declare the queue, its retry queues and its
+   * Consume the event types of `handlers` from queue `<service>.<purpose>`: declare the queue, its retry queues and its
    * DLQ, bind the routing keys, set prefetch and start consuming. Declarations run again on
    * every reconnect. May be called before `start()`; it then resolves once the bus connects.
    *
    * For each message: parse and validate (invalid → DLQ, never retried); skip and ack if the
-   * inbox already has its event id; call `handler`; record in the inbox; ack. A handler error
+   * inbox already has its event id; call the handler of its type; record in the inbox; ack. A handler error
    * retries after the next delay of `retryDelaysMs`; when those are spent, or for a
    * {@link NonRetryableError}, the message is parked in `<queue>.dlq` with the error message,
    * attempt count and original routing key in its headers. A message is only acked after its
    * copy in a retry queue or the DLQ is confirmed, so nothing is acked and dropped.
    *
    * @param purpose - what this consumer does; second part of the queue name
-   * @param types - event types to bind (their catalogue routing keys)
-   * @param handler - see {@link Handler}; it must make its effect idempotent
+   * @param handlers - one handler per event type ({@link HandlerMap}); the types are bound by
+   *   their catalogue routing keys. Each handler must make its effect idempotent ({@link Handler}).
+   * @param opts - `prefetch`: unacked messages for this consumer, chosen on purpose
    * @throws Error when the bus is closed, the purpose is already subscribed, or the broker
    *   refuses the declarations (e.g. 406 when an existing queue has other arguments)
    */
+  async subscribe(purpose: string, handlers: HandlerMap, opts?: SubscribeOptions): Promise<Subscription>
+  /** @deprecated TRANSITION ONLY — the array form goes once every service passes a {@link HandlerMap}. */
   async subscribe<T extends EventType>(
     purpose: string,
     types: readonly T[],
     handler: Handler<T>,
-    opts: SubscribeOptions = {},
+    opts?: SubscribeOptions,
+  ): Promise<Subscription>
+  async subscribe(
+    purpose: string,
+    handlersOrTypes: HandlerMap | readonly EventType[],
+    third?: Handler<EventType> | SubscribeOptions,
+    fourth?: SubscribeOptions,
   ): Promise<Subscription> {
+    let handlers: HandlerMap
+    let opts: SubscribeOptions
+    if (Array.isArray(handlersOrTypes)) {
+      const types = handlersOrTypes as readonly EventType[]
+      handlers = Object.fromEntries(types.map((t) => [t, third])) as HandlerMap
+      opts = fourth ?? {}
+    } else {
+      handlers = handlersOrTypes as HandlerMap
+      opts = (third as SubscribeOptions | undefined) ?? {}
+    }
     if (this.#closed) throw new Error('bus is closed')
-    if (types.length === 0) throw new TypeError('subscribe needs at least one event type')
+    const types = (Object.keys(handlers) as EventType[]).filter((t) => typeof handlers[t] === 'function')
+    if (types.length === 0) throw new TypeError('subscribe needs at least one event handler')
     const queues = queueNames(this.#opts.service, purpose, this.#opts.retryDelaysMs)
     if (this.#subscriptions.some((s) => s.queues.main === queues.main)) {
       throw new Error(`already subscribed as ${queues.main}`)
     }
     const prefetch = opts.prefetch ?? this.#opts.prefetch
-    if (!Number.isInteger(prefetch) || prefetch < 1) throw new RangeError(`prefetch ${prefetch} must be a whole number ≥ 1`)
+    if (!Number.isInteger(prefetch) || prefetch < 1)
+      throw new RangeError(`prefetch ${prefetch} must be a whole number ≥ 1`)
     const routingKeys = types.map((t) => routingKeyOf(t))
     // A refused declaration closes the channel before the wrapper reports 'connect', so its
     // waitForConnect() would never settle: the setup reports failure here instead.
@@ -283,7 +346,7 @@ export class Bus {
     const state: SubscriptionState = {
       purpose,
       types,
-      handler: handler as unknown as Handler<EventType>,
+      handlers,
       prefetch,
       queues,
       stopped: false,
@@ -295,9 +358,17 @@ export class Bus {
           channel.once('close', () => this.#deadChannels.add(channel))
           // amqplib emits a server-side channel close (406, 404) as 'error' on the channel; with
           // no listener that throws and kills the process. The manager reopens it on reconnect.
-          channel.on('error', (err: Error) => this.#logger.error({ err, queue: queues.main }, 'consumer channel closed by broker'))
+          channel.on('error', (err: Error) =>
+            this.#logger.error({ err, queue: queues.main }, 'consumer channel closed by broker'),
+          )
           try {
-            await assertConsumerTopology(channel, this.#opts.exchange, queues, this.#opts.retryDelaysMs, routingKeys)
+            await assertConsumerTopology(
+              channel,
+              this.#opts.exchange,
+              queues,
+              this.#opts.retryDelaysMs,
+              routingKeys,
+            )
             await channel.prefetch(prefetch, false)
             const { consumerTag } = await channel.consume(queues.main, (msg) => {
               if (msg) this.#track(this.#onMessage(state, channel, msg))
@@ -310,7 +381,9 @@ export class Bus {
         },
       }),
     }
-    state.channel.on('error', (err: Error) => this.#logger.error({ err, queue: queues.main }, 'consumer channel setup failed'))
+    state.channel.on('error', (err: Error) =>
+      this.#logger.error({ err, queue: queues.main }, 'consumer channel setup failed'),
+    )
     this.#subscriptions.push(state)
     try {
       await Promise.race([state.channel.waitForConnect(), setupFailed])
@@ -408,7 +481,15 @@ export class Bus {
         this.#settle(channel, msg, 'ack')
         return
       }
-      await sub.handler(event, { attempt, redelivered: msg.fields.redelivered, queue: sub.queues.main, routingKey, logger })
+      const handler = sub.handlers[event.type] as Handler<EventType>
+      await handler(event, {
+        ...contextFromEvent(event, this.#producer),
+        attempt,
+        redelivered: msg.fields.redelivered,
+        queue: sub.queues.main,
+        routingKey,
+        logger,
+      })
       await this.#inbox.record(sub.queues.main, event.id, event.type)
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err))
@@ -454,7 +535,12 @@ export class Bus {
    * Copy `msg` to `queue` (default exchange) with confirms, then ack the original. If the
    * delivering channel died meanwhile, skip: the broker redelivers the original anyway.
    */
-  async #forward(channel: Channel, msg: ConsumeMessage, queue: string, extra: Record<string, unknown>): Promise<void> {
+  async #forward(
+    channel: Channel,
+    msg: ConsumeMessage,
+    queue: string,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
     if (this.#deadChannels.has(channel)) return
     const options: Options.Publish = {
       persistent: true,

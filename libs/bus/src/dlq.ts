@@ -67,7 +67,10 @@ function describe(msg: GetMessage): DeadLetter {
   }
 }
 
-async function withDlq<R>(opts: DlqOptions, work: (channel: ConfirmChannel, messages: GetMessage[]) => Promise<R>): Promise<R> {
+async function withDlq<R>(
+  opts: DlqOptions,
+  work: (channel: ConfirmChannel, messages: GetMessage[]) => Promise<R>,
+): Promise<R> {
   const connection = await amqp.connect(opts.url)
   // amqplib re-emits a server-side channel close (e.g. 404 for a missing DLQ) as an 'error' event
   // on the connection and channel; unheard, it would crash the process instead of rejecting.
@@ -115,12 +118,20 @@ export async function listDeadLetters(opts: DlqOptions): Promise<DeadLetter[]> {
  * @throws Error when the DLQ does not exist or a copy is not confirmed (nothing is removed then)
  */
 export async function replayDeadLetters(opts: ReplayOptions): Promise<ReplayResult> {
-  if ((opts.id === undefined) === !opts.all) throw new TypeError('replay needs exactly one of --id <eventId> or --all')
+  if ((opts.id === undefined) === !opts.all)
+    throw new TypeError('replay needs exactly one of --id <eventId> or --all')
   return withDlq(opts, async (channel, messages) => {
     const chosen = messages.filter((m) => opts.all || m.properties.messageId === opts.id)
     for (const msg of chosen) {
       const headers = { ...(msg.properties.headers ?? {}) }
-      for (const k of [HEADERS.attempt, HEADERS.error, HEADERS.errorName, HEADERS.attempts, HEADERS.failedAt, HEADERS.queue]) {
+      for (const k of [
+        HEADERS.attempt,
+        HEADERS.error,
+        HEADERS.errorName,
+        HEADERS.attempts,
+        HEADERS.failedAt,
+        HEADERS.queue,
+      ]) {
         delete headers[k]
       }
       channel.sendToQueue(opts.queue, msg.content, {
@@ -135,6 +146,9 @@ export async function replayDeadLetters(opts: ReplayOptions): Promise<ReplayResu
     }
     await channel.waitForConfirms()
     for (const msg of chosen) channel.ack(msg)
-    return { replayed: chosen.map((m) => m.properties.messageId as string | undefined), kept: messages.length - chosen.length }
+    return {
+      replayed: chosen.map((m) => m.properties.messageId as string | undefined),
+      kept: messages.length - chosen.length,
+    }
   })
 }

@@ -31,3 +31,12 @@ export class PublishError extends Error {
     this.eventId = eventId
   }
 }
+
+/**
+ * True when `err` is a unique-index violation (MongoDB error code 11000, from the driver or
+ * mongoose): an insert lost to an existing document with the same key — the commit point of
+ * every cross-process rule on FerretDB (docs/ferretdb.md).
+ */
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000
+}

@@ -11,6 +11,7 @@
  * than the broker could still redeliver is safe to drop.
  */
 import type { Collection, Connection } from 'mongoose'
+import { isDuplicateKey } from './errors.js'
 
 /** Name of the inbox collection. */
 export const INBOX_COLLECTION = 'inbox'
@@ -30,8 +31,6 @@ export function inboxKey(queue: string, eventId: string): string {
   return `${queue}:${eventId}`
 }
 
-const DUPLICATE_KEY = 11000
-
 /** Inbox operations on one mongoose connection. */
 export class Inbox {
   readonly #collection: Collection<InboxRecord>
@@ -43,7 +42,10 @@ export class Inbox {
 
   /** True when `queue` already handled event `eventId`. */
   async has(queue: string, eventId: string): Promise<boolean> {
-    const found = await this.#collection.findOne({ _id: inboxKey(queue, eventId) }, { projection: { _id: 1 } })
+    const found = await this.#collection.findOne(
+      { _id: inboxKey(queue, eventId) },
+      { projection: { _id: 1 } },
+    )
     return found !== null
   }
 
@@ -53,9 +55,15 @@ export class Inbox {
    */
   async record(queue: string, eventId: string, type: string): Promise<void> {
     try {
-      await this.#collection.insertOne({ _id: inboxKey(queue, eventId), queue, eventId, type, handledAt: new Date() })
+      await this.#collection.insertOne({
+        _id: inboxKey(queue, eventId),
+        queue,
+        eventId,
+        type,
+        handledAt: new Date(),
+      })
     } catch (err) {
-      if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err
+      if (!isDuplicateKey(err)) throw err
     }
   }
 }

@@ -23,6 +23,7 @@ import { routingKeyOf, validateEvent, type DomainEvent } from '@kelmah/contracts
 import { Schema, type Model, type mongo } from 'mongoose'
 import type { Logger } from 'pino'
 import type { Bus } from './bus.js'
+import { isDuplicateKey } from './errors.js'
 
 /** One pending event inside a document. */
 export interface OutboxEntry {
@@ -182,7 +183,7 @@ export function withOutbox<U extends Record<string, unknown>>(update: U, events:
 export interface OutboxRelayOptions {
   /** The bus to publish through (started by the caller). */
   bus: Pick<Bus, 'publish'>
-  /** Models whose schemas use {@link outboxPlugin}. */
+  /** Models whose schemas use {@link outboxPlugin} (more can be added with `add()`). */
   models: readonly Model<any>[] // eslint-disable-line @typescript-eslint/no-explicit-any
   /** pino logger. */
   logger: Logger
@@ -226,7 +227,7 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   readonly #bus: Pick<Bus, 'publish'>
-  readonly #models: readonly Model<any>[] // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly #models = new Set<Model<any>>() // eslint-disable-line @typescript-eslint/no-explicit-any
   readonly #logger: Logger
   readonly #intervalMs: number
   readonly #leaseMs: number
@@ -240,11 +241,17 @@ export class OutboxRelay {
 
   constructor(options: OutboxRelayOptions) {
     this.#bus = options.bus
-    this.#models = options.models
+    for (const model of options.models) this.#models.add(model)
     this.#logger = options.logger.child({ component: 'outbox-relay' })
     this.#intervalMs = options.intervalMs ?? 5000
     this.#leaseMs = options.leaseMs ?? 30_000
     this.#batchSize = options.batchSize ?? 100
+  }
+
+  /** Relay `model`'s outbox too (a model whose schema uses {@link outboxPlugin}). Idempotent. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  add(model: Model<any>): void {
+    this.#models.add(model)
   }
 
   /** Start sweeping every `intervalMs`, with a first pass at once. Idempotent. */
@@ -364,7 +371,7 @@ export class OutboxRelay {
         await leases.insertOne(lease)
         return true
       } catch (err) {
-        if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err
+        if (!isDuplicateKey(err)) throw err
       }
       // Held: take it over only if it expired (its holder crashed or hung).
       const { deletedCount } = await leases.deleteOne({ _id: leaseId, until: { $lte: new Date(now) } })
@@ -373,5 +380,3 @@ export class OutboxRelay {
     return false
   }
 }
-
-const DUPLICATE_KEY = 11000

@@ -77,7 +77,9 @@ export function queueNames(service: string, purpose: string, retryDelaysMs: read
     ['purpose', purpose],
   ] as const) {
     if (!NAME_PART.test(value)) {
-      throw new TypeError(`${what} ${JSON.stringify(value)} must match ${NAME_PART} (it becomes part of a queue name)`)
+      throw new TypeError(
+        `${what} ${JSON.stringify(value)} must match ${NAME_PART} (it becomes part of a queue name)`,
+      )
     }
   }
   const main = `${service}.${purpose}`
@@ -101,7 +103,8 @@ export function retryQueueName(queue: string, delayMs: number): string {
  */
 export function checkRetryDelays(retryDelaysMs: readonly number[]): void {
   for (const ms of retryDelaysMs) {
-    if (!Number.isInteger(ms) || ms < 1) throw new RangeError(`retry delay ${ms} must be a whole number of milliseconds ≥ 1`)
+    if (!Number.isInteger(ms) || ms < 1)
+      throw new RangeError(`retry delay ${ms} must be a whole number of milliseconds ≥ 1`)
   }
 }
 

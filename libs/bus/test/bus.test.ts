@@ -1,6 +1,12 @@
 import t from 'tap'
 import { createEvent, EventValidationError, type EventOf } from '@kelmah/contracts'
-import { HEADERS, NonRetryableError, listDeadLetters, replayDeadLetters, type HandlerContext } from '../src/index.js'
+import {
+  HEADERS,
+  NonRetryableError,
+  listDeadLetters,
+  replayDeadLetters,
+  type HandlerContext,
+} from '../src/index.js'
 import { main as dlqCli } from '../src/cli/dlq.js'
 import { AMQP_URL, depth, sleep, testInfra, waitFor, withChannel } from './helpers/infra.js'
 
@@ -14,8 +20,10 @@ t.test('a published event reaches a subscriber with its envelope, routing key an
   await bus.start()
   t.ok(bus.isConnected())
   const got: { event: EventOf<'BusProbed'>; ctx: HandlerContext }[] = []
-  await bus.subscribe('seen', ['BusProbed'], async (event, ctx) => {
-    got.push({ event, ctx })
+  await bus.subscribe('seen', {
+    BusProbed: async (event, ctx) => {
+      got.push({ event, ctx })
+    },
   })
   const sent = probe(1, { note: 'hello' })
   await bus.publish(sent)
@@ -26,7 +34,9 @@ t.test('a published event reaches a subscriber with its envelope, routing key an
   t.equal(got[0]!.ctx.queue, `${infra.service}.seen`)
   t.ok(got[0]!.ctx.logger)
   // acked and recorded: nothing left, inbox has it
-  await waitFor('inbox record', () => infra.db.collection('inbox').findOne({ _id: `${infra.service}.seen:${sent.id}` as never }))
+  await waitFor('inbox record', () =>
+    infra.db.collection('inbox').findOne({ _id: `${infra.service}.seen:${sent.id}` as never }),
+  )
   t.equal(await depth(`${infra.service}.seen`), 0)
 })
 
@@ -43,13 +53,18 @@ t.test('publishing the same event twice runs the handler once', async (t) => {
   const bus = infra.bus()
   await bus.start()
   let calls = 0
-  await bus.subscribe('dedupe', ['BusProbed'], async () => {
-    calls++
-    await sleep(30)
+  await bus.subscribe('dedupe', {
+    BusProbed: async () => {
+      calls++
+      await sleep(30)
+    },
   })
   const event = probe(7)
   await Promise.all([bus.publish(event), bus.publish(event)])
-  await waitFor('both copies consumed', async () => calls >= 1 && (await depth(`${infra.service}.dedupe`)) === 0)
+  await waitFor(
+    'both copies consumed',
+    async () => calls >= 1 && (await depth(`${infra.service}.dedupe`)) === 0,
+  )
   await sleep(200)
   // and a late third copy, after the first was recorded
   await bus.publish(event)
@@ -58,83 +73,119 @@ t.test('publishing the same event twice runs the handler once', async (t) => {
   t.equal(await infra.db.collection('inbox').countDocuments({}), 1)
 })
 
-t.test('a failing handler is retried with growing delay, then parked in the DLQ with its error; replay delivers it again', async (t) => {
-  const infra = await testInfra(t, ['flaky'], [50, 150])
-  const bus = infra.bus()
-  await bus.start()
-  const queue = `${infra.service}.flaky`
-  const attempts: { attempt: number; at: number }[] = []
-  let healthy = false
-  await bus.subscribe('flaky', ['BusProbed'], async (event, ctx) => {
-    attempts.push({ attempt: ctx.attempt, at: Date.now() })
-    if (!healthy) throw new Error(`boom on ${event.data.n}`)
-  })
-  const event = probe(3)
-  await bus.publish(event)
-  await waitFor('dead letter', async () => (await depth(`${queue}.dlq`)) === 1)
-  t.same(
-    attempts.map((a) => a.attempt),
-    [1, 2, 3],
-    'one first try plus one retry per delay',
-  )
-  t.ok(attempts[1]!.at - attempts[0]!.at >= 45, 'first retry waits ~50 ms')
-  t.ok(attempts[2]!.at - attempts[1]!.at >= 140, 'second retry waits ~150 ms')
+t.test(
+  'a failing handler is retried with growing delay, then parked in the DLQ with its error; replay delivers it again',
+  async (t) => {
+    const infra = await testInfra(t, ['flaky'], [50, 150])
+    const bus = infra.bus()
+    await bus.start()
+    const queue = `${infra.service}.flaky`
+    const attempts: { attempt: number; at: number }[] = []
+    let healthy = false
+    await bus.subscribe('flaky', {
+      BusProbed: async (event, ctx) => {
+        attempts.push({ attempt: ctx.attempt, at: Date.now() })
+        if (!healthy) throw new Error(`boom on ${event.data.n}`)
+      },
+    })
+    const event = probe(3)
+    await bus.publish(event)
+    await waitFor('dead letter', async () => (await depth(`${queue}.dlq`)) === 1)
+    t.same(
+      attempts.map((a) => a.attempt),
+      [1, 2, 3],
+      'one first try plus one retry per delay',
+    )
+    t.ok(attempts[1]!.at - attempts[0]!.at >= 45, 'first retry waits ~50 ms')
+    t.ok(attempts[2]!.at - attempts[1]!.at >= 140, 'second retry waits ~150 ms')
 
-  const listed = await listDeadLetters({ url: AMQP_URL, queue })
-  t.equal(listed.length, 1)
-  t.match(listed[0], { id: event.id, type: 'BusProbed', error: 'boom on 3', attempts: 3, routingKey: 'test.bus.probed' })
-  t.equal(await depth(`${queue}.dlq`), 1, 'listing leaves the message in the DLQ')
-  t.same(await listDeadLetters({ url: AMQP_URL, queue }), listed, 'a second look sees the same')
+    const listed = await listDeadLetters({ url: AMQP_URL, queue })
+    t.equal(listed.length, 1)
+    t.match(listed[0], {
+      id: event.id,
+      type: 'BusProbed',
+      error: 'boom on 3',
+      attempts: 3,
+      routingKey: 'test.bus.probed',
+    })
+    t.equal(await depth(`${queue}.dlq`), 1, 'listing leaves the message in the DLQ')
+    t.same(await listDeadLetters({ url: AMQP_URL, queue }), listed, 'a second look sees the same')
 
-  const lines: string[] = []
-  t.equal(await dlqCli(['list', queue], (l) => lines.push(l)), 0)
-  t.match(lines.join('\n'), new RegExp(`${event.id}\\s+BusProbed\\s+attempts=3\\s+error=boom on 3`))
+    const lines: string[] = []
+    t.equal(await dlqCli(['list', queue], (l) => lines.push(l)), 0)
+    t.match(lines.join('\n'), new RegExp(`${event.id}\\s+BusProbed\\s+attempts=3\\s+error=boom on 3`))
 
-  healthy = true
-  const result = await replayDeadLetters({ url: AMQP_URL, queue, id: event.id })
-  t.same(result, { replayed: [event.id], kept: 0 })
-  await waitFor('replayed delivery', () => attempts.length === 4)
-  t.equal(attempts[3]!.attempt, 1, 'a replay gets a fresh retry budget')
-  await waitFor('inbox record', () => infra.db.collection('inbox').countDocuments({}))
-  t.equal(await depth(`${queue}.dlq`), 0)
-  t.equal(await depth(queue), 0)
-})
+    healthy = true
+    const result = await replayDeadLetters({ url: AMQP_URL, queue, id: event.id })
+    t.same(result, { replayed: [event.id], kept: 0 })
+    await waitFor('replayed delivery', () => attempts.length === 4)
+    t.equal(attempts[3]!.attempt, 1, 'a replay gets a fresh retry budget')
+    await waitFor('inbox record', () => infra.db.collection('inbox').countDocuments({}))
+    t.equal(await depth(`${queue}.dlq`), 0)
+    t.equal(await depth(queue), 0)
+  },
+)
 
-t.test('replay --all through the CLI sends every parked message back; --id of an unknown event changes nothing', async (t) => {
-  const infra = await testInfra(t, ['parked'], [20])
-  const bus = infra.bus()
-  await bus.start()
-  const queue = `${infra.service}.parked`
-  let healthy = false
-  const handled: number[] = []
-  await bus.subscribe('parked', ['BusProbed'], async (event) => {
-    if (!healthy) throw new NonRetryableError('not now')
-    handled.push(event.data.n)
-  })
-  await bus.publish(probe(1))
-  await bus.publish(probe(2))
-  await waitFor('two dead letters', async () => (await depth(`${queue}.dlq`)) === 2)
-  const out: string[] = []
-  const err: string[] = []
-  t.equal(await dlqCli(['replay', queue, '--id', '00000000-0000-4000-8000-000000000000'], (l) => out.push(l)), 1)
-  t.equal(await depth(`${queue}.dlq`), 2)
-  t.equal(await dlqCli(['replay', queue], (l) => out.push(l), (l) => err.push(l)), 2, 'replay needs --id or --all')
-  t.equal(await dlqCli(['replay', queue, '--all', '--id', 'x'], (l) => out.push(l), (l) => err.push(l)), 2)
-  healthy = true
-  t.equal(await dlqCli(['replay', queue, '--all', '--url', AMQP_URL], (l) => out.push(l)), 0)
-  await waitFor('both handled', () => handled.length === 2)
-  t.same(handled.sort(), [1, 2])
-  t.match(out.join('\n'), /replayed 2 message\(s\)/)
-})
+t.test(
+  'replay --all through the CLI sends every parked message back; --id of an unknown event changes nothing',
+  async (t) => {
+    const infra = await testInfra(t, ['parked'], [20])
+    const bus = infra.bus()
+    await bus.start()
+    const queue = `${infra.service}.parked`
+    let healthy = false
+    const handled: number[] = []
+    await bus.subscribe('parked', {
+      BusProbed: async (event) => {
+        if (!healthy) throw new NonRetryableError('not now')
+        handled.push(event.data.n)
+      },
+    })
+    await bus.publish(probe(1))
+    await bus.publish(probe(2))
+    await waitFor('two dead letters', async () => (await depth(`${queue}.dlq`)) === 2)
+    const out: string[] = []
+    const err: string[] = []
+    t.equal(
+      await dlqCli(['replay', queue, '--id', '00000000-0000-4000-8000-000000000000'], (l) => out.push(l)),
+      1,
+    )
+    t.equal(await depth(`${queue}.dlq`), 2)
+    t.equal(
+      await dlqCli(
+        ['replay', queue],
+        (l) => out.push(l),
+        (l) => err.push(l),
+      ),
+      2,
+      'replay needs --id or --all',
+    )
+    t.equal(
+      await dlqCli(
+        ['replay', queue, '--all', '--id', 'x'],
+        (l) => out.push(l),
+        (l) => err.push(l),
+      ),
+      2,
+    )
+    healthy = true
+    t.equal(await dlqCli(['replay', queue, '--all', '--url', AMQP_URL], (l) => out.push(l)), 0)
+    await waitFor('both handled', () => handled.length === 2)
+    t.same(handled.sort(), [1, 2])
+    t.match(out.join('\n'), /replayed 2 message\(s\)/)
+  },
+)
 
 t.test('a NonRetryableError goes straight to the DLQ after one attempt', async (t) => {
   const infra = await testInfra(t, ['strict'])
   const bus = infra.bus()
   await bus.start()
   let calls = 0
-  await bus.subscribe('strict', ['BusProbed'], async () => {
-    calls++
-    throw new NonRetryableError('job 42 does not exist')
+  await bus.subscribe('strict', {
+    BusProbed: async () => {
+      calls++
+      throw new NonRetryableError('job 42 does not exist')
+    },
   })
   const event = probe(5)
   await bus.publish(event)
@@ -149,13 +200,17 @@ t.test('an invalid message is dead-lettered at once and never reaches the handle
   const bus = infra.bus()
   await bus.start()
   let calls = 0
-  await bus.subscribe('picky', ['BusProbed'], async () => {
-    calls++
+  await bus.subscribe('picky', {
+    BusProbed: async () => {
+      calls++
+    },
   })
   const queue = `${infra.service}.picky`
   await withChannel(async (ch) => {
     ch.sendToQueue(queue, Buffer.from('{not json'), { messageId: 'garbage' })
-    ch.sendToQueue(queue, Buffer.from(JSON.stringify({ ...probe(1), data: { n: 'x' } })), { messageId: 'bad-data' })
+    ch.sendToQueue(queue, Buffer.from(JSON.stringify({ ...probe(1), data: { n: 'x' } })), {
+      messageId: 'bad-data',
+    })
     await sleep(50)
   })
   await waitFor('two dead letters', async () => (await depth(`${queue}.dlq`)) === 2)
@@ -178,10 +233,12 @@ t.test('close() waits for a running handler, whose ack still goes out', async (t
   await bus.start()
   let finished = false
   let started = false
-  await bus.subscribe('slow', ['BusProbed'], async () => {
-    started = true
-    await sleep(300)
-    finished = true
+  await bus.subscribe('slow', {
+    BusProbed: async () => {
+      started = true
+      await sleep(300)
+      finished = true
+    },
   })
   await bus.publish(probe(1))
   await waitFor('handler started', () => started)
@@ -196,8 +253,10 @@ t.test('dead-letter headers name the error, attempts and original routing key', 
   const infra = await testInfra(t, ['headers'], [10])
   const bus = infra.bus()
   await bus.start()
-  await bus.subscribe('headers', ['BusProbed'], async () => {
-    throw new Error('x'.repeat(5000))
+  await bus.subscribe('headers', {
+    BusProbed: async () => {
+      throw new Error('x'.repeat(5000))
+    },
   })
   await bus.publish(probe(1))
   const queue = `${infra.service}.headers`
@@ -215,15 +274,15 @@ t.test('dead-letter headers name the error, attempts and original routing key', 
   t.notOk('x-death' in headers && Array.isArray(headers['x-death']) && headers['x-death'].length > 1)
 })
 
-t.test('subscribe rejects when an existing queue has other arguments, and the process lives on', async (t) => {
-  const infra = await testInfra(t, ['clash'])
-  await withChannel(async (ch) => void (await ch.assertQueue(`${infra.service}.clash`, { durable: true })))
-  const bus = infra.bus()
-  await bus.start()
-  await t.rejects(
-    bus.subscribe('clash', ['BusProbed'], async () => undefined),
-    /PRECONDITION_FAILED|406/,
-  )
-  t.ok(bus.isConnected(), 'the connection survives a channel-level refusal')
-  await bus.publish(probe(1)) // and the publisher channel still works
-})
+t.test(
+  'subscribe rejects when an existing queue has other arguments, and the process lives on',
+  async (t) => {
+    const infra = await testInfra(t, ['clash'])
+    await withChannel(async (ch) => void (await ch.assertQueue(`${infra.service}.clash`, { durable: true })))
+    const bus = infra.bus()
+    await bus.start()
+    await t.rejects(bus.subscribe('clash', { BusProbed: async () => undefined }), /PRECONDITION_FAILED|406/)
+    t.ok(bus.isConnected(), 'the connection survives a channel-level refusal')
+    await bus.publish(probe(1)) // and the publisher channel still works
+  },
+)

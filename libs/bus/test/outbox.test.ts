@@ -51,8 +51,10 @@ t.test('an event written just before the process was killed is relayed and consu
   const bus = infra.bus()
   await bus.start()
   const got: DomainEvent[] = []
-  await bus.subscribe('relayed', ['BusProbed'], async (e) => {
-    got.push(e)
+  await bus.subscribe('relayed', {
+    BusProbed: async (e) => {
+      got.push(e)
+    },
   })
   const relay = new OutboxRelay({ bus, models: [Job], logger: testLogger(), intervalMs: 200 })
   t.teardown(() => relay.stop())
@@ -78,8 +80,10 @@ t.test(
     const bus = infra.bus()
     await bus.start()
     const got: number[] = []
-    await bus.subscribe('guarded', ['BusProbed'], async (e) => {
-      got.push(e.data.n)
+    await bus.subscribe('guarded', {
+      BusProbed: async (e) => {
+        got.push(e.data.n)
+      },
     })
     const relay = new OutboxRelay({ bus, models: [Job], logger: testLogger(), intervalMs: 60_000 })
     t.teardown(() => relay.stop())
@@ -112,8 +116,10 @@ t.test(
     const bus = infra.bus()
     await bus.start()
     const got: number[] = []
-    await bus.subscribe('noted', ['BusProbed'], async (e) => {
-      got.push(e.data.n)
+    await bus.subscribe('noted', {
+      BusProbed: async (e) => {
+        got.push(e.data.n)
+      },
     })
     const relay = new OutboxRelay({ bus, models: [Job], logger: testLogger(), intervalMs: 60_000 })
     t.teardown(() => relay.stop())

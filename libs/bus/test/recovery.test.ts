@@ -26,18 +26,22 @@ t.test('a message whose consumer dies before acking comes back to another consum
   let release!: () => void
   const gate = new Promise<void>((r) => (release = r))
   let doomedStarted = false
-  await doomed.subscribe('worker', ['BusProbed'], async () => {
-    doomedStarted = true
-    await gate // hangs until the test lets go, long after its connection is gone
+  await doomed.subscribe('worker', {
+    BusProbed: async () => {
+      doomedStarted = true
+      await gate // hangs until the test lets go, long after its connection is gone
+    },
   })
   const event = probe(1)
   await survivor.publish(event)
   await waitFor('the first consumer to take the message', () => doomedStarted)
 
   const seen: HandlerContext[] = []
-  await survivor.subscribe('worker', ['BusProbed'], async (e, ctx) => {
-    t.equal(e.id, event.id)
-    seen.push(ctx)
+  await survivor.subscribe('worker', {
+    BusProbed: async (e, ctx) => {
+      t.equal(e.id, event.id)
+      seen.push(ctx)
+    },
   })
   t.equal(seen.length, 0, 'the unacked message stays with the first consumer while it lives')
 
@@ -53,30 +57,35 @@ t.test('a message whose consumer dies before acking comes back to another consum
   t.equal(seen.length, 1)
 })
 
-t.test('after the broker connection is cut, the bus reconnects and publish and consume work again', async (t) => {
-  const infra = await testInfra(t, ['steady'])
-  const proxy = await startTcpProxy(BROKER)
-  t.teardown(() => proxy.close())
-  const bus = infra.bus({ url: viaProxy(proxy.port) })
-  await bus.start()
-  const got: number[] = []
-  await bus.subscribe('steady', ['BusProbed'], async (e) => {
-    got.push(e.data.n)
-  })
-  await bus.publish(probe(1))
-  await waitFor('first delivery', () => got.length === 1)
+t.test(
+  'after the broker connection is cut, the bus reconnects and publish and consume work again',
+  async (t) => {
+    const infra = await testInfra(t, ['steady'])
+    const proxy = await startTcpProxy(BROKER)
+    t.teardown(() => proxy.close())
+    const bus = infra.bus({ url: viaProxy(proxy.port) })
+    await bus.start()
+    const got: number[] = []
+    await bus.subscribe('steady', {
+      BusProbed: async (e) => {
+        got.push(e.data.n)
+      },
+    })
+    await bus.publish(probe(1))
+    await waitFor('first delivery', () => got.length === 1)
 
-  proxy.cut()
-  await waitFor('disconnect noticed', () => !bus.isConnected())
-  // published while down: held by the channel and sent (and confirmed) after reconnecting
-  const duringOutage = bus.publish(probe(2))
-  await waitFor('reconnected', () => bus.isConnected(), 5000)
-  await duringOutage
-  await bus.publish(probe(3))
-  await waitFor('deliveries after reconnect', () => got.length === 3)
-  t.same(got.sort(), [1, 2, 3])
-  t.ok(proxy.connections >= 1, 'the new connection also goes through the proxy')
-})
+    proxy.cut()
+    await waitFor('disconnect noticed', () => !bus.isConnected())
+    // published while down: held by the channel and sent (and confirmed) after reconnecting
+    const duringOutage = bus.publish(probe(2))
+    await waitFor('reconnected', () => bus.isConnected(), 5000)
+    await duringOutage
+    await bus.publish(probe(3))
+    await waitFor('deliveries after reconnect', () => got.length === 3)
+    t.same(got.sort(), [1, 2, 3])
+    t.ok(proxy.connections >= 1, 'the new connection also goes through the proxy')
+  },
+)
 
 t.test('publish rejects with PublishError when no confirm arrives within publishTimeoutMs', async (t) => {
   const infra = await testInfra(t, [])

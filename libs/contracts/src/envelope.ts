@@ -15,10 +15,14 @@
 import Type, { type Static, type TSchema } from 'typebox'
 
 /** The services that may produce events: the `producer` field of the envelope. */
-export const Producer = Type.Union(
-  ['auth', 'user', 'job', 'messaging', 'payment', 'review', 'test'].map((p) => Type.Literal(p)),
-)
-export type Producer = 'auth' | 'user' | 'job' | 'messaging' | 'payment' | 'review' | 'test'
+export const PRODUCERS = ['auth', 'user', 'job', 'messaging', 'payment', 'review', 'test'] as const
+export type Producer = (typeof PRODUCERS)[number]
+export const Producer = Type.Union(PRODUCERS.map((p) => Type.Literal(p)))
+
+/** True when `name` is one of {@link PRODUCERS}. */
+export function isProducer(name: string): name is Producer {
+  return (PRODUCERS as readonly string[]).includes(name)
+}
 
 /**
  * Build the JSON Schema of one event type's envelope.

@@ -1,5 +1,5 @@
 /**
- * Event validation, on publish and on consume (issue 2 §4), with ajv compiled validators built
+ * Event validation, on publish and on consume (docs/architecture.md, Events), with ajv compiled validators built
  * once per event type.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
@@ -63,13 +63,25 @@ export function validateEvent(event: unknown): EventOf<EventType> {
   return event as EventOf<EventType>
 }
 
-/** Options for {@link createEvent}. */
-export interface CreateEventOptions {
+/**
+ * Where an event comes from: the producing service and the chain it belongs to. One type for
+ * every producer — an HTTP request makes one with `eventContextOf(request)` (service-kit), an
+ * event handler gets one from the bus derived from the event it handles.
+ *
+ * - `correlationId` ties every event of one user action together: the id of the HTTP request
+ *   that started the chain, kept unchanged by every handler down the chain.
+ * - `causationId` is the id of the event that directly caused this one (absent for the first
+ *   event of a chain, which a request caused).
+ */
+export interface EventContext {
+  /** The service producing the event (the envelope's `producer`). */
   producer: Producer
-  /** The request id (or the correlation id of the event being handled). */
   correlationId?: string
-  /** The id of the event or request that caused this one. */
   causationId?: string
+}
+
+/** {@link EventContext} plus overrides tests use. */
+export interface CreateEventOptions extends EventContext {
   /** Override for tests; defaults to now. */
   occurredAt?: Date
   /** Override for tests; defaults to a random UUID v4. */
@@ -77,23 +89,37 @@ export interface CreateEventOptions {
 }
 
 /**
- * Make a validated envelope for event `type`.
+ * The context of events caused by handling `event`: the same correlation id (or the event's own
+ * id when it had none), and the event as cause.
+ */
+export function contextFromEvent(
+  event: { id: string; correlationId?: string | undefined },
+  producer: Producer,
+): EventContext {
+  return { producer, correlationId: event.correlationId ?? event.id, causationId: event.id }
+}
+
+/**
+ * Make a validated envelope for event `type`: `createEvent('JobClosed', { jobId }, ctx)` with the
+ * {@link EventContext} of the request or the handled event. Only `producer`, `correlationId`,
+ * `causationId`, `occurredAt` and `id` are read from `ctx`, so a bus handler context can be
+ * passed as it is.
  *
  * @throws EventValidationError when `data` does not match the type's schema
  */
 export function createEvent<T extends EventType>(
   type: T,
   data: EventData<T>,
-  opts: CreateEventOptions,
+  ctx: CreateEventOptions,
 ): EventOf<T> {
   const event = {
-    id: opts.id ?? randomUUID(),
+    id: ctx.id ?? randomUUID(),
     type,
     version: catalogue[type].version,
-    occurredAt: (opts.occurredAt ?? new Date()).toISOString(),
-    producer: opts.producer,
-    ...(opts.correlationId ? { correlationId: opts.correlationId } : {}),
-    ...(opts.causationId ? { causationId: opts.causationId } : {}),
+    occurredAt: (ctx.occurredAt ?? new Date()).toISOString(),
+    producer: ctx.producer,
+    ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+    ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
     data,
   }
   validateEvent(event)

@@ -1,11 +1,12 @@
 /**
  * `buildService()`: the Fastify instance every Kelmah process starts from — gateway and services
  * alike — so logging, request ids, errors, health, auth, OpenAPI and shutdown work one way
- * everywhere (STYLE §12: share mechanisms, not domains).
+ * everywhere (docs/conventions.md, Shared mechanisms).
  */
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Bus, OutboxRelay } from '@kelmah/bus'
+import { isProducer, type Producer } from '@kelmah/contracts'
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -20,6 +21,7 @@ import { jwtAuth, type JwtOptions } from './auth.js'
 import { health } from './health.js'
 import { problemDetails } from './problem.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
+import { AggregateStore, systemClock, type Clock, type StoreOptions } from './store.js'
 
 /** A Kelmah Fastify instance, typed for TypeBox route schemas. */
 export type KelmahApp = FastifyInstance<
@@ -34,6 +36,13 @@ export type KelmahApp = FastifyInstance<
 export interface ServiceOptions {
   /** Service name: `auth`, `gateway`, … Used in logs, health, the bus (`<service>.<purpose>` queues). */
   name: string
+  /**
+   * The `producer` of the events this process makes (requests and handlers alike). Default
+   * `name` when it is a known producer, else `test`.
+   */
+  producer?: Producer
+  /** The clock of the stores (`updatedAt`). Default the system clock. */
+  now?: Clock
   /** pino level, or `false` for no logs (tests). Default `info`. */
   logLevel?: string | false
   /** The service's own database, e.g. `mongodb://127.0.0.1:27017/kelmah_auth`. */
@@ -49,7 +58,7 @@ export interface ServiceOptions {
   openapi?: { title: string; description?: string; version?: string }
   /** Largest accepted body, bytes (default 1 MiB). */
   bodyLimit?: number
-  /** Milliseconds between outbox sweeps (default 5000; `kickOutbox()` after a write relays it at once). */
+  /** Milliseconds between outbox sweeps (default 5000; a store write with events relays them at once). */
   outboxIntervalMs?: number
   /**
    * Fastify `trustProxy`: which proxies' `X-Forwarded-For` to believe for `request.ip` (e.g. the
@@ -68,12 +77,25 @@ declare module 'fastify' {
     redis: Redis
     /** The event bus (only when `amqpUrl` was given). Started on `ready`, closed on `close`. */
     bus: Bus
+    /** The `producer` of this process's events (see `eventContextOf`). */
+    producer: Producer
+    /** The clock of this service (`ServiceOptions.now`). */
+    now: Clock
     /**
-     * Relay the outbox of these models: events written with a state change are published after
-     * the write and cleared after the broker confirms. Call before `ready()`.
+     * The write path of one aggregate: an {@link AggregateStore} over `model` (whose schema uses
+     * `outboxPlugin`), bound to this service's outbox relay and clock — events written with a
+     * change are published right after the write and cleared after the broker confirms.
+     *
+     * @throws Error without `amqpUrl` (no bus to relay to); TypeError for a schema without
+     *   outbox or version field
      */
+    store: <TDoc extends { _id: unknown }>(
+      model: Model<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+      opts: Omit<StoreOptions, 'kick'>,
+    ) => AggregateStore<TDoc>
+    /** @deprecated TRANSITION ONLY — removed once every service writes through `app.store`. */
     useOutbox: (...models: Model<any>[]) => void // eslint-disable-line @typescript-eslint/no-explicit-any
-    /** Ask the outbox relay to publish now (after a write), instead of at the next sweep. */
+    /** @deprecated TRANSITION ONLY — removed once every service writes through `app.store`. */
     kickOutbox: () => void
   }
 }
@@ -113,6 +135,9 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
     logController: new LogController({ disableRequestLogging: opts.disableRequestLogging ?? false }),
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+  const now = opts.now ?? systemClock
+  app.decorate('producer', opts.producer ?? (isProducer(opts.name) ? opts.name : 'test'))
+  app.decorate('now', now)
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id)
@@ -180,39 +205,41 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
     closers.push(() => redis.quit().catch(() => redis.disconnect()))
   }
 
-  let relay: OutboxRelay | undefined
-  const outboxModels: Model<any>[] = [] // eslint-disable-line @typescript-eslint/no-explicit-any
   if (opts.amqpUrl) {
     if (!opts.mongoUrl)
       throw new Error('the bus needs mongoUrl: consumers keep their inbox in the service database')
     const bus = new Bus({
       url: opts.amqpUrl,
       service: opts.name,
+      producer: app.producer,
       logger: app.log as never,
       inbox: app.mongo,
       ...(opts.busExchange ? { exchange: opts.busExchange } : {}),
     })
+    const relay = new OutboxRelay({
+      bus,
+      models: [],
+      logger: app.log as never,
+      intervalMs: opts.outboxIntervalMs ?? 5_000,
+    })
     app.decorate('bus', bus)
     app.addReadinessCheck('rabbitmq', () => bus.isConnected())
-    app.decorate('useOutbox', (...models) => {
-      outboxModels.push(...models)
+    app.decorate('store', (model, storeOpts) => {
+      relay.add(model)
+      return new AggregateStore(model, { now, ...storeOpts, kick: () => void relay.kick() })
     })
-    app.decorate('kickOutbox', () => relay?.kick())
+    app.decorate('useOutbox', (...models) => models.forEach((m) => relay.add(m)))
+    app.decorate('kickOutbox', () => void relay.kick())
     app.addHook('onReady', async () => {
       await bus.start()
-      if (outboxModels.length > 0) {
-        relay = new OutboxRelay({
-          bus,
-          models: outboxModels,
-          logger: app.log as never,
-          intervalMs: opts.outboxIntervalMs ?? 5_000,
-        })
-        relay.start()
-      }
+      relay.start()
     })
     closers.unshift(() => bus.close())
-    closers.unshift(async () => relay?.stop())
+    closers.unshift(() => relay.stop())
   } else {
+    app.decorate('store', () => {
+      throw new Error('app.store needs amqpUrl: the outbox is relayed to the bus')
+    })
     app.decorate('useOutbox', () => {
       throw new Error('useOutbox needs amqpUrl')
     })

@@ -61,7 +61,8 @@ export async function main(
       if (values.json) out(JSON.stringify(letters, null, 2))
       else {
         out(`${letters.length} message(s) in ${queue}.dlq`)
-        for (const l of letters) out(`${l.id ?? '-'}  ${l.type ?? '-'}  attempts=${l.attempts ?? '-'}  error=${l.error ?? '-'}`)
+        for (const l of letters)
+          out(`${l.id ?? '-'}  ${l.type ?? '-'}  attempts=${l.attempts ?? '-'}  error=${l.error ?? '-'}`)
       }
       return 0
     }

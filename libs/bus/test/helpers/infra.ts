@@ -46,9 +46,16 @@ export interface TestInfra {
  * Make unique infrastructure for one test. One teardown closes, in order: every bus made here,
  * the consumer queues of `purposes`, the exchange, the database.
  */
-export async function testInfra(t: TeardownTarget, purposes: string[], retryDelaysMs = [50, 100]): Promise<TestInfra> {
+export async function testInfra(
+  t: TeardownTarget,
+  purposes: string[],
+  retryDelaysMs = [50, 100],
+): Promise<TestInfra> {
   const id = suffix()
-  const db = mongoose.createConnection(`${MONGO_URL}/bus_test_${id}`, { bufferCommands: false, serverSelectionTimeoutMS: 3000 })
+  const db = mongoose.createConnection(`${MONGO_URL}/bus_test_${id}`, {
+    bufferCommands: false,
+    serverSelectionTimeoutMS: 3000,
+  })
   await db.asPromise()
   const exchange = `kelmah.test.${id}`
   const service = `t${id}`
@@ -100,7 +107,11 @@ export async function withChannel<R>(fn: (ch: amqp.Channel) => Promise<R>): Prom
 }
 
 /** Resolve when `check()` is truthy; reject after `timeoutMs` naming `what`. */
-export async function waitFor<R>(what: string, check: () => R | Promise<R>, timeoutMs = 5000): Promise<NonNullable<R>> {
+export async function waitFor<R>(
+  what: string,
+  check: () => R | Promise<R>,
+  timeoutMs = 5000,
+): Promise<NonNullable<R>> {
   const until = Date.now() + timeoutMs
   for (;;) {
     const r = await check()
