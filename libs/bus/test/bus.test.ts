@@ -33,6 +33,13 @@ t.test('a published event reaches a subscriber with its envelope, routing key an
   t.equal(got[0]!.ctx.routingKey, 'test.bus.probed')
   t.equal(got[0]!.ctx.queue, `${infra.service}.seen`)
   t.ok(got[0]!.ctx.logger)
+  // The context of the events the handler causes: same chain, this event as the cause.
+  t.equal(got[0]!.ctx.correlationId, 'req-1', 'the correlation id is kept')
+  t.equal(got[0]!.ctx.causationId, sent.id, 'the handled event is the cause')
+  t.equal(got[0]!.ctx.producer, 'test')
+  const caused = createEvent('BusProbed', { n: 2 }, got[0]!.ctx)
+  t.equal(caused.correlationId, 'req-1')
+  t.equal(caused.causationId, sent.id)
   // acked and recorded: nothing left, inbox has it
   await waitFor('inbox record', () =>
     infra.db.collection('inbox').findOne({ _id: `${infra.service}.seen:${sent.id}` as never }),
@@ -286,3 +293,33 @@ t.test(
     await bus.publish(probe(1)) // and the publisher channel still works
   },
 )
+
+t.test('one queue dispatches each event type to its own handler', async (t) => {
+  const infra = await testInfra(t, ['mapped'])
+  const bus = infra.bus()
+  await bus.start()
+  const seen: string[] = []
+  await bus.subscribe(
+    'mapped',
+    {
+      BusProbed: async (event) => {
+        seen.push(`probed:${event.data.n}`)
+      },
+      UserRegistered: async (event) => {
+        seen.push(`registered:${event.data.userId}`)
+      },
+    },
+    { prefetch: 2 },
+  )
+  await bus.publish(probe(7))
+  await bus.publish(
+    createEvent(
+      'UserRegistered',
+      { userId: 'u-1', email: 'u1@example.com', name: 'Ama', role: 'worker' },
+      { producer: 'auth' },
+    ),
+  )
+  await waitFor('both deliveries', () => seen.length === 2)
+  t.same(seen.sort(), ['probed:7', 'registered:u-1'])
+  await t.rejects(bus.subscribe('empty', {}), /at least one event handler/)
+})

@@ -16,12 +16,12 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify'
 import { Redis } from 'ioredis'
-import mongoose, { type Connection, type Model } from 'mongoose'
+import mongoose, { type Connection } from 'mongoose'
 import { jwtAuth, type JwtOptions } from './auth.js'
 import { health } from './health.js'
 import { problemDetails } from './problem.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
-import { AggregateStore, systemClock, type Clock, type StoreOptions } from './store.js'
+import { AggregateStore, systemClock, type AnyModel, type Clock, type StoreOptions } from './store.js'
 
 /** A Kelmah Fastify instance, typed for TypeBox route schemas. */
 export type KelmahApp = FastifyInstance<
@@ -90,11 +90,11 @@ declare module 'fastify' {
      *   outbox or version field
      */
     store: <TDoc extends { _id: unknown }>(
-      model: Model<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+      model: AnyModel,
       opts: Omit<StoreOptions, 'kick'>,
     ) => AggregateStore<TDoc>
     /** @deprecated TRANSITION ONLY — removed once every service writes through `app.store`. */
-    useOutbox: (...models: Model<any>[]) => void // eslint-disable-line @typescript-eslint/no-explicit-any
+    useOutbox: (...models: AnyModel[]) => void
     /** @deprecated TRANSITION ONLY — removed once every service writes through `app.store`. */
     kickOutbox: () => void
   }

@@ -13,7 +13,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { EventContext, Producer } from '@kelmah/contracts'
-import type { FastifyPluginAsync, FastifyRequest, RawServerDefault } from 'fastify'
+import type { FastifyPluginAsync, FastifyPluginOptions, FastifyRequest, RawServerDefault } from 'fastify'
 import type { JsonWebKey } from 'node:crypto'
 import type { AccessClaims } from './auth.js'
 import type { ServiceOptions } from './build-service.js'
@@ -53,7 +53,7 @@ export function eventContextOf(request: FastifyRequest): EventContext {
 }
 
 /** A route plugin of a Kelmah service (TypeBox-typed), registered as `app.register(plugin, opts)`. */
-export type RoutePlugin<O extends Record<string, unknown> = Record<string, never>> = FastifyPluginAsync<
+export type RoutePlugin<O extends FastifyPluginOptions = FastifyPluginOptions> = FastifyPluginAsync<
   O,
   RawServerDefault,
   TypeBoxTypeProvider
@@ -65,7 +65,7 @@ export type RoutePlugin<O extends Record<string, unknown> = Record<string, never
  * runs before body parsing and validation, so a request without a valid token is a 401 whatever
  * its body.
  */
-export function authenticated<O extends Record<string, unknown>>(plugin: RoutePlugin<O>): RoutePlugin<O> {
+export function authenticated<O extends FastifyPluginOptions>(plugin: RoutePlugin<O>): RoutePlugin<O> {
   return async function authenticatedRoutes(scope, opts) {
     scope.addHook('onRequest', scope.authenticate)
     await plugin(scope, opts)

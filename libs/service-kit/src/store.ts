@@ -92,6 +92,10 @@ export interface StoreOptions {
   notFound?: (id: string) => Error
 }
 
+/** Any mongoose model, whatever its type parameters (a store reads and writes it untyped and types the results). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModel = Model<any, any, any, any, any, any, any>
+
 /** Ids the store looks documents up by. */
 type Id = string | number | { toString(): string }
 
@@ -100,7 +104,7 @@ type Id = string | number | { toString(): string }
  * `app.store(Model, { name })` (service-kit binds the relay and the clock).
  */
 export class AggregateStore<TDoc extends { _id: unknown }> {
-  readonly #model: Model<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly #model: AnyModel
   readonly #name: string
   readonly #kick: () => void
   readonly #now: Clock
@@ -114,8 +118,7 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
    * @throws TypeError when the model's schema has no `outbox` (add `outboxPlugin`) or no version
    *   field (mongoose would drop the bump silently, and the guard would guard nothing)
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(model: Model<any>, opts: StoreOptions) {
+  constructor(model: AnyModel, opts: StoreOptions) {
     this.#model = model
     this.#name = opts.name
     this.#kick = opts.kick
@@ -133,8 +136,7 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
   }
 
   /** The model (for reads and indexes; writes go through the store). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  get model(): Model<any> {
+  get model(): AnyModel {
     return this.#model
   }
 
