@@ -1,7 +1,15 @@
 /**
  * Profile rules: which fields belong to which role, what a valid country, time zone, currency or
- * language is, experience dates, and which fields an update really changed. Pure, unit-tested.
+ * language is, experience dates, which fields an update really changed, and the decisions that
+ * create and change a profile (the stored fields, the search keywords, the `ProfileUpdated`
+ * event). Pure, unit-tested.
  */
+import type { EventContext, EventOf } from '@kelmah/contracts'
+import type { Decision } from '@kelmah/service-kit'
+import { ProfileDeactivated } from '../errors.js'
+import { profileUpdated } from '../events/publishers.js'
+import type { ProfileDoc } from '../models/profile.js'
+import { keywordsOf } from './keywords.js'
 
 /** Roles a profile may have (from the account). */
 export type Role = 'hirer' | 'worker' | 'admin'
@@ -142,4 +150,79 @@ export function sameValue(a: unknown, b: unknown): boolean {
 /** The names of the fields of `next` whose value differs from `current` (in `next`'s key order). */
 export function changedFields(current: Record<string, unknown>, next: Record<string, unknown>): string[] {
   return Object.keys(next).filter((k) => next[k] !== undefined && !sameValue(current[k], next[k]))
+}
+
+/** The fields a new profile is created with (the rest are schema defaults). */
+export interface NewProfileFields {
+  _id: string
+  role: Role
+  displayName: string
+}
+
+/**
+ * A new profile (version 1, empty skills, workers available) created at `now`, and its creation
+ * event (`ProfileUpdated` with `changed: []`).
+ */
+export function newProfile(
+  fields: NewProfileFields,
+  now: Date,
+  ctx: EventContext,
+): { doc: Omit<ProfileDoc, 'outbox'>; event: EventOf<'ProfileUpdated'> } {
+  const base = {
+    ...fields,
+    headline: null,
+    skills: [] as string[],
+    hourlyRate: null,
+    availability: fields.role === 'worker' ? ('available' as const) : null,
+    location: null,
+    profileVersion: 1,
+  }
+  return {
+    // The remaining fields are filled in by the schema's defaults.
+    doc: { ...base, keywords: keywordsOf(base), createdAt: now, updatedAt: now } as Omit<
+      ProfileDoc,
+      'outbox'
+    >,
+    event: profileUpdated(base, [], ctx),
+  }
+}
+
+/** Options of {@link profileChange}. */
+export interface ProfileChangeOptions {
+  /** Change a deactivated profile too (event handlers); default false (owners may not). */
+  allowDeactivated?: boolean
+}
+
+/**
+ * The change `edit` makes to `current`: `edit` gives the new field values (undefined for nothing
+ * to do); only the fields that really differ are set, with the search keywords recomputed, and
+ * one `ProfileUpdated` event carrying the next `profileVersion` (the store bumps the stored one by
+ * one in the same write) and the names of the changed fields. Null when nothing differs.
+ *
+ * @throws ProfileDeactivated (403) when `current` is deactivated (unless `allowDeactivated`),
+ *   before `edit` runs; whatever `edit` throws
+ */
+export function profileChange(
+  current: ProfileDoc,
+  edit: (current: ProfileDoc) => Partial<ProfileDoc> | undefined,
+  ctx: EventContext,
+  opts: ProfileChangeOptions = {},
+): Decision | null {
+  if (current.deactivated && !opts.allowDeactivated) throw new ProfileDeactivated()
+  const next = edit(current)
+  if (!next) return null
+  const changed = changedFields(
+    current as unknown as Record<string, unknown>,
+    next as Record<string, unknown>,
+  )
+  if (changed.length === 0) return null
+  const merged: ProfileDoc = { ...current, ...next, profileVersion: current.profileVersion + 1 }
+  const set: Record<string, unknown> = { keywords: keywordsOf(merged) }
+  for (const f of changed) set[f] = (next as Record<string, unknown>)[f]
+  return { set, events: [profileUpdated(merged, changed, ctx)] }
+}
+
+/** True when `decision` (from {@link profileChange}) changes the profile's skills. */
+export function changesSkills(decision: Decision | null | undefined): boolean {
+  return decision?.set !== undefined && Object.hasOwn(decision.set, 'skills')
 }

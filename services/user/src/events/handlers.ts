@@ -1,13 +1,15 @@
 /**
- * Every event the user service consumes, subscribed in one place at start-up (STYLE §6).
+ * Every event the user service consumes, subscribed in one place at start-up
+ * (docs/conventions.md, Events and handlers):
  *
  * - queue `user.profiles`: `UserRegistered` (create the profile), `UserDeactivated` (hide it);
  * - queue `user.ratings`: `RatingUpdated` (rating summary, newer `sequence` only).
  *
  * Effects are idempotent on their own (unique `_id` insert, guarded updates), on top of the
- * bus's inbox dedupe by event id.
+ * bus's inbox dedupe by event id. Events a handler causes carry its context (the handled
+ * event's correlation id, its id as causation id).
  */
-import type { EventFor, Handler } from '@kelmah/bus'
+import type { Handler } from '@kelmah/bus'
 import type { KelmahApp } from '@kelmah/service-kit'
 import type { Profiles } from '../services/profiles.js'
 
@@ -16,15 +18,10 @@ export interface HandlerDeps {
   profiles: Profiles
 }
 
-const ctxOf = (event: { id: string; correlationId?: string }) => ({
-  causationId: event.id,
-  ...(event.correlationId ? { correlationId: event.correlationId } : {}),
-})
-
 /** `UserRegistered` → create the profile (name and role from the event). */
 export function UserRegisteredHandler(deps: HandlerDeps): Handler<'UserRegistered'> {
-  return async (event) => {
-    await deps.profiles.createFromRegistration(event.data, ctxOf(event))
+  return async (event, ctx) => {
+    await deps.profiles.createFromRegistration(event.data, ctx)
   }
 }
 
@@ -45,11 +42,9 @@ export function RatingUpdatedHandler(deps: HandlerDeps): Handler<'RatingUpdated'
 
 /** Subscribe every consumer. Call once the bus has started (an `onReady` hook). */
 export async function registerHandlers(app: KelmahApp, deps: HandlerDeps): Promise<void> {
-  const registered = UserRegisteredHandler(deps)
-  const deactivated = UserDeactivatedHandler(deps)
-  await app.bus.subscribe('profiles', ['UserRegistered', 'UserDeactivated'], async (event, ctx) => {
-    if (event.type === 'UserRegistered') await registered(event as EventFor<'UserRegistered'>, ctx)
-    else await deactivated(event as EventFor<'UserDeactivated'>, ctx)
+  await app.bus.subscribe('profiles', {
+    UserRegistered: UserRegisteredHandler(deps),
+    UserDeactivated: UserDeactivatedHandler(deps),
   })
-  await app.bus.subscribe('ratings', ['RatingUpdated'], RatingUpdatedHandler(deps))
+  await app.bus.subscribe('ratings', { RatingUpdated: RatingUpdatedHandler(deps) })
 }

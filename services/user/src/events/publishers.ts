@@ -1,19 +1,16 @@
 /**
- * The event the user service produces (DESIGN §4): `ProfileUpdated`, written into the profile's
- * outbox in the same document write as the change it reports.
+ * The event the user service produces (docs/architecture.md, Events): `ProfileUpdated`, written
+ * into the profile's outbox in the same document write as the change it reports.
  */
-import { createEvent, type EventOf } from '@kelmah/contracts'
+import { createEvent, type EventContext, type EventOf } from '@kelmah/contracts'
 import type { ProfileDoc } from '../models/profile.js'
-
-/** Where an event comes from: the request id (→ `correlationId`) or the consumed event (→ `causationId`). */
-export interface EventContext {
-  correlationId?: string
-  causationId?: string
-}
 
 /**
  * `ProfileUpdated`: the searchable snapshot of `profile` after the change, with the names of the
- * changed fields (`[]` for the creation).
+ * changed fields (`[]` for the creation). `ctx` is the request's (`eventContextOf`) or the
+ * handled event's (the handler context).
+ *
+ * @throws EventValidationError when the snapshot breaks the event's schema
  */
 export function profileUpdated(
   profile: Pick<
@@ -47,10 +44,6 @@ export function profileUpdated(
       ...(profile.location?.country ? { country: profile.location.country } : {}),
       changed,
     },
-    {
-      producer: 'user',
-      ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-      ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
-    },
+    ctx,
   )
 }

@@ -1,16 +1,16 @@
 /** `GET /me`, `PATCH /me`. */
-import type { KelmahApp } from '@kelmah/service-kit'
+import { callerOf, eventContextOf, type RoutePlugin } from '@kelmah/service-kit'
 import { GetMeSchema, PatchMeSchema } from '../schemas/me.js'
 import { toOwnProfile } from '../services/views.js'
-import { callerOf, eventContext, type RouteOptions } from './context.js'
+import type { RouteOptions } from './context.js'
 
-/** The caller's own profile. */
-export async function meRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
-  app.get('/me', { schema: GetMeSchema, onRequest: app.authenticate }, async (request) => {
-    return toOwnProfile(await opts.profiles.ensure(callerOf(request), eventContext(request)))
+/** The caller's own profile. Register wrapped in `authenticated`. */
+export const meRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+  app.get('/me', { schema: GetMeSchema }, async (request) => {
+    return toOwnProfile(await opts.profiles.ensure(callerOf(request), eventContextOf(request)))
   })
 
-  app.patch('/me', { schema: PatchMeSchema, onRequest: app.authenticate }, async (request) => {
-    return toOwnProfile(await opts.profiles.update(callerOf(request), request.body, eventContext(request)))
+  app.patch('/me', { schema: PatchMeSchema }, async (request) => {
+    return toOwnProfile(await opts.profiles.update(callerOf(request), request.body, eventContextOf(request)))
   })
 }

@@ -1,5 +1,5 @@
 /** `/me/portfolio`: the caller's portfolio items (workers). */
-import { requireRole, type KelmahApp } from '@kelmah/service-kit'
+import { callerOf, eventContextOf, requireRole, type RoutePlugin } from '@kelmah/service-kit'
 import {
   CreatePortfolioItemSchema,
   DeletePortfolioItemSchema,
@@ -7,31 +7,32 @@ import {
   UpdatePortfolioItemSchema,
 } from '../schemas/portfolio.js'
 import { toPortfolioItemView } from '../services/views.js'
-import { callerOf, eventContext, type RouteOptions } from './context.js'
+import type { RouteOptions } from './context.js'
 
 /**
- * Portfolio CRUD. Only workers have a portfolio (403 for other roles). Authentication runs on
- * `onRequest`, before body validation, so a request without a token gets 401, not 400.
+ * Portfolio CRUD. Only workers have a portfolio (403 for other roles). Register wrapped in
+ * `authenticated`: authentication runs on `onRequest`, before body validation, so a request
+ * without a token gets 401, not 400; the role check follows it.
  */
-export async function portfolioRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
-  const onRequest = [app.authenticate, requireRole('worker')]
+export const portfolioRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+  const onRequest = requireRole('worker')
 
   app.get('/me/portfolio', { schema: ListPortfolioSchema, onRequest }, async (request) => {
-    const profile = await opts.profiles.ensure(callerOf(request), eventContext(request))
+    const profile = await opts.profiles.ensure(callerOf(request), eventContextOf(request))
     return { items: profile.portfolio.map(toPortfolioItemView), nextCursor: null }
   })
 
   app.post('/me/portfolio', { schema: CreatePortfolioItemSchema, onRequest }, async (request, reply) => {
-    const item = await opts.profiles.addPortfolioItem(callerOf(request), request.body, eventContext(request))
+    const item = await opts.portfolio.add(callerOf(request), request.body, eventContextOf(request))
     return reply.code(201).send(toPortfolioItemView(item))
   })
 
   app.patch('/me/portfolio/:itemId', { schema: UpdatePortfolioItemSchema, onRequest }, async (request) => {
-    const item = await opts.profiles.updatePortfolioItem(
+    const item = await opts.portfolio.update(
       callerOf(request),
       request.params.itemId,
       request.body,
-      eventContext(request),
+      eventContextOf(request),
     )
     return toPortfolioItemView(item)
   })
@@ -40,7 +41,7 @@ export async function portfolioRoutes(app: KelmahApp, opts: RouteOptions): Promi
     '/me/portfolio/:itemId',
     { schema: DeletePortfolioItemSchema, onRequest },
     async (request, reply) => {
-      await opts.profiles.deletePortfolioItem(callerOf(request), request.params.itemId, eventContext(request))
+      await opts.portfolio.delete(callerOf(request), request.params.itemId, eventContextOf(request))
       return reply.code(204).send(null)
     },
   )

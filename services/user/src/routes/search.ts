@@ -1,11 +1,11 @@
 /** `GET /search`: worker discovery. */
-import type { KelmahApp } from '@kelmah/service-kit'
+import type { RoutePlugin } from '@kelmah/service-kit'
 import { SearchSchema } from '../schemas/search.js'
 import type { RouteOptions } from './context.js'
 
-/** Search routes. */
-export async function searchRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
-  app.get('/search', { schema: SearchSchema, onRequest: app.authenticate }, async (request) => {
+/** Search routes. Register wrapped in `authenticated`. */
+export const searchRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+  app.get('/search', { schema: SearchSchema }, async (request) => {
     return opts.search.search(request.query)
   })
 }
