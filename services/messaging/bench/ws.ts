@@ -1,7 +1,8 @@
 /**
  * WebSocket benchmark: N concurrent socket pairs through the real gateway to one messaging
- * instance (both in this process, on port 0, against the real MongoDB/FerretDB, Redis and
- * RabbitMQ). Each sender sends M `chat` frames to its partner, one at a time after the previous
+ * instance (messaging in this process, the gateway as a child process running its
+ * `src/server.ts` — a workspace never imports another's source; both on free ports, against the
+ * real MongoDB/FerretDB, Redis and RabbitMQ). Each sender sends M `chat` frames to its partner, one at a time after the previous
  * `message_delivered`; delivery latency is measured from send to the partner's `new_message`.
  *
  *   npm run bench -w @kelmah/messaging            # 25 pairs × 20 messages
@@ -18,9 +19,12 @@ import {
   wsClient,
   type WsClient,
 } from '@kelmah/testing'
+import { spawn } from 'node:child_process'
+import http from 'node:http'
+import type net from 'node:net'
+import { fileURLToPath } from 'node:url'
+import amqp from 'amqplib'
 import { Redis } from 'ioredis'
-import { buildApp as buildGateway } from '../../../gateway/src/app.js'
-import { loadGatewayConfig } from '../../../gateway/src/config.js'
 import { buildApp } from '../src/app.js'
 import { loadMessagingConfig } from '../src/config.js'
 
@@ -42,25 +46,59 @@ const config = loadMessagingConfig({
 const exchange = uniqueName('messaging_bench_events')
 const messaging = await buildApp({
   config,
-  jwks: kit.jwks as never,
+  jwks: kit.jwks,
   mongoUrl,
   busExchange: exchange,
+  serviceName: uniqueName('messaging_bench'),
   redisKeyPrefix: prefix,
-  queueSuffix: `_${uniqueName('b').slice(2)}`,
 })
 const upstream = await messaging.listen({ port: 0, host: '127.0.0.1' })
-const gateway = await buildGateway({
-  config: loadGatewayConfig({
-    AUTH_SERVICE_URL: '',
-    MESSAGING_SERVICE_URL: upstream,
-    REDIS_URL: env.redisUrl,
-    RATE_LIMIT_NAMESPACE: rlNamespace,
-    RATE_LIMIT_MAX: '1000000',
-    LOG_LEVEL: 'warn',
-  }),
-  jwks: kit.jwks,
+
+// The gateway fetches the JWKS from a URL: serve the kit's here.
+const jwksServer = http.createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(kit.jwks))
 })
-const base = (await gateway.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws')
+await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve))
+const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as net.AddressInfo).port}/jwks.json`
+const gatewayPort = await new Promise<number>((resolve) => {
+  const probe = http.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as net.AddressInfo
+    probe.close(() => resolve(port))
+  })
+})
+const gateway = spawn(
+  process.execPath,
+  ['--conditions=development', '--import', import.meta.resolve('tsx'), 'src/server.ts'],
+  {
+    cwd: fileURLToPath(new URL('../../../gateway/', import.meta.url)),
+    env: {
+      ...process.env,
+      PORT: String(gatewayPort),
+      HOST: '127.0.0.1',
+      AUTH_SERVICE_URL: '',
+      MESSAGING_SERVICE_URL: upstream,
+      REDIS_URL: env.redisUrl,
+      RATE_LIMIT_NAMESPACE: rlNamespace,
+      RATE_LIMIT_MAX: '1000000',
+      JWT_JWKS_URL: jwksUrl,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
+)
+process.once('exit', () => gateway.kill('SIGKILL'))
+const httpBase = `http://127.0.0.1:${gatewayPort}`
+for (const deadline = Date.now() + 60_000; ;) {
+  if (gateway.exitCode !== null) throw new Error(`the gateway exited (${gateway.exitCode})`)
+  const live = await fetch(`${httpBase}/health/live`).then(
+    async (r) => (await r.arrayBuffer(), r.ok),
+    () => false,
+  )
+  if (live) break
+  if (Date.now() > deadline) throw new Error('the gateway was not live within 60 s')
+  await new Promise((r) => setTimeout(r, 200))
+}
+const base = httpBase.replace('http', 'ws')
 
 const connect = async (sub: string): Promise<WsClient> => {
   const c = await wsClient(`${base}/ws?token=${kit.sign({ sub })}`)
@@ -108,8 +146,18 @@ console.log(
 console.log(`throughput: ${(latencies.length / elapsedS).toFixed(0)} messages/s`)
 
 for (const { sender, receiver } of pairs) await Promise.all([sender.close(), receiver.close()])
-await gateway.close()
+await new Promise((resolve) => {
+  gateway.once('exit', resolve)
+  gateway.kill('SIGTERM')
+})
+await new Promise((resolve) => jwksServer.close(resolve))
+const queues = messaging.bus.queueNames()
 await messaging.close()
+const amqpConn = await amqp.connect(env.amqpUrl)
+const ch = await amqpConn.createChannel()
+for (const q of queues) await ch.deleteQueue(q)
+await ch.deleteExchange(exchange)
+await amqpConn.close()
 await dropDatabase(mongoUrl)
 const redis = new Redis(env.redisUrl)
 for (const pattern of [`${prefix}*`, `${rlNamespace}*`]) {

@@ -3,14 +3,15 @@
  * `/api/chat` and `/api/notifications`, the WebSocket hub at `/ws` and the event subscriptions.
  * Never listens (see `server.ts`); tests call it and listen on port 0 for sockets.
  */
-import { buildService, type KelmahApp } from '@kelmah/service-kit'
+import { buildService, serviceOptions, type AppOptions, type KelmahApp } from '@kelmah/service-kit'
 import type { FastifyInstance } from 'fastify'
 import mongoose from 'mongoose'
 import type { MessagingConfig } from './config.js'
+import { ConversationNotFound, MessageNotFound } from './errors.js'
 import { registerHandlers } from './events/handlers.js'
 import { contractRefModel } from './models/contract-ref.js'
-import { conversationModel } from './models/conversation.js'
-import { messageModel } from './models/message.js'
+import { conversationModel, type ConversationDoc } from './models/conversation.js'
+import { messageModel, type MessageDoc } from './models/message.js'
 import { notificationModels } from './models/notification.js'
 import { safetyModels } from './models/safety.js'
 import { Calls } from './realtime/calls.js'
@@ -22,31 +23,19 @@ import type { RouteOptions } from './routes/context.js'
 import { conversationRoutes } from './routes/conversations.js'
 import { notificationRoutes } from './routes/notifications.js'
 import { safetyRoutes } from './routes/safety.js'
-import { Chat } from './services/chat.js'
+import { chatOf } from './services/chat.js'
 import { Notifications } from './services/notifications.js'
 import { MessageRateLimit } from './services/rate-limit.js'
 import { Safety } from './services/safety.js'
 
-/** Options of {@link buildApp}: the configuration plus overrides for tests. */
-export interface BuildAppOptions {
+/**
+ * Options of {@link buildApp}: the configuration, the overrides every service takes (tests use a
+ * unique database, exchange and service name, a fixed JWKS, a clock), and this service's own.
+ */
+export type BuildAppOptions = AppOptions & {
   config: MessagingConfig
-  /** A fixed JWKS instead of `JWT_JWKS_URL` (tests, benchmark). */
-  jwks?: { keys: Array<Record<string, unknown>> }
-  /** Overrides `config.MONGO_URL` (tests use a unique database). */
-  mongoUrl?: string
-  /** Exchange override (tests use a unique one); default `kelmah.events`. */
-  busExchange?: string
-  /** pino level, or `false` for no logs; default `config.LOG_LEVEL`. */
-  logLevel?: string | false
   /** Overrides `config.REDIS_KEY_PREFIX` (tests use a unique one; two instances share it). */
   redisKeyPrefix?: string
-  /** Milliseconds between outbox sweeps (default 1000). */
-  outboxIntervalMs?: number
-  /**
-   * Appended to every subscription purpose (`timeline_<x>`): queue names are global on the broker,
-   * so concurrent test apps on different exchanges must not share (and steal from) one queue.
-   */
-  queueSuffix?: string
 }
 
 declare module 'fastify' {
@@ -65,24 +54,14 @@ declare module 'fastify' {
  */
 export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
   const { config } = opts
-  const app = await buildService({
-    name: 'messaging',
-    logLevel: opts.logLevel ?? config.LOG_LEVEL,
-    mongoUrl: opts.mongoUrl ?? config.MONGO_URL,
-    redisUrl: config.REDIS_URL,
-    amqpUrl: config.AMQP_URL,
-    ...(opts.busExchange ? { busExchange: opts.busExchange } : {}),
-    ...(opts.outboxIntervalMs ? { outboxIntervalMs: opts.outboxIntervalMs } : {}),
-    auth: {
-      ...(opts.jwks ? { jwks: opts.jwks as never } : { jwksUrl: config.JWT_JWKS_URL }),
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    },
-    openapi: {
-      title: 'Kelmah messaging',
-      description: 'Conversations, messages, notifications; the real-time hub at /ws.',
-    },
-  })
+  const app = await buildService(
+    serviceOptions('messaging', config, opts, {
+      openapi: {
+        title: 'Kelmah messaging',
+        description: 'Conversations, messages, notifications; the real-time hub at /ws.',
+      },
+    }),
+  )
   try {
     const prefix = opts.redisKeyPrefix ?? config.REDIS_KEY_PREFIX
     const Conversation = conversationModel(app.mongo)
@@ -95,7 +74,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         (m as typeof Message).init(),
       ),
     )
-    app.useOutbox(Conversation, Message)
 
     const hub = new Hub({
       redis: app.redis,
@@ -108,21 +86,24 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
     })
     app.decorate('hub', hub)
-    const presence = new Presence(app.redis, prefix, config.PRESENCE_TTL_MS)
-    const safety = new Safety({ Block, Report, Message, Conversation })
-    const chat = new Chat({
-      Conversation,
-      Message,
+    const presence = new Presence(app.redis, prefix, config.PRESENCE_TTL_MS, app.now)
+    const safety = new Safety({ Block, Report, Message, Conversation, now: app.now })
+    const chat = chatOf({
+      conversations: app.store<ConversationDoc>(Conversation, {
+        name: 'conversation',
+        notFound: () => new ConversationNotFound(),
+      }),
+      messages: app.store<MessageDoc>(Message, { name: 'message', notFound: () => new MessageNotFound() }),
       push: hub,
       safety,
       rateLimit: new MessageRateLimit(app.redis, prefix, {
         max: config.MESSAGE_RATE_MAX,
         windowS: config.MESSAGE_RATE_WINDOW_S,
       }),
-      kickOutbox: () => app.kickOutbox(),
       maxChars: config.MESSAGE_MAX_CHARS,
+      now: app.now,
     })
-    const notifications = new Notifications({ Notification, Preference, push: hub })
+    const notifications = new Notifications({ Notification, Preference, push: hub, now: app.now })
     // Calls and the protocol refer to each other (calls announce presence through the protocol).
     const late: { protocol?: Protocol } = {}
     const calls = new Calls({
@@ -146,6 +127,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       calls,
       log: app.log,
       typingTimeoutMs: config.TYPING_TIMEOUT_MS,
+      producer: app.producer,
     })
     late.protocol = protocol
     hub.setHandlers(protocol)
@@ -154,13 +136,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
 
     app.addHook('onReady', async () => {
       await hub.start()
-      await registerHandlers({
-        bus: app.bus,
-        chat,
-        notifications,
-        ContractRef,
-        queueSuffix: opts.queueSuffix ?? '',
-      })
+      if (!opts.skipSubscriptions) await registerHandlers({ bus: app.bus, chat, notifications, ContractRef })
     })
     // Sockets close before the bus, Redis and MongoDB do (service-kit closes those in onClose).
     app.addHook('preClose', async () => {
@@ -177,13 +153,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     }
     await app.register(
       async (scope: FastifyInstance) => {
-        await scope.register(conversationRoutes as never, routeOptions)
-        await scope.register(safetyRoutes as never, routeOptions)
-        await scope.register(attachmentRoutes as never, routeOptions)
+        await scope.register(conversationRoutes, routeOptions)
+        await scope.register(safetyRoutes, routeOptions)
+        await scope.register(attachmentRoutes, routeOptions)
       },
       { prefix: '/api/chat' },
     )
-    await app.register(notificationRoutes as never, { ...routeOptions, prefix: '/api/notifications' })
+    await app.register(notificationRoutes, { ...routeOptions, prefix: '/api/notifications' })
     return app
   } catch (err) {
     await app.close()

@@ -1,5 +1,5 @@
 /**
- * The messaging service's configuration: one env schema, checked at boot (STYLE §4). A missing or
+ * The messaging service's configuration: one env schema, checked at boot (docs/conventions.md, Configuration). A missing or
  * bad variable stops the process with a message naming it. Times are milliseconds unless the name
  * says `_S`; sizes are bytes.
  */

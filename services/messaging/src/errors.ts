@@ -1,5 +1,5 @@
 /**
- * The messaging service's error catalogue (STYLE §8). Codes are prefixed `MSG_ERR_`; messages name
+ * The messaging service's error catalogue (docs/conventions.md, Errors). Codes are prefixed `MSG_ERR_`; messages name
  * the fix. Rendered as RFC 9457 problem details by service-kit. WebSocket error frames carry the
  * same code as `code` next to their `reason`.
  */

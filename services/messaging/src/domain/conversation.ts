@@ -4,6 +4,12 @@
  * order, and the uniqueness is carried by a unique index on {@link conversationKey} — a unique
  * insert is the one write FerretDB 1.24 makes atomic across processes (docs/ferretdb.md).
  */
+import type { EventContext } from '@kelmah/contracts'
+import type { Decision } from '@kelmah/service-kit'
+import type { Types } from 'mongoose'
+import { SelfConversation, withFields } from '../errors.js'
+import { conversationCreated } from '../events/publishers.js'
+import type { ConversationDoc, LastMessage } from '../models/conversation.js'
 
 /** The two participant ids in canonical (sorted) order. @throws RangeError when both are the same user */
 export function canonicalPair(a: string, b: string): [string, string] {
@@ -45,3 +51,53 @@ export const SYSTEM_KINDS = [
 ] as const
 /** A system message kind. */
 export type SystemKind = (typeof SYSTEM_KINDS)[number]
+
+/** @throws SelfConversation (field `participantId`) when `me === other` */
+export function checkOther(me: string, other: string): void {
+  if (me === other)
+    throw withFields(new SelfConversation(), [{ field: 'participantId', message: 'must be another user' }])
+}
+
+/**
+ * A new conversation of `me` and `other` about `jobId` (or none), created at `at`, and the
+ * `ConversationCreated` it causes.
+ *
+ * @param createdBy - the user who asked, or null when an event opened it
+ * @throws SelfConversation (field `participantId`) when `me === other`
+ */
+export function openConversation(
+  input: { id: Types.ObjectId; me: string; other: string; jobId: string | null; createdBy: string | null },
+  at: Date,
+  ctx: EventContext,
+): { doc: Omit<ConversationDoc, 'outbox'>; events: ReturnType<typeof conversationCreated>[] } {
+  const { id, me, other, jobId, createdBy } = input
+  checkOther(me, other)
+  const participantIds = canonicalPair(me, other)
+  return {
+    doc: {
+      _id: id,
+      key: conversationKey(me, other, jobId),
+      participantIds,
+      jobId,
+      createdBy,
+      createdAt: at,
+      lastActivityAt: at,
+      lastMessage: null,
+    },
+    events: [conversationCreated({ id: id.toHexString(), participantIds, jobId, createdBy }, ctx)],
+  }
+}
+
+/**
+ * The conversation's list position after `message`: its last message and activity time. Written
+ * only where `lastActivityAt <= message.createdAt` ({@link activityGuard}): a late, older write
+ * never hides a newer message.
+ */
+export function activityAfter(message: LastMessage): Decision {
+  return { set: { lastActivityAt: message.createdAt, lastMessage: message } }
+}
+
+/** The guard of {@link activityAfter}: only move the list position forward. */
+export function activityGuard(at: Date): Record<string, unknown> {
+  return { lastActivityAt: { $lte: at } }
+}

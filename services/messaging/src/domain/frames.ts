@@ -1,7 +1,7 @@
 /**
  * The WebSocket protocol's client frames (pure parsing and validation). Every frame is a JSON
  * object `{type, …}`; the marketplace chat's own shapes are accepted exactly as written
- * (DESIGN §6): `{"type":"chat","recipientId":"…","message":"Hello world"}`,
+ * (docs/architecture.md, WebSocket protocol): `{"type":"chat","recipientId":"…","message":"Hello world"}`,
  * `{"type":"mark_read","messageIds":[…]}`, `{"type":"typing_start","recipientId":"…"}`.
  *
  * A bad frame never throws: {@link parseFrame} returns `{error}` with a machine `reason`, which the

@@ -1,5 +1,6 @@
 /**
- * Every subscription of the messaging service, registered in one place at start-up (STYLE §6).
+ * Every subscription of the messaging service, registered in one place at start-up
+ * (docs/conventions.md, Events and handlers): one handler per event type.
  *
  * - `messaging.timeline`: conversations opened by `ApplicationSubmitted` (hirer ↔ worker, about
  *   the job) and system messages from contract, payment and job events, written into the
@@ -9,11 +10,12 @@
  *
  * Effects are idempotent: system messages have the unique key `<eventId>:<conversationId>`,
  * notifications the id `<eventId>:<recipientId>`, conversations the unique (pair, job) key.
+ * Handlers pass their `ctx` on, so what they cause keeps the event's correlation id.
  */
-import type { Bus, EventFor } from '@kelmah/bus'
+import type { Bus, EventFor, Handler, HandlerContext } from '@kelmah/bus'
 import type { Money } from '@kelmah/contracts'
 import type { Model } from 'mongoose'
-import { notificationsFor } from '../domain/notifications.js'
+import { notificationsFor, type NotifyingEvent } from '../domain/notifications.js'
 import type { ContractRefDoc } from '../models/contract-ref.js'
 import type { Chat } from '../services/chat.js'
 import type { Notifications } from '../services/notifications.js'
@@ -24,8 +26,6 @@ export interface HandlerDeps {
   chat: Chat
   notifications: Notifications
   ContractRef: Model<ContractRefDoc>
-  /** Appended to the purposes (tests: unique queues per app); empty in production. */
-  queueSuffix?: string
 }
 
 /** A money amount for a human (display only; the stored amounts stay integers). */
@@ -33,9 +33,9 @@ function show(m: Money): string {
   return `${(m.amountMinor / 100).toFixed(2)} ${m.currency}`
 }
 
-/** Register every subscription. */
+/** Register every subscription (the queue names `messaging.timeline`, `messaging.notifications` stay). */
 export async function registerHandlers(d: HandlerDeps): Promise<void> {
-  const { chat } = d
+  const { conversations, messages } = d.chat
 
   /** The contract's parties, or a retryable error when its ContractCreated/Signed has not arrived yet. */
   async function contract(contractId: string): Promise<ContractRefDoc> {
@@ -45,19 +45,32 @@ export async function registerHandlers(d: HandlerDeps): Promise<void> {
     return ref
   }
 
+  /** A system message in the parties' conversation about the job (opened when missing). */
   async function system(
     eventId: string,
-    hirerId: string,
-    workerId: string,
-    jobId: string,
+    ctx: HandlerContext,
+    parties: { hirerId: string; workerId: string; jobId: string },
     kind: string,
     content: string,
-  ) {
-    const { conversation } = await chat.findOrCreate(hirerId, workerId, jobId, null, { causationId: eventId })
-    await chat.writeSystem(conversation, kind, content, `${eventId}:${conversation._id.toHexString()}`)
+  ): Promise<void> {
+    const { conversation } = await conversations.findOrCreate(
+      parties.hirerId,
+      parties.workerId,
+      parties.jobId,
+      null,
+      ctx,
+    )
+    await messages.writeSystem(
+      conversation,
+      kind,
+      content,
+      `${eventId}:${conversation._id.toHexString()}`,
+      ctx,
+    )
   }
 
-  async function keepContract(e: EventFor<'ContractCreated' | 'ContractSigned'>) {
+  /** Remember the contract's job and parties (payment events name only the contract). */
+  async function keepContract(e: EventFor<'ContractCreated' | 'ContractSigned'>): Promise<void> {
     const c = e.data
     await d.ContractRef.updateOne(
       { _id: c.contractId },
@@ -66,100 +79,76 @@ export async function registerHandlers(d: HandlerDeps): Promise<void> {
     )
   }
 
-  const suffix = d.queueSuffix ?? ''
-  await d.bus.subscribe(
-    `timeline${suffix}`,
-    [
-      'ApplicationSubmitted',
-      'ContractCreated',
-      'ContractSigned',
-      'EscrowFunded',
-      'PaymentReleased',
-      'DisputeRaised',
-      'JobUpdated',
-      'JobClosed',
-    ],
-    async function TimelineHandler(event) {
-      switch (event.type) {
-        case 'ApplicationSubmitted': {
-          const a = event.data
-          if (a.hirerId !== a.workerId)
-            await chat.findOrCreate(a.hirerId, a.workerId, a.jobId, null, { causationId: event.id })
-          return
-        }
-        case 'ContractCreated':
-          return keepContract(event)
-        case 'ContractSigned': {
-          await keepContract(event)
-          const c = event.data
-          return system(
-            event.id,
-            c.hirerId,
-            c.workerId,
-            c.jobId,
-            'contract_signed',
-            `Contract "${c.title}" was signed by both parties`,
-          )
-        }
-        case 'EscrowFunded': {
-          const c = await contract(event.data.contractId)
-          return system(
-            event.id,
-            c.hirerId,
-            c.workerId,
-            c.jobId,
-            'milestone_funded',
-            `A milestone was funded: ${show(event.data.amount)} held in escrow`,
-          )
-        }
-        case 'PaymentReleased': {
-          const c = await contract(event.data.contractId)
-          return system(
-            event.id,
-            c.hirerId,
-            c.workerId,
-            c.jobId,
-            'payment_released',
-            `Payment released: ${show(event.data.amount)}`,
-          )
-        }
-        case 'DisputeRaised': {
-          const c = await contract(event.data.contractId)
-          return system(
-            event.id,
-            c.hirerId,
-            c.workerId,
-            c.jobId,
-            'dispute_raised',
-            `A dispute was raised: ${event.data.reason}`,
-          )
-        }
-        case 'JobUpdated':
-        case 'JobClosed': {
-          const text =
-            event.type === 'JobClosed'
-              ? `The job was ${event.data.status}${event.data.reason ? `: ${event.data.reason}` : ''}`
-              : `The job was updated (${event.data.changed.join(', ') || event.data.status})`
-          for (const conv of await chat.conversationsOfJob(event.data.jobId)) {
-            await chat.writeSystem(conv, 'job_update', text, `${event.id}:${conv._id.toHexString()}`)
-          }
-          return
-        }
-      }
-    },
-  )
+  /** A system message `job_update` in every conversation about the job. */
+  async function jobUpdate(eventId: string, ctx: HandlerContext, jobId: string, text: string): Promise<void> {
+    for (const conv of await conversations.ofJob(jobId)) {
+      await messages.writeSystem(conv, 'job_update', text, `${eventId}:${conv._id.toHexString()}`, ctx)
+    }
+  }
 
-  await d.bus.subscribe(
-    `notifications${suffix}`,
-    [
-      'ApplicationSubmitted',
-      'ApplicationAccepted',
-      'ContractSigned',
-      'MilestoneSubmitted',
-      'MilestoneApproved',
-    ],
-    async function NotificationHandler(event) {
-      await d.notifications.deliver(event.id, notificationsFor(event))
-    },
-  )
+  const ApplicationSubmittedHandler: Handler<'ApplicationSubmitted'> = async (event, ctx) => {
+    const a = event.data
+    if (a.hirerId !== a.workerId) await conversations.findOrCreate(a.hirerId, a.workerId, a.jobId, null, ctx)
+  }
+  const ContractCreatedHandler: Handler<'ContractCreated'> = (event) => keepContract(event)
+  const ContractSignedHandler: Handler<'ContractSigned'> = async (event, ctx) => {
+    await keepContract(event)
+    const c = event.data
+    await system(event.id, ctx, c, 'contract_signed', `Contract "${c.title}" was signed by both parties`)
+  }
+  const EscrowFundedHandler: Handler<'EscrowFunded'> = async (event, ctx) => {
+    const c = await contract(event.data.contractId)
+    await system(
+      event.id,
+      ctx,
+      c,
+      'milestone_funded',
+      `A milestone was funded: ${show(event.data.amount)} held in escrow`,
+    )
+  }
+  const PaymentReleasedHandler: Handler<'PaymentReleased'> = async (event, ctx) => {
+    const c = await contract(event.data.contractId)
+    await system(event.id, ctx, c, 'payment_released', `Payment released: ${show(event.data.amount)}`)
+  }
+  const DisputeRaisedHandler: Handler<'DisputeRaised'> = async (event, ctx) => {
+    const c = await contract(event.data.contractId)
+    await system(event.id, ctx, c, 'dispute_raised', `A dispute was raised: ${event.data.reason}`)
+  }
+  const JobUpdatedHandler: Handler<'JobUpdated'> = (event, ctx) =>
+    jobUpdate(
+      event.id,
+      ctx,
+      event.data.jobId,
+      `The job was updated (${event.data.changed.join(', ') || event.data.status})`,
+    )
+  const JobClosedHandler: Handler<'JobClosed'> = (event, ctx) =>
+    jobUpdate(
+      event.id,
+      ctx,
+      event.data.jobId,
+      `The job was ${event.data.status}${event.data.reason ? `: ${event.data.reason}` : ''}`,
+    )
+
+  await d.bus.subscribe('timeline', {
+    ApplicationSubmitted: ApplicationSubmittedHandler,
+    ContractCreated: ContractCreatedHandler,
+    ContractSigned: ContractSignedHandler,
+    EscrowFunded: EscrowFundedHandler,
+    PaymentReleased: PaymentReleasedHandler,
+    DisputeRaised: DisputeRaisedHandler,
+    JobUpdated: JobUpdatedHandler,
+    JobClosed: JobClosedHandler,
+  })
+
+  /** Store and push the in-app notifications of an event (each kind of event maps in `domain/notifications.ts`). */
+  const NotificationHandler = async (event: NotifyingEvent & { id: string }): Promise<void> => {
+    await d.notifications.deliver(event.id, notificationsFor(event))
+  }
+  await d.bus.subscribe('notifications', {
+    ApplicationSubmitted: NotificationHandler,
+    ApplicationAccepted: NotificationHandler,
+    ContractSigned: NotificationHandler,
+    MilestoneSubmitted: NotificationHandler,
+    MilestoneApproved: NotificationHandler,
+  })
 }

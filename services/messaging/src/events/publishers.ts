@@ -1,21 +1,10 @@
 /**
- * The events the messaging service produces (DESIGN §4). Each is written into the outbox of the
- * document whose insert it reports (conversation, message), in that same insert.
+ * The events the messaging service produces (docs/architecture.md, Events). Each is written into
+ * the outbox of the document whose insert it reports (conversation, message), in that same insert.
+ * `ctx` is the context of the request, socket frame or handled event that caused it: pass it as
+ * it is, so the correlation id is kept.
  */
-import { createEvent, type EventOf } from '@kelmah/contracts'
-import { previewOf } from '../domain/conversation.js'
-
-/** Where an event comes from: the request id (or the causing event) becomes its correlation. */
-export interface EventContext {
-  correlationId?: string
-  causationId?: string
-}
-
-const opts = (ctx: EventContext) => ({
-  producer: 'messaging' as const,
-  ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-  ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
-})
+import { createEvent, type EventContext, type EventOf } from '@kelmah/contracts'
 
 /** `ConversationCreated`: a conversation began; `createdBy` null when an event opened it. */
 export function conversationCreated(
@@ -25,7 +14,7 @@ export function conversationCreated(
   return createEvent(
     'ConversationCreated',
     { conversationId: c.id, participantIds: c.participantIds, jobId: c.jobId, createdBy: c.createdBy },
-    opts(ctx),
+    ctx,
   )
 }
 
@@ -37,7 +26,8 @@ export function messageSent(
     senderId: string
     recipientId: string
     type: string
-    content: string
+    /** At most 140 characters of the text (or the attachment's file name). */
+    preview: string
   },
   ctx: EventContext,
 ): EventOf<'MessageSent'> {
@@ -49,8 +39,8 @@ export function messageSent(
       senderId: m.senderId,
       recipientId: m.recipientId,
       type: m.type,
-      preview: previewOf(m.content),
+      preview: m.preview,
     },
-    opts(ctx),
+    ctx,
   )
 }

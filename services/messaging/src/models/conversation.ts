@@ -30,6 +30,8 @@ export interface ConversationDoc extends OutboxFields {
   /** Time of the last message (or creation): the list's sort key. */
   lastActivityAt: Date
   lastMessage: LastMessage | null
+  /** Write counter guarding changes (the store bumps it; absent on documents from before it). */
+  version?: number
 }
 
 const LastMessageSchema = new Schema<LastMessage>(
@@ -53,6 +55,7 @@ export const ConversationSchema = new Schema<ConversationDoc>(
     createdAt: { type: Date, required: true },
     lastActivityAt: { type: Date, required: true },
     lastMessage: { type: LastMessageSchema, default: null },
+    version: { type: Number, default: 0 },
   },
   { collection: 'conversations', versionKey: false },
 )

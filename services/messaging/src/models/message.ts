@@ -56,6 +56,8 @@ export interface MessageDoc extends OutboxFields {
   readAt: Date | null
   editedAt: Date | null
   deletedAt: Date | null
+  /** Write counter guarding edits and deletes (the store bumps it; absent on documents from before it). */
+  version?: number
 }
 
 /** Mongoose schema of `messages`. */
@@ -75,6 +77,7 @@ export const MessageSchema = new Schema<MessageDoc>(
     readAt: { type: Date, default: null },
     editedAt: { type: Date, default: null },
     deletedAt: { type: Date, default: null },
+    version: { type: Number, default: 0 },
   },
   { collection: 'messages', versionKey: false },
 )

@@ -239,7 +239,7 @@ export class Calls {
 
   async #invite(conn: Conn, f: Extract<ClientFrame, { type: 'call_invite' }>): Promise<void> {
     const me = conn.userId
-    const conv = await this.d.chat.conversationOf(f.conversationId, me)
+    const conv = await this.d.chat.conversations.conversationOf(f.conversationId, me)
     const callee = conv.participantIds.find((p) => p !== me) as string
     if (await this.d.safety.isBlocked(callee, me))
       return this.#error(conn, f, 'blocked', 'This user does not accept calls from you')
@@ -316,8 +316,8 @@ export class Calls {
     }
     const answeredAt = call.answeredAt ? new Date(call.answeredAt) : null
     try {
-      const conv = await this.d.chat.conversationOf(call.conversationId, call.callerId)
-      await this.d.chat.writeCallLog(conv, {
+      const conv = await this.d.chat.conversations.conversationOf(call.conversationId, call.callerId)
+      await this.d.chat.messages.writeCallLog(conv, {
         callId,
         callerId: call.callerId,
         media: call.media,

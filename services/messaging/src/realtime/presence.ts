@@ -4,6 +4,7 @@
  * sockets of a crashed instance fall out by themselves after `ttlMs` (no TTL per member in Redis:
  * the score is the expiry). A user in an answered call also has an `incall` key.
  */
+import type { Clock } from '@kelmah/service-kit'
 import type { Redis } from 'ioredis'
 
 /** What a contact sees. */
@@ -15,8 +16,13 @@ export class Presence {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = () => new Date(),
   ) {}
+
+  /** The clock in epoch milliseconds (Redis scores are expiry times in ms). */
+  private now(): number {
+    return this.clock().getTime()
+  }
 
   #key(userId: string) {
     return `${this.prefix}presence:${userId}`

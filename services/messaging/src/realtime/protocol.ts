@@ -1,9 +1,10 @@
 /**
- * The socket protocol (DESIGN §6): what each client frame does, with the same authorisation as
+ * The socket protocol (docs/architecture.md, WebSocket protocol): what each client frame does, with the same authorisation as
  * the REST routes — every frame naming a conversation is checked against its participants, and a
  * stranger's conversation answers `not_found` like an unknown one. See README.md for the full
  * frame reference.
  */
+import type { EventContext, Producer } from '@kelmah/contracts'
 import type { FastifyBaseLogger } from 'fastify'
 import type { ClientFrame, FrameError } from '../domain/frames.js'
 import type { Chat } from '../services/chat.js'
@@ -24,6 +25,8 @@ export interface ProtocolDeps {
   calls: Calls
   log: FastifyBaseLogger
   typingTimeoutMs: number
+  /** This service, the producer of the events frames cause. */
+  producer: Producer
 }
 
 /** Catalogue codes → the `reason` of an error frame. */
@@ -39,6 +42,11 @@ const REASONS: Record<string, string> = {
 /** The protocol handlers of one instance. */
 export class Protocol implements ProtocolHandlers {
   constructor(private readonly d: ProtocolDeps) {}
+
+  /** The context of the events a frame on `conn` causes: the connection id as correlation id. */
+  #context(conn: Conn): EventContext {
+    return { producer: this.d.producer, correlationId: conn.id }
+  }
 
   #send(conn: Conn, frame: ServerFrame) {
     this.d.hub.send(conn, frame)
@@ -71,7 +79,7 @@ export class Protocol implements ProtocolHandlers {
     const cameOnline = await this.d.presence.connect(conn.userId, conn.id)
     if (cameOnline) await this.#announce(conn.userId)
     const [unread, pending, notifications] = await Promise.all([
-      this.d.chat.unreadCounts(conn.userId),
+      this.d.chat.receipts.unreadCounts(conn.userId),
       this.d.notifications.unreadCount(conn.userId),
       this.d.notifications.list(conn.userId, { limit: 20 }),
     ])
@@ -105,7 +113,7 @@ export class Protocol implements ProtocolHandlers {
   /** Push the user's current status to every contact (users sharing a conversation). */
   async #announce(userId: string): Promise<void> {
     const [contacts, [status]] = await Promise.all([
-      this.d.chat.contactsOf(userId),
+      this.d.chat.conversations.contactsOf(userId),
       this.d.presence.statuses([userId]),
     ])
     const frame = { type: 'presence', users: [status ?? { userId, status: 'offline' as PresenceStatus }] }
@@ -139,17 +147,21 @@ export class Protocol implements ProtocolHandlers {
           return this.#error(conn, frame, 'blocked', 'This user does not accept messages from you', {
             code: 'MSG_ERR_BLOCKED',
           })
-        const { conversation } = await this.d.chat.findOrCreate(me, frame.recipientId, null, me, {
-          correlationId: conn.id,
-        })
+        const { conversation } = await this.d.chat.conversations.findOrCreate(
+          me,
+          frame.recipientId,
+          null,
+          me,
+          this.#context(conn),
+        )
         return this.#sendText(conn, frame, conversation, frame.message)
       }
       case 'send_message': {
-        const conv = await this.d.chat.conversationOf(frame.conversationId, me)
+        const conv = await this.d.chat.conversations.conversationOf(frame.conversationId, me)
         return this.#sendText(conn, frame, conv, frame.content)
       }
       case 'join_conversation': {
-        await this.d.chat.conversationOf(frame.conversationId, me)
+        await this.d.chat.conversations.conversationOf(frame.conversationId, me)
         conn.joined.add(frame.conversationId)
         return this.#send(conn, { type: 'conversation_joined', conversationId: frame.conversationId })
       }
@@ -161,7 +173,7 @@ export class Protocol implements ProtocolHandlers {
       case 'typing_stop':
         return this.#typing(conn, frame)
       case 'mark_read': {
-        const res = await this.d.chat.markRead(me, frame.messageIds)
+        const res = await this.d.chat.receipts.markRead(me, frame.messageIds)
         // Every socket of the reader (other tabs clear their badges too).
         return this.d.hub.toUser(me, {
           type: 'messages_marked_read',
@@ -170,7 +182,7 @@ export class Protocol implements ProtocolHandlers {
         })
       }
       case 'get_online_status': {
-        const contacts = new Set(await this.d.chat.contactsOf(me))
+        const contacts = new Set(await this.d.chat.conversations.contactsOf(me))
         const known = frame.userIds.filter((u) => contacts.has(u) || u === me)
         const statuses = await this.d.presence.statuses(known)
         const unknown = frame.userIds
@@ -188,15 +200,15 @@ export class Protocol implements ProtocolHandlers {
   async #sendText(
     conn: Conn,
     frame: ClientFrame,
-    conv: Parameters<Chat['sendText']>[0],
+    conv: Parameters<Chat['messages']['sendText']>[0],
     content: string,
   ): Promise<void> {
-    const { message, duplicate } = await this.d.chat.sendText(
+    const { message, duplicate } = await this.d.chat.messages.sendText(
       conv,
       conn.userId,
       content,
       frame.clientId ?? null,
-      { correlationId: conn.id, connId: conn.id },
+      { ...this.#context(conn), connId: conn.id },
     )
     this.#send(conn, {
       type: 'message_delivered',
@@ -222,12 +234,12 @@ export class Protocol implements ProtocolHandlers {
     let other: string
     let conversationId: string | null = null
     if ('conversationId' in frame) {
-      const conv = await this.d.chat.conversationOf(frame.conversationId, me)
+      const conv = await this.d.chat.conversations.conversationOf(frame.conversationId, me)
       other = conv.participantIds.find((p) => p !== me) ?? me
       conversationId = frame.conversationId
     } else {
       other = frame.recipientId
-      if (other === me || !(await this.d.chat.sharesConversation(me, other))) {
+      if (other === me || !(await this.d.chat.conversations.shared(me, other))) {
         return this.#error(conn, frame, 'not_found', 'You have no conversation with this user', {
           code: 'MSG_ERR_CONVERSATION_NOT_FOUND',
         })

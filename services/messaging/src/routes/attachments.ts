@@ -8,12 +8,12 @@
  * metadata and delete work.
  */
 import { Readable } from 'node:stream'
-import type { KelmahApp } from '@kelmah/service-kit'
+import { authenticated, callerOf, eventContextOf, type RoutePlugin } from '@kelmah/service-kit'
 import mongoose from 'mongoose'
 import { AttachmentNotFound, AttachmentTooLarge, UnsupportedMedia } from '../errors.js'
 import { DownloadSchema, UploadSchema } from '../schemas/chat.js'
-import { objectIdOf } from '../services/chat.js'
-import { userId, type RouteOptions } from './context.js'
+import { objectIdOf } from '../services/views.js'
+import type { RouteOptions } from './context.js'
 
 /** Content types accepted as attachments: images and common documents. */
 export const ALLOWED_TYPES = [
@@ -38,10 +38,11 @@ const EXTENSIONS: Record<string, string> = {
   'text/plain': 'txt',
 }
 
-/** Attachment routes. */
-export async function attachmentRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
-  // onRequest, not preHandler: a stranger's upload is refused before its body is read.
-  app.addHook('onRequest', app.authenticate)
+/**
+ * Attachment routes (all authenticated in `onRequest`: a stranger's upload is refused before its
+ * body is read).
+ */
+export const attachmentRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(
     [...ALLOWED_TYPES],
@@ -63,8 +64,8 @@ export async function attachmentRoutes(app: KelmahApp, opts: RouteOptions): Prom
       },
     },
     async (request, reply) => {
-      const me = userId(request)
-      const conv = await opts.chat.conversationOf(request.params.id, me)
+      const me = callerOf(request).sub
+      const conv = await opts.chat.conversations.conversationOf(request.params.id, me)
       const body = request.body as Buffer | undefined
       if (!Buffer.isBuffer(body) || body.length === 0) throw new UnsupportedMedia('an empty body')
       const contentType = String(request.headers['content-type']).split(';')[0]!.trim().toLowerCase()
@@ -77,26 +78,24 @@ export async function attachmentRoutes(app: KelmahApp, opts: RouteOptions): Prom
         upload.once('finish', () => resolve()).once('error', reject)
         Readable.from([body]).pipe(upload)
       })
-      const message = await opts.chat.sendAttachment(
+      const message = await opts.chat.messages.sendAttachment(
         conv,
         me,
         { id: id.toHexString(), filename, contentType, size: body.length },
         request.query.caption ?? '',
-        {
-          correlationId: request.id,
-        },
+        eventContextOf(request),
       )
       return reply.code(201).send(message)
     },
   )
 
   app.get('/attachments/:id', { schema: DownloadSchema }, async (request, reply) => {
-    const me = userId(request)
+    const me = callerOf(request).sub
     const _id = objectIdOf(request.params.id)
     const file = _id ? (await opts.attachments.find({ _id }).limit(1).toArray())[0] : undefined
     const meta = file?.metadata as { conversationId?: string; contentType?: string } | undefined
     if (!file || !meta?.conversationId) throw new AttachmentNotFound()
-    await opts.chat.conversationOf(meta.conversationId, me).catch(() => {
+    await opts.chat.conversations.conversationOf(meta.conversationId, me).catch(() => {
       throw new AttachmentNotFound()
     })
     return reply
@@ -106,4 +105,4 @@ export async function attachmentRoutes(app: KelmahApp, opts: RouteOptions): Prom
       .header('x-content-type-options', 'nosniff')
       .send(opts.attachments.openDownloadStream(file._id))
   })
-}
+})

@@ -1,5 +1,5 @@
 /** `/api/chat/conversations…`, `/api/chat/messages/:id`, `/api/chat/unread-count`. */
-import type { KelmahApp } from '@kelmah/service-kit'
+import { authenticated, callerOf, eventContextOf, type RoutePlugin } from '@kelmah/service-kit'
 import {
   CreateConversationSchema,
   DeleteMessageSchema,
@@ -11,69 +11,70 @@ import {
   SendMessageSchema,
   UnreadSchema,
 } from '../schemas/chat.js'
-import { userId, type RouteOptions } from './context.js'
+import type { RouteOptions } from './context.js'
 
-/** Conversation and message routes. */
-export async function conversationRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
-  const { chat } = opts
-  app.addHook('preHandler', app.authenticate)
+/** Conversation and message routes (all authenticated). */
+export const conversationRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
+  const { conversations, messages, receipts, edits } = opts.chat
 
   app.post('/conversations', { schema: CreateConversationSchema }, async (request, reply) => {
-    const me = userId(request)
-    const { conversation, created } = await chat.findOrCreate(
+    const me = callerOf(request).sub
+    const { conversation, created } = await conversations.findOrCreate(
       me,
       request.body.participantId,
       request.body.jobId ?? null,
       me,
-      { correlationId: request.id },
+      eventContextOf(request),
     )
-    return reply.code(created ? 201 : 200).send(await chat.conversationView(conversation, me))
+    return reply.code(created ? 201 : 200).send(await conversations.view(conversation, me))
   })
 
   app.get('/conversations', { schema: ListConversationsSchema }, async (request) =>
-    chat.listConversations(userId(request), {
+    conversations.list(callerOf(request).sub, {
       limit: request.query.limit ?? 20,
       ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
     }),
   )
 
   app.get('/conversations/:id', { schema: GetConversationSchema }, async (request) => {
-    const me = userId(request)
-    return chat.conversationView(await chat.conversationOf(request.params.id, me), me)
+    const me = callerOf(request).sub
+    return conversations.view(await conversations.conversationOf(request.params.id, me), me)
   })
 
   app.get('/conversations/:id/messages', { schema: HistorySchema }, async (request) =>
-    chat.history(request.params.id, userId(request), {
+    messages.history(request.params.id, callerOf(request).sub, {
       limit: request.query.limit ?? 50,
       ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
     }),
   )
 
   app.post('/conversations/:id/messages', { schema: SendMessageSchema }, async (request, reply) => {
-    const me = userId(request)
-    const conv = await chat.conversationOf(request.params.id, me)
-    const { message, duplicate } = await chat.sendText(
+    const me = callerOf(request).sub
+    const conv = await conversations.conversationOf(request.params.id, me)
+    const { message, duplicate } = await messages.sendText(
       conv,
       me,
       request.body.content,
       request.body.clientId ?? null,
-      { correlationId: request.id },
+      eventContextOf(request),
     )
     return reply.code(duplicate ? 200 : 201).send(message)
   })
 
   app.post('/conversations/:id/read', { schema: ReadConversationSchema }, async (request) =>
-    chat.markConversationRead(request.params.id, userId(request)),
+    receipts.markConversationRead(request.params.id, callerOf(request).sub),
   )
 
   app.patch('/messages/:id', { schema: EditMessageSchema }, async (request) =>
-    chat.edit(userId(request), request.params.id, request.body.content),
+    edits.edit(callerOf(request).sub, request.params.id, request.body.content),
   )
 
   app.delete('/messages/:id', { schema: DeleteMessageSchema }, async (request, reply) => {
-    await chat.remove(userId(request), request.params.id)
+    await edits.remove(callerOf(request).sub, request.params.id)
     return reply.code(204).send(null)
   })
 
-  app.get('/unread-count', { schema: UnreadSchema }, async (request) => chat.unreadCounts(userId(request)))
-}
+  app.get('/unread-count', { schema: UnreadSchema }, async (request) =>
+    receipts.unreadCounts(callerOf(request).sub),
+  )
+})

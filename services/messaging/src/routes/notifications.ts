@@ -1,5 +1,5 @@
 /** `/api/notifications…`. */
-import type { KelmahApp } from '@kelmah/service-kit'
+import { authenticated, callerOf, type RoutePlugin } from '@kelmah/service-kit'
 import {
   GetPreferencesSchema,
   ListNotificationsSchema,
@@ -8,32 +8,31 @@ import {
   ReadAllSchema,
   ReadNotificationSchema,
 } from '../schemas/notifications.js'
-import { userId, type RouteOptions } from './context.js'
+import type { RouteOptions } from './context.js'
 
-/** Notification routes. */
-export async function notificationRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
+/** Notification routes (all authenticated). */
+export const notificationRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
   const n = opts.notifications
-  app.addHook('preHandler', app.authenticate)
 
   app.get('/', { schema: ListNotificationsSchema }, async (request) =>
-    n.list(userId(request), {
+    n.list(callerOf(request).sub, {
       limit: request.query.limit ?? 20,
       ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
     }),
   )
   app.get('/unread-count', { schema: NotificationUnreadSchema }, async (request) => ({
-    unread: await n.unreadCount(userId(request)),
+    unread: await n.unreadCount(callerOf(request).sub),
   }))
   app.post('/read-all', { schema: ReadAllSchema }, async (request) => ({
-    updated: await n.markAllRead(userId(request)),
+    updated: await n.markAllRead(callerOf(request).sub),
   }))
   app.post('/:id/read', { schema: ReadNotificationSchema }, async (request) =>
-    n.markRead(userId(request), request.params.id),
+    n.markRead(callerOf(request).sub, request.params.id),
   )
   app.get('/preferences', { schema: GetPreferencesSchema }, async (request) => ({
-    inApp: await n.preferences(userId(request)),
+    inApp: await n.preferences(callerOf(request).sub),
   }))
   app.put('/preferences', { schema: PutPreferencesSchema }, async (request) => ({
-    inApp: await n.setPreferences(userId(request), request.body.inApp as Record<string, boolean>),
+    inApp: await n.setPreferences(callerOf(request).sub, request.body.inApp as Record<string, boolean>),
   }))
-}
+})

@@ -3,7 +3,14 @@
  * for kinds the recipient switched off, pushed live as `{"type":"notification", …}`, listed
  * unread first then newest, marked read one by one or all at once.
  */
-import { BadRequest, decodeCursor, encodeCursor, withFields } from '@kelmah/service-kit'
+import {
+  BadRequest,
+  decodeCursor,
+  encodeCursor,
+  isDuplicateKey,
+  withFields,
+  type Clock,
+} from '@kelmah/service-kit'
 import type { Model } from 'mongoose'
 import { NOTIFICATION_KINDS, notificationId, type NotificationDraft } from '../domain/notifications.js'
 import { NotificationNotFound } from '../errors.js'
@@ -41,15 +48,12 @@ export interface NotificationDeps {
   Notification: Model<NotificationDoc>
   Preference: Model<PreferenceDoc>
   push: Push
-  now?: () => number
+  now: Clock
 }
 
 /** Notification use cases. */
 export class Notifications {
-  readonly #now: () => number
-  constructor(private readonly d: NotificationDeps) {
-    this.#now = d.now ?? Date.now
-  }
+  constructor(private readonly d: NotificationDeps) {}
 
   /**
    * Store and push the notifications of event `eventId` (each once, whatever the redeliveries).
@@ -69,13 +73,13 @@ export class Notifications {
         body: draft.body,
         data: draft.data,
         unread: 1,
-        createdAt: new Date(this.#now()),
+        createdAt: this.d.now(),
         readAt: null,
       }
       try {
         await this.d.Notification.collection.insertOne(doc as never)
       } catch (err) {
-        if ((err as { code?: number }).code === 11000) continue
+        if (isDuplicateKey(err)) continue
         throw err
       }
       created++
@@ -133,7 +137,7 @@ export class Notifications {
     const n = await this.d.Notification.findOne({ _id: id, userId: me }).lean()
     if (!n) throw new NotificationNotFound()
     if (n.unread === 0) return notificationView(n)
-    const readAt = new Date(this.#now())
+    const readAt = this.d.now()
     await this.d.Notification.updateOne({ _id: id, userId: me, unread: 1 }, { $set: { unread: 0, readAt } })
     return notificationView({ ...n, unread: 0, readAt })
   }
@@ -142,7 +146,7 @@ export class Notifications {
   async markAllRead(me: string): Promise<number> {
     const res = await this.d.Notification.updateMany(
       { userId: me, unread: 1 },
-      { $set: { unread: 0, readAt: new Date(this.#now()) } },
+      { $set: { unread: 0, readAt: this.d.now() } },
     )
     return res.modifiedCount
   }
@@ -160,7 +164,7 @@ export class Notifications {
     const disabled = NOTIFICATION_KINDS.filter((k) => next[k] === false)
     await this.d.Preference.updateOne(
       { _id: me },
-      { $set: { disabled, updatedAt: new Date(this.#now()) } },
+      { $set: { disabled, updatedAt: this.d.now() } },
       { upsert: true },
     )
     return this.preferences(me)

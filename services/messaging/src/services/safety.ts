@@ -5,7 +5,7 @@
 import type { Model } from 'mongoose'
 import { Types } from 'mongoose'
 import { MessageNotFound, SelfTarget } from '../errors.js'
-import { withFields } from '@kelmah/service-kit'
+import { isDuplicateKey, withFields, type Clock } from '@kelmah/service-kit'
 import { blockId, type BlockDoc, type ReportDoc } from '../models/safety.js'
 import type { ConversationDoc } from '../models/conversation.js'
 import type { MessageDoc } from '../models/message.js'
@@ -16,7 +16,7 @@ export interface SafetyDeps {
   Report: Model<ReportDoc>
   Message: Model<MessageDoc>
   Conversation: Model<ConversationDoc>
-  now?: () => number
+  now: Clock
 }
 
 /** A report as the API shows it. */
@@ -50,11 +50,11 @@ export class Safety {
         _id: blockId(me, userId) as never,
         blockerId: me,
         blockedId: userId,
-        createdAt: new Date((this.d.now ?? Date.now)()),
+        createdAt: this.d.now(),
       })
       return true
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false
+      if (isDuplicateKey(err)) return false
       throw err
     }
   }
@@ -106,7 +106,7 @@ export class Safety {
       reason: r.reason,
       details: r.details ?? null,
       status: 'open',
-      createdAt: new Date((this.d.now ?? Date.now)()),
+      createdAt: this.d.now(),
     })
     return {
       id: doc._id.toHexString(),

@@ -1,0 +1,183 @@
+/**
+ * Conversation use cases: find or create (a unique insert on the pair-and-job key), the
+ * participant check every route and frame makes, views, lists, and the lookups the socket
+ * protocol and the event handlers need. A stranger gets the same 404 as an unknown id.
+ */
+import type { EventContext } from '@kelmah/contracts'
+import {
+  afterPosition,
+  isDuplicateKey,
+  pageOf,
+  type AggregateStore,
+  type Clock,
+  type CursorValue,
+} from '@kelmah/service-kit'
+import { Types, type Model } from 'mongoose'
+import {
+  activityAfter,
+  activityGuard,
+  checkOther,
+  conversationKey,
+  openConversation,
+} from '../domain/conversation.js'
+import { ConversationNotFound } from '../errors.js'
+import type { ConversationDoc, LastMessage } from '../models/conversation.js'
+import type { MessageDoc } from '../models/message.js'
+import { conversationView, dateIdCursor, objectIdOf, type ConversationView } from './views.js'
+
+/** What {@link Conversations} needs. */
+export interface ConversationDeps {
+  /** The conversations' store (`ConversationCreated` rides in the insert). */
+  store: AggregateStore<ConversationDoc>
+  /** Messages, read for unread counts. */
+  Message: Model<MessageDoc>
+  now: Clock
+}
+
+/** The conversation use cases. */
+export class Conversations {
+  readonly #d: ConversationDeps
+  readonly #Conversation: Model<ConversationDoc>
+  /**
+   * Conversations by id and by key, for the fields that never change (id, key, participants,
+   * job): every frame checks participation, and on FerretDB each saved round trip counts. Bounded
+   * (oldest dropped first); `lastMessage`/`lastActivityAt` are never read from it.
+   */
+  readonly #cache = new Map<string, ConversationDoc>()
+
+  constructor(deps: ConversationDeps) {
+    this.#d = deps
+    this.#Conversation = deps.store.model as Model<ConversationDoc>
+  }
+
+  /**
+   * The conversation of `me` and `other` about `jobId` (or none), created when missing (with
+   * `ConversationCreated` in `ctx`).
+   *
+   * @param createdBy - the user who asked, or null when an event opened it
+   * @returns the conversation and whether this call created it
+   * @throws SelfConversation (field `participantId`) when `me === other`
+   */
+  async findOrCreate(
+    me: string,
+    other: string,
+    jobId: string | null,
+    createdBy: string | null,
+    ctx: EventContext,
+  ): Promise<{ conversation: ConversationDoc; created: boolean }> {
+    checkOther(me, other)
+    const key = conversationKey(me, other, jobId)
+    const cached = this.#cache.get(key)
+    if (cached) return { conversation: cached, created: false }
+    const existing = await this.#Conversation.findOne({ key }).lean()
+    if (existing) return { conversation: this.#remember(existing), created: false }
+    const { doc, events } = openConversation(
+      { id: new Types.ObjectId(), me, other, jobId, createdBy },
+      this.#d.now(),
+      ctx,
+    )
+    try {
+      const created = await this.#d.store.create(doc, events)
+      return { conversation: this.#remember(created), created: true }
+    } catch (err) {
+      // Lost the race on the unique key: the winner's conversation is THE conversation.
+      if (!isDuplicateKey(err)) throw err
+      const winner = await this.#Conversation.findOne({ key }).lean()
+      if (!winner) throw err
+      return { conversation: this.#remember(winner), created: false }
+    }
+  }
+
+  #remember(conv: ConversationDoc): ConversationDoc {
+    if (this.#cache.size >= 20_000) {
+      for (const k of [...this.#cache.keys()].slice(0, 2_000)) this.#cache.delete(k)
+    }
+    this.#cache.set(conv.key, conv)
+    this.#cache.set(conv._id.toHexString(), conv)
+    return conv
+  }
+
+  /** A conversation by id for a participant check, from the cache when possible. */
+  async #byId(id: string): Promise<ConversationDoc | null> {
+    const cached = this.#cache.get(id)
+    if (cached) return cached
+    const _id = objectIdOf(id)
+    const conv = _id ? await this.#Conversation.findOne({ _id }).lean() : null
+    return conv ? this.#remember(conv) : null
+  }
+
+  /** The conversation `id` if `me` takes part in it. @throws ConversationNotFound otherwise */
+  async conversationOf(id: string, me: string): Promise<ConversationDoc> {
+    const conv = await this.#byId(id)
+    if (!conv || !conv.participantIds.includes(me)) throw new ConversationNotFound()
+    return conv
+  }
+
+  /**
+   * The view of `conv` for `me`, with its unread count. The document is read again unless
+   * `fresh` (it may come from the cache, whose last-message fields are stale).
+   */
+  async view(given: ConversationDoc, me: string, fresh = false): Promise<ConversationView> {
+    const conv = fresh ? given : ((await this.#Conversation.findOne({ _id: given._id }).lean()) ?? given)
+    const unreadCount = await this.#d.Message.countDocuments({
+      conversationId: conv._id.toHexString(),
+      recipientId: me,
+      readAt: null,
+      deletedAt: null,
+    })
+    return conversationView(conv, me, unreadCount)
+  }
+
+  /** `me`'s conversations, most recent activity first, a cursor page at a time. @throws BadRequest for a bad cursor */
+  async list(
+    me: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: ConversationView[]; nextCursor: string | null }> {
+    const after = dateIdCursor(q.cursor)
+    const filter: Record<string, unknown> = { participantIds: me }
+    if (after)
+      Object.assign(
+        filter,
+        afterPosition('lastActivityAt', [after.at.toISOString(), after.id.toHexString()], {
+          toKey: () => after.at,
+          toId: () => after.id,
+        }),
+      )
+    const rows = await this.#Conversation
+      .find(filter)
+      .sort({ lastActivityAt: -1, _id: -1 })
+      .limit(q.limit + 1)
+      .lean()
+    const page = pageOf(rows, q.limit, (c): CursorValue[] => [
+      c.lastActivityAt.toISOString(),
+      c._id.toHexString(),
+    ])
+    return {
+      items: await Promise.all(page.items.map((c) => this.view(c, me, true))),
+      nextCursor: page.nextCursor,
+    }
+  }
+
+  /** Move `conv`'s list position to `last` (one guarded write, no read; an older message never wins). */
+  async noteActivity(conv: ConversationDoc, last: LastMessage): Promise<void> {
+    await this.#d.store.write({ _id: conv._id, ...activityGuard(last.createdAt) }, activityAfter(last))
+  }
+
+  /** Conversations tied to `jobId` (for job-wide system messages). */
+  async ofJob(jobId: string): Promise<ConversationDoc[]> {
+    return this.#Conversation.find({ jobId }).lean()
+  }
+
+  /** True when `a` and `b` share at least one conversation. */
+  async shared(a: string, b: string): Promise<boolean> {
+    return (
+      (await this.#Conversation.findOne({ participantIds: { $all: [a, b] } }, { _id: 1 }).lean()) !== null
+    )
+  }
+
+  /** The users `me` shares a conversation with (presence is shown to them only). */
+  async contactsOf(me: string): Promise<string[]> {
+    const rows = await this.#Conversation.find({ participantIds: me }, { participantIds: 1 }).lean()
+    return [...new Set(rows.flatMap((r) => r.participantIds).filter((p) => p !== me))]
+  }
+}

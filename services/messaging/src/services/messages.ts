@@ -1,0 +1,204 @@
+/**
+ * Message use cases: history, sending text and attachments, and the system and call-log messages
+ * the event handlers and the call signalling write. Every message is one unique insert through
+ * the messages' store (`dedupeKey`: a repeated `clientId`, event or call id stores once), with
+ * `MessageSent` in its outbox; live frames go out through {@link Push} after the write is durable.
+ *
+ * The send path is hot (see the README's benchmark): block check, the `clientId` lookup, the
+ * Redis rate limit, the insert and one guarded conversation write — nothing more.
+ */
+import type { EventContext } from '@kelmah/contracts'
+import {
+  afterPosition,
+  isDuplicateKey,
+  pageOf,
+  withRetryAfter,
+  type AggregateStore,
+  type Clock,
+  type CursorValue,
+} from '@kelmah/service-kit'
+import { Types, type Model } from 'mongoose'
+import {
+  checkCaption,
+  checkText,
+  clientKey,
+  newMessage,
+  recipientOf,
+  type MessageDraft,
+} from '../domain/message.js'
+import { Blocked, RateLimited } from '../errors.js'
+import type { ConversationDoc } from '../models/conversation.js'
+import type { AttachmentRef, CallLog, MessageDoc } from '../models/message.js'
+import type { Conversations } from './conversations.js'
+import type { Push } from './push.js'
+import type { MessageRateLimit } from './rate-limit.js'
+import type { Safety } from './safety.js'
+import { dateIdCursor, messageView, type MessageView } from './views.js'
+
+/** Who sends, from where. */
+export interface SendContext extends EventContext {
+  /** The socket the message came from (left out of the sender's own `new_message` echo). */
+  connId?: string
+}
+
+/** What {@link Messages} needs. */
+export interface MessageDeps {
+  /** The messages' store (`MessageSent` rides in the insert). */
+  store: AggregateStore<MessageDoc>
+  conversations: Conversations
+  push: Push
+  safety: Safety
+  rateLimit: MessageRateLimit
+  /** Longest text, characters (code points). */
+  maxChars: number
+  now: Clock
+}
+
+/** The message use cases. */
+export class Messages {
+  readonly #d: MessageDeps
+  readonly #Message: Model<MessageDoc>
+
+  constructor(deps: MessageDeps) {
+    this.#d = deps
+    this.#Message = deps.store.model as Model<MessageDoc>
+  }
+
+  /** A conversation's messages, newest first. @throws ConversationNotFound, BadRequest for a bad cursor */
+  async history(
+    convId: string,
+    me: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: MessageView[]; nextCursor: string | null }> {
+    const conv = await this.#d.conversations.conversationOf(convId, me)
+    const after = dateIdCursor(q.cursor)
+    const filter: Record<string, unknown> = { conversationId: conv._id.toHexString() }
+    if (after)
+      Object.assign(
+        filter,
+        afterPosition('createdAt', [after.at.toISOString(), after.id.toHexString()], {
+          toKey: () => after.at,
+          toId: () => after.id,
+        }),
+      )
+    const rows = await this.#Message
+      .find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(q.limit + 1)
+      .lean()
+    const page = pageOf(rows, q.limit, (m): CursorValue[] => [m.createdAt.toISOString(), m._id.toHexString()])
+    return { items: page.items.map(messageView), nextCursor: page.nextCursor }
+  }
+
+  /**
+   * Send a text message from `senderId` into `conv` (checked: participant, content rules, not
+   * blocked, rate limit). A repeated `clientId` returns the message stored the first time.
+   *
+   * @returns the stored message and whether it was stored before (a retried `clientId`)
+   * @throws ConversationNotFound, BadContent, Blocked, RateLimited (with `Retry-After`)
+   */
+  async sendText(
+    conv: ConversationDoc,
+    senderId: string,
+    content: string,
+    clientId: string | null,
+    ctx: SendContext,
+  ): Promise<{ message: MessageView; duplicate: boolean }> {
+    const recipientId = recipientOf(conv, senderId)
+    checkText(content, this.#d.maxChars)
+    if (await this.#d.safety.isBlocked(recipientId, senderId)) throw new Blocked()
+    if (clientId) {
+      const seen = await this.#Message.findOne({ dedupeKey: clientKey(senderId, clientId) }).lean()
+      if (seen) return { message: messageView(seen), duplicate: true }
+    }
+    await this.#consumeRate(senderId)
+    return this.#store(conv, { senderId, recipientId, type: 'text', content, clientId }, ctx)
+  }
+
+  /** Store an attachment message (the file is already in GridFS). @throws as {@link sendText} (caption for content) */
+  async sendAttachment(
+    conv: ConversationDoc,
+    senderId: string,
+    attachment: AttachmentRef,
+    caption: string,
+    ctx: SendContext,
+  ): Promise<MessageView> {
+    const recipientId = recipientOf(conv, senderId)
+    checkCaption(caption, this.#d.maxChars)
+    if (await this.#d.safety.isBlocked(recipientId, senderId)) throw new Blocked()
+    await this.#consumeRate(senderId)
+    const draft: MessageDraft = { senderId, recipientId, type: 'attachment', content: caption, attachment }
+    return (await this.#store(conv, draft, ctx)).message
+  }
+
+  /**
+   * Write a system message (from an event) into `conv`, once per `dedupeKey`.
+   *
+   * @returns the message, or null when it was written before
+   */
+  async writeSystem(
+    conv: ConversationDoc,
+    kind: string,
+    content: string,
+    dedupeKey: string,
+    ctx: EventContext,
+  ): Promise<MessageView | null> {
+    const { message, duplicate } = await this.#store(
+      conv,
+      { senderId: 'system', recipientId: null, type: 'system', content, kind, dedupeKey },
+      ctx,
+    )
+    return duplicate ? null : message
+  }
+
+  /** Log a call in its conversation (a `call` message from the caller), once per call id. */
+  async writeCallLog(conv: ConversationDoc, log: CallLog): Promise<MessageView | null> {
+    const { message, duplicate } = await this.#store(
+      conv,
+      {
+        senderId: log.callerId,
+        recipientId: null,
+        type: 'call',
+        content: '',
+        kind: log.outcome,
+        call: log,
+        dedupeKey: `call:${log.callId}`,
+      },
+      // Call logs cause no events; the context only names this service.
+      { producer: 'messaging', correlationId: log.callId },
+    )
+    return duplicate ? null : message
+  }
+
+  /** @throws RateLimited (with `Retry-After`) when `senderId` sent too much in the window */
+  async #consumeRate(senderId: string): Promise<void> {
+    const wait = await this.#d.rateLimit.consume(senderId)
+    if (wait > 0) throw withRetryAfter(new RateLimited(wait), wait)
+  }
+
+  async #store(
+    conv: ConversationDoc,
+    draft: MessageDraft,
+    ctx: SendContext,
+  ): Promise<{ message: MessageView; duplicate: boolean }> {
+    const conversationId = conv._id.toHexString()
+    const { doc, events, last } = newMessage(draft, new Types.ObjectId(), conversationId, this.#d.now(), ctx)
+    try {
+      await this.#d.store.create(doc, events)
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err
+      const first = await this.#Message.findOne({ dedupeKey: doc.dedupeKey }).lean()
+      if (!first) throw err
+      return { message: messageView(first), duplicate: true }
+    }
+    await this.#d.conversations.noteActivity(conv, last)
+    const message = messageView(doc)
+    const frame = { type: 'new_message', conversationId, message }
+    await Promise.all(
+      conv.participantIds.map((p) =>
+        this.#d.push.toUser(p, frame, p === draft.senderId ? ctx.connId : undefined),
+      ),
+    )
+    return { message, duplicate: false }
+  }
+}
