@@ -3,41 +3,40 @@
  * auth routes under `/api/auth`. Never listens (see `server.ts`); tests call it directly.
  */
 import { hkdfSync } from 'node:crypto'
-import { buildService, type KelmahApp } from '@kelmah/service-kit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { buildService, serviceOptions, type AppOptions, type KelmahApp } from '@kelmah/service-kit'
+import type { FastifyRequest } from 'fastify'
 import type { AuthConfig } from './config.js'
 import { privateKeyPem } from './config.js'
 import type { LockoutPolicy } from './domain/lockout.js'
 import { SessionEnded } from './errors.js'
 import { Mailer } from './mail.js'
 import { sessionModels } from './models/session.js'
-import { userModel } from './models/user.js'
+import { userModel, type UserDoc } from './models/user.js'
 import { PasswordHasher, type Argon2Params } from './passwords.js'
 import type { RouteOptions } from './routes/context.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { meRoutes } from './routes/me.js'
 import { otpRoutes } from './routes/otp.js'
-import { passwordRoutes } from './routes/password.js'
+import { passwordChangeRoutes, passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
-import { sessionRoutes } from './routes/sessions.js'
+import { logoutRoutes, sessionRoutes } from './routes/sessions.js'
 import { Accounts } from './services/accounts.js'
 import { LoginThrottle } from './services/login-throttle.js'
 import { OtpCodes } from './services/otp-codes.js'
 import { SessionStore } from './services/sessions.js'
+import { USER_STORE } from './services/users.js'
 import { accessTokenSigner, jwksOf, loadSigningKey } from './tokens.js'
 
 /** Where the auth routes live. */
 export const API_PREFIX = '/api/auth'
 
-/** Options of {@link buildApp}: the configuration plus overrides for tests. */
-export interface BuildAppOptions {
+/**
+ * Options of {@link buildApp}: the configuration, service-kit's {@link AppOptions} (tests: a
+ * unique database, exchange, service name, a moved clock) and the auth service's own overrides.
+ * `jwks` is ignored: the service verifies tokens with its own signing key only.
+ */
+export type BuildAppOptions = AppOptions & {
   config: AuthConfig
-  /** Overrides `config.MONGO_URL` (tests use a unique database). */
-  mongoUrl?: string
-  /** Exchange override (tests use a unique one); default `kelmah.events`. */
-  busExchange?: string
-  /** pino level, or `false` for no logs; default `config.LOG_LEVEL`. */
-  logLevel?: string | false
   /** Signing key PEM; overrides `JWT_PRIVATE_KEY(_FILE)`. */
   privateKeyPem?: string
   /** Overrides `config.SMTP_URL`. */
@@ -50,10 +49,6 @@ export interface BuildAppOptions {
   lockout?: Partial<LockoutPolicy>
   /** Overrides the argon2id cost (tests use a tiny one). */
   argon2?: Argon2Params
-  /** Milliseconds between outbox sweeps (default 1000). */
-  outboxIntervalMs?: number
-  /** Clock, ms since the epoch (tests move time forward); default `Date.now`. */
-  now?: () => number
 }
 
 /**
@@ -66,28 +61,23 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
   const { config } = opts
   const key = loadSigningKey(opts.privateKeyPem ?? privateKeyPem(config), config.JWT_KID)
   const jwks = jwksOf(key)
-  const app = await buildService({
-    name: 'auth',
-    logLevel: opts.logLevel ?? config.LOG_LEVEL,
-    mongoUrl: opts.mongoUrl ?? config.MONGO_URL,
-    redisUrl: config.REDIS_URL,
-    amqpUrl: config.AMQP_URL,
-    ...(opts.busExchange ? { busExchange: opts.busExchange } : {}),
-    ...(opts.outboxIntervalMs ? { outboxIntervalMs: opts.outboxIntervalMs } : {}),
-    // Zero trust: the service checks its own tokens with the same verifier as every other service.
-    auth: {
-      jwks: { keys: jwks.keys.map((k) => ({ ...k })) },
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    },
-    openapi: { title: 'Kelmah auth', description: 'Accounts, sessions and tokens.' },
-  })
+  const app = await buildService(
+    serviceOptions('auth', config, opts, {
+      // Zero trust: the service checks its own tokens with the same verifier as every other service.
+      auth: {
+        jwks: { keys: jwks.keys.map((k) => ({ ...k })) },
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+      },
+      openapi: { title: 'Kelmah auth', description: 'Accounts, sessions and tokens.' },
+    }),
+  )
   try {
-    const now = opts.now ?? Date.now
+    const now = app.now
     const User = userModel(app.mongo)
     const sessionStore = sessionModels(app.mongo)
     await Promise.all([User.init(), ...Object.values(sessionStore).map((m) => m.init())])
-    app.useOutbox(User)
+    const users = app.store<UserDoc>(User, USER_STORE)
 
     const mailer = new Mailer({
       url: opts.smtpUrl ?? config.SMTP_URL,
@@ -102,10 +92,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     }
     const prefix = opts.redisKeyPrefix ?? config.REDIS_KEY_PREFIX
     const accounts = new Accounts({
-      User,
+      users,
       sessions: new SessionStore(sessionStore, { ttlMs: config.REFRESH_TOKEN_TTL_S * 1000, now }),
       otp: new OtpCodes({
-        User,
+        users,
         redis: app.redis,
         prefix,
         policy: otpPolicy,
@@ -140,7 +130,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         audience: config.JWT_AUDIENCE,
         ttlS: config.ACCESS_TOKEN_TTL_S,
       }),
-      kickOutbox: () => app.kickOutbox(),
       now,
       log: app.log,
     })
@@ -154,16 +143,18 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       },
     }
     await app.register(
-      async (scope: FastifyInstance) => {
+      async (scope) => {
         for (const routes of [
           registerRoutes,
           otpRoutes,
           sessionRoutes,
-          meRoutes,
           passwordRoutes,
           jwksRoutes,
+          logoutRoutes,
+          meRoutes,
+          passwordChangeRoutes,
         ]) {
-          await scope.register(routes as never, routeOptions)
+          await scope.register(routes, routeOptions)
         }
       },
       { prefix: API_PREFIX },

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs'
 import { baseConfig, ConfigError, loadConfig, storageConfig } from '@kelmah/service-kit'
 import Type, { type Static } from 'typebox'
 
-const PositiveInt = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description })
+const PositiveInt = (def: number, description: string) =>
+  Type.Integer({ minimum: 1, default: def, description })
 
 /**
  * Argon2id cost variables. Defaults are OWASP's first recommended configuration for argon2id
@@ -58,7 +59,9 @@ export type AuthConfig = Static<typeof AuthConfigSchema>
 export function loadAuthConfig(env: Record<string, string | undefined> = process.env): AuthConfig {
   const config = loadConfig(AuthConfigSchema, env)
   if (!config.JWT_PRIVATE_KEY && !config.JWT_PRIVATE_KEY_FILE) {
-    throw new ConfigError('invalid configuration — JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required (an ES256 P-256 private key, PEM)')
+    throw new ConfigError(
+      'invalid configuration — JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required (an ES256 P-256 private key, PEM)',
+    )
   }
   return config
 }
@@ -70,10 +73,13 @@ export function loadAuthConfig(env: Record<string, string | undefined> = process
  */
 export function privateKeyPem(config: Pick<AuthConfig, 'JWT_PRIVATE_KEY' | 'JWT_PRIVATE_KEY_FILE'>): string {
   if (config.JWT_PRIVATE_KEY) return config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n')
-  if (!config.JWT_PRIVATE_KEY_FILE) throw new ConfigError('invalid configuration — JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required')
+  if (!config.JWT_PRIVATE_KEY_FILE)
+    throw new ConfigError('invalid configuration — JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required')
   try {
     return readFileSync(config.JWT_PRIVATE_KEY_FILE, 'utf8')
   } catch (err) {
-    throw new ConfigError(`invalid configuration — JWT_PRIVATE_KEY_FILE: cannot read ${config.JWT_PRIVATE_KEY_FILE}: ${(err as Error).message}`)
+    throw new ConfigError(
+      `invalid configuration — JWT_PRIVATE_KEY_FILE: cannot read ${config.JWT_PRIVATE_KEY_FILE}: ${(err as Error).message}`,
+    )
   }
 }

@@ -46,7 +46,9 @@ export class Mailer {
       `Your code to ${what} on Kelmah is ${code}.`,
       '',
       `It works once and expires in ${ttlMinutes} minutes.`,
-      purpose === 'reset' ? 'If you did not ask for it, ignore this mail: your password stays as it is.' : 'If you did not sign up for Kelmah, ignore this mail.',
+      purpose === 'reset'
+        ? 'If you did not ask for it, ignore this mail: your password stays as it is.'
+        : 'If you did not sign up for Kelmah, ignore this mail.',
     ].join('\n')
     this.#track(
       this.#transport.sendMail({ from: this.#from, to, subject: SUBJECTS[purpose], text }).then(

@@ -2,7 +2,14 @@
  * Token material: the ES256 signing key and its JWKS, access-token signing, and opaque refresh
  * tokens (random, stored only as SHA-256 hashes).
  */
-import { createHash, createPrivateKey, createPublicKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto'
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto'
 import { ConfigError } from '@kelmah/service-kit'
 import { createSigner } from 'fast-jwt'
 import type { Role } from './models/user.js'
@@ -32,7 +39,10 @@ export interface SigningKey {
  * (SPKI) encoding — stable across restarts and replicas sharing the key, new when the key is rotated.
  */
 export function deriveKid(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16)
 }
 
 /**
@@ -47,15 +57,24 @@ export function loadSigningKey(pem: string, kid?: string): SigningKey {
   try {
     privateKey = createPrivateKey(pem)
   } catch (err) {
-    throw new ConfigError(`invalid configuration — the JWT private key is not a PEM private key: ${(err as Error).message}`)
+    throw new ConfigError(
+      `invalid configuration — the JWT private key is not a PEM private key: ${(err as Error).message}`,
+    )
   }
   if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new ConfigError('invalid configuration — the JWT private key must be an EC key on P-256 (ES256); make one with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`')
+    throw new ConfigError(
+      'invalid configuration — the JWT private key must be an EC key on P-256 (ES256); make one with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`',
+    )
   }
   const publicKey = createPublicKey(privateKey)
   const id = kid ?? deriveKid(publicKey)
   const { x, y } = publicKey.export({ format: 'jwk' }) as JsonWebKey & { x: string; y: string }
-  return { privateKey, publicKey, kid: id, publicJwk: { kty: 'EC', crv: 'P-256', x, y, kid: id, alg: 'ES256', use: 'sig' } }
+  return {
+    privateKey,
+    publicKey,
+    kid: id,
+    publicJwk: { kty: 'EC', crv: 'P-256', x, y, kid: id, alg: 'ES256', use: 'sig' },
+  }
 }
 
 /** The JWKS document (RFC 7517 §5) publishing `keys`. */
@@ -84,7 +103,10 @@ export interface AccessTokenOptions {
  * Make a function that signs access tokens: ES256, `kid` in the header, `iat`/`exp` in seconds
  * with `exp - iat = ttlS`.
  */
-export function accessTokenSigner(key: SigningKey, opts: AccessTokenOptions): (subject: AccessTokenSubject) => string {
+export function accessTokenSigner(
+  key: SigningKey,
+  opts: AccessTokenOptions,
+): (subject: AccessTokenSubject) => string {
   const pem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
   const sign = createSigner({
     key: pem,
@@ -94,7 +116,8 @@ export function accessTokenSigner(key: SigningKey, opts: AccessTokenOptions): (s
     aud: opts.audience,
     expiresIn: opts.ttlS * 1000,
   })
-  return (subject) => sign({ sub: subject.sub, role: subject.role, emailVerified: subject.emailVerified, sid: subject.sid })
+  return (subject) =>
+    sign({ sub: subject.sub, role: subject.role, emailVerified: subject.emailVerified, sid: subject.sid })
 }
 
 /** A new opaque refresh token: 32 random bytes, base64url (43 characters). */

@@ -34,12 +34,14 @@ export function passwordProblem(password: string, context: { email?: string } = 
   if (length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters long`
   if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters long`
   const classes = new Set([...password].map(charClass))
-  if (classes.size < 2) return 'must mix at least two kinds of characters (lower case, upper case, digits, symbols)'
+  if (classes.size < 2)
+    return 'must mix at least two kinds of characters (lower case, upper case, digits, symbols)'
   if (context.email) {
     const email = context.email.trim().toLowerCase()
     const local = email.split('@')[0] ?? ''
     const candidate = password.trim().toLowerCase()
-    if (candidate === email || (local.length > 0 && candidate === local)) return 'must not be your email address'
+    if (candidate === email || (local.length > 0 && candidate === local))
+      return 'must not be your email address'
   }
   return null
 }

@@ -22,7 +22,8 @@
 import { Schema, type Connection, type Model } from 'mongoose'
 
 /** Why a session ended. */
-export type RevokeReason = 'logout' | 'logout-all' | 'reuse' | 'password-change' | 'password-reset' | 'user-gone'
+export type RevokeReason =
+  'logout' | 'logout-all' | 'reuse' | 'password-change' | 'password-reset' | 'user-gone'
 
 /** A session (refresh-token family) as stored. */
 export interface SessionDoc {
@@ -75,7 +76,11 @@ SessionSchema.index({ currentHash: 1 }, { unique: true })
 SessionSchema.index({ userId: 1 })
 
 const SpentTokenSchema = new Schema<SpentTokenDoc>(
-  { _id: { type: String, required: true }, sessionId: { type: String, required: true }, spentAt: { type: Date, required: true } },
+  {
+    _id: { type: String, required: true },
+    sessionId: { type: String, required: true },
+    spentAt: { type: Date, required: true },
+  },
   { collection: 'spent_refresh_tokens', versionKey: false },
 )
 
@@ -90,10 +95,20 @@ const RevocationSchema = new Schema<RevocationDoc>(
 )
 
 /** The session models on `conn` (created once per connection). */
-export function sessionModels(conn: Connection): { Session: Model<SessionDoc>; SpentToken: Model<SpentTokenDoc>; Revocation: Model<RevocationDoc> } {
+export function sessionModels(conn: Connection): {
+  Session: Model<SessionDoc>
+  SpentToken: Model<SpentTokenDoc>
+  Revocation: Model<RevocationDoc>
+} {
   return {
-    Session: (conn.models.Session as Model<SessionDoc> | undefined) ?? conn.model<SessionDoc>('Session', SessionSchema),
-    SpentToken: (conn.models.SpentToken as Model<SpentTokenDoc> | undefined) ?? conn.model<SpentTokenDoc>('SpentToken', SpentTokenSchema),
-    Revocation: (conn.models.Revocation as Model<RevocationDoc> | undefined) ?? conn.model<RevocationDoc>('Revocation', RevocationSchema),
+    Session:
+      (conn.models.Session as Model<SessionDoc> | undefined) ??
+      conn.model<SessionDoc>('Session', SessionSchema),
+    SpentToken:
+      (conn.models.SpentToken as Model<SpentTokenDoc> | undefined) ??
+      conn.model<SpentTokenDoc>('SpentToken', SpentTokenSchema),
+    Revocation:
+      (conn.models.Revocation as Model<RevocationDoc> | undefined) ??
+      conn.model<RevocationDoc>('Revocation', RevocationSchema),
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The User aggregate: credentials, role, email verification and outstanding one-time codes,
- * plus the outbox its events ride in (written in the same document write as the change).
+ * plus the outbox its events ride in (written in the same document write as the change, through
+ * the store of `app.ts`, guarded by `version`).
  */
 import { outboxPlugin, type OutboxFields } from '@kelmah/bus'
 import { Schema, type Connection, type Model, type Types } from 'mongoose'
@@ -28,6 +29,8 @@ export interface UserDoc extends OutboxFields {
   /** Outstanding codes by purpose. */
   otp?: { verify?: OtpRecord | null; reset?: OtpRecord | null }
   passwordChangedAt?: Date | null
+  /** Write counter guarding every change (`AggregateStore`); documents from before it have none. */
+  version: number
   createdAt: Date
   updatedAt: Date
 }
@@ -51,6 +54,7 @@ export const UserSchema = new Schema<UserDoc>(
       reset: { type: OtpSchema, default: undefined },
     },
     passwordChangedAt: { type: Date, default: null },
+    version: { type: Number, default: 0 },
   },
   { collection: 'users', timestamps: true, minimize: true },
 )

@@ -1,25 +1,24 @@
 /**
- * What every route plugin receives from `buildApp`, and small helpers they share.
+ * What every route plugin receives from `buildApp`, and the request facts the use cases need.
  */
+import { eventContextOf } from '@kelmah/service-kit'
 import type { FastifyRequest } from 'fastify'
-import type { Accounts, RequestContext } from '../services/accounts.js'
+import type { Accounts } from '../services/accounts.js'
+import type { RequestContext } from '../services/users.js'
 import type { PublicJwk } from '../tokens.js'
 
-/** Options of the route plugins. */
-export interface RouteOptions {
+/** Options of the route plugins (a type, so `RoutePlugin<RouteOptions>` accepts it). */
+export type RouteOptions = {
   accounts: Accounts
-  /** preHandler after `app.authenticate`: the token's session must still be live (401 otherwise). */
+  /**
+   * preHandler of bearer routes, after the `authenticated` plugin's token check: the token's
+   * session must still be live (401 `AUTH_ERR_SESSION_ENDED` otherwise).
+   */
   liveSession: (request: FastifyRequest) => Promise<void>
   jwks: { keys: PublicJwk[] }
 }
 
-/** The request facts the use cases need. */
+/** The request facts the use cases need: the event context (request id) and session meta. */
 export function requestContext(request: FastifyRequest): RequestContext {
-  return { correlationId: request.id, userAgent: request.headers['user-agent'], ip: request.ip }
-}
-
-/** The authenticated user (set by `app.authenticate`). @throws Error when a route forgot `authenticate` */
-export function userOf(request: FastifyRequest): NonNullable<FastifyRequest['user']> {
-  if (!request.user) throw new Error('route is missing the authenticate preHandler')
-  return request.user
+  return { ...eventContextOf(request), userAgent: request.headers['user-agent'], ip: request.ip }
 }

@@ -1,5 +1,5 @@
-/** `GET /.well-known/jwks.json`: the public keys every verifier (gateway, services) fetches. */
-import type { KelmahApp } from '@kelmah/service-kit'
+/** `GET /.well-known/jwks.json`: the public keys every verifier (gateway, services) fetches. Public. */
+import type { RoutePlugin } from '@kelmah/service-kit'
 import { JwksSchema } from '../schemas/jwks.js'
 import type { RouteOptions } from './context.js'
 
@@ -7,7 +7,7 @@ import type { RouteOptions } from './context.js'
 export const JWKS_MAX_AGE_S = 300
 
 /** JWKS route. */
-export async function jwksRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
+export const jwksRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
   app.get('/.well-known/jwks.json', { schema: JwksSchema }, async (_request, reply) => {
     reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_S}, stale-while-revalidate=60`)
     return opts.jwks

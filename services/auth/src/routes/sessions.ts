@@ -1,35 +1,42 @@
-/** `POST /login`, `/refresh`, `/logout`, `/logout-all`: sessions. */
-import type { KelmahApp } from '@kelmah/service-kit'
+/** `POST /login`, `/refresh` (public) and `/logout`, `/logout-all` (bearer, live session): sessions. */
+import { authenticated, callerOf, type RoutePlugin } from '@kelmah/service-kit'
 import { LoginSchema, LogoutAllSchema, LogoutSchema, RefreshSchema } from '../schemas/sessions.js'
-import { requestContext, userOf, type RouteOptions } from './context.js'
+import { requestContext, type RouteOptions } from './context.js'
 
-/** Session routes. */
-export async function sessionRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
-  const authed = { preHandler: [app.authenticate, opts.liveSession] }
-
-  app.post('/login', { schema: LoginSchema }, async (request) => opts.accounts.login(request.body, requestContext(request)))
+/** Signing in: with a password, or with a refresh token. */
+export const sessionRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+  app.post('/login', { schema: LoginSchema }, async (request) =>
+    opts.accounts.login(request.body, requestContext(request)),
+  )
 
   app.post('/refresh', { schema: RefreshSchema }, async (request) => opts.accounts.refresh(request.body))
+}
 
+/** Signing out: one session or all of them. */
+export const logoutRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
   app.post(
     '/logout',
     {
       schema: LogoutSchema,
-      ...authed,
+      preHandler: opts.liveSession,
       // The body is optional: an empty request validates as `{}`.
       preValidation: async (request) => {
         request.body ??= {}
       },
     },
     async (request, reply) => {
-      const user = userOf(request)
-      await opts.accounts.logout(user.sub, user.sid, request.body?.refreshToken)
+      const caller = callerOf(request)
+      await opts.accounts.logout(caller.sub, caller.sid, request.body?.refreshToken)
       return reply.code(204).send(null)
     },
   )
 
-  app.post('/logout-all', { schema: LogoutAllSchema, ...authed }, async (request, reply) => {
-    await opts.accounts.logoutAll(userOf(request).sub)
-    return reply.code(204).send(null)
-  })
-}
+  app.post(
+    '/logout-all',
+    { schema: LogoutAllSchema, preHandler: opts.liveSession },
+    async (request, reply) => {
+      await opts.accounts.logoutAll(callerOf(request).sub)
+      return reply.code(204).send(null)
+    },
+  )
+})

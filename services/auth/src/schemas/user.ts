@@ -5,7 +5,11 @@
 import Type from 'typebox'
 
 /** An email address (normalised to lower case by the service). */
-export const Email = Type.String({ format: 'email', maxLength: 254, description: 'email address; compared case-insensitively' })
+export const Email = Type.String({
+  format: 'email',
+  maxLength: 254,
+  description: 'email address; compared case-insensitively',
+})
 /** A password as typed; the policy (length, classes, not the email) is checked by the service so its message names the rule. */
 export const Password = Type.String({ minLength: 1, maxLength: 1024 })
 /** A 6-digit one-time code. */

@@ -1,14 +1,13 @@
 /**
  * The auth use cases — register, verify email, log in, refresh, log out, password reset and
- * change — on top of the User model, sessions, one-time codes and the lockout. Routes only map
- * HTTP to these methods.
+ * change — on top of the user store, sessions, one-time codes and the lockout. Each reads "load,
+ * decide with `domain/`, store"; routes only map HTTP to these methods.
  */
-import { withOutbox, toOutbox } from '@kelmah/bus'
-import { Conflict, withRetryAfter } from '@kelmah/service-kit'
+import { withRetryAfter, type Clock } from '@kelmah/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import { Types, type Model } from 'mongoose'
+import { changePassword, resetPassword, verifyEmail } from '../domain/account.js'
 import { retryAfterSeconds } from '../domain/lockout.js'
-import { passwordProblem } from '../domain/password-policy.js'
 import {
   AccountLocked,
   BadCredentials,
@@ -21,22 +20,21 @@ import {
   withFields,
   WrongPassword,
 } from '../errors.js'
-import { emailVerified, passwordChanged, userRegistered } from '../events/publishers.js'
-import { normaliseEmail, type OtpRecord, type Role, type UserDoc } from '../models/user.js'
+import { normaliseEmail, type UserDoc } from '../models/user.js'
 import type { PasswordHasher } from '../passwords.js'
 import type { AccessTokenSubject } from '../tokens.js'
 import type { LoginThrottle } from './login-throttle.js'
 import type { OtpCodes } from './otp-codes.js'
-import type { SessionMeta, SessionStore } from './sessions.js'
-
-/** What a client may see of a user. */
-export interface PublicUser {
-  id: string
-  email: string
-  name: string
-  role: Role
-  emailVerified: boolean
-}
+import type { SessionStore } from './sessions.js'
+import {
+  assertPasswordPolicy,
+  insertUser,
+  toPublicUser,
+  type NewUser,
+  type PublicUser,
+  type RequestContext,
+  type UserStore,
+} from './users.js'
 
 /** A signed-in answer: the user and a fresh token pair. */
 export interface AuthResult {
@@ -45,22 +43,15 @@ export interface AuthResult {
   refreshToken: string
 }
 
-/** Request facts the use cases need: the request id (→ event `correlationId`) and session meta. */
-export interface RequestContext extends SessionMeta {
-  correlationId?: string
-}
-
 /** Collaborators of {@link Accounts}. */
 export interface AccountsDeps {
-  User: Model<UserDoc>
+  users: UserStore
   sessions: SessionStore
   otp: OtpCodes
   throttle: LoginThrottle
   hasher: PasswordHasher
   signAccessToken: (subject: AccessTokenSubject) => string
-  /** Ask the outbox relay to publish now. */
-  kickOutbox: () => void
-  now: () => number
+  now: Clock
   log: FastifyBaseLogger
 }
 
@@ -68,81 +59,6 @@ export interface AccountsDeps {
 export type RetryAfterError = Error & { retryAfterS: number }
 
 const retryAfter = withRetryAfter
-
-/** The public view of a user document. */
-export function toPublicUser(
-  user: Pick<UserDoc, '_id' | 'email' | 'name' | 'role' | 'emailVerified'>,
-): PublicUser {
-  return {
-    id: String(user._id),
-    email: user.email,
-    name: user.name,
-    role: user.role,
-    emailVerified: user.emailVerified,
-  }
-}
-
-/**
- * Check a new password against the policy.
- *
- * @throws WeakPassword (400) naming `field` and the rule
- */
-export function assertPasswordPolicy(password: string, email: string, field: string): void {
-  const problem = passwordProblem(password, { email })
-  if (problem) throw withFields(new WeakPassword(problem), [{ field, message: problem, in: 'body' }])
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number } | null)?.code === 11000
-}
-
-/** A user to create. */
-export interface NewUser {
-  email: string
-  password: string
-  name: string
-  role: Role
-  emailVerified: boolean
-  /** The first verification code, stored in the same insert. */
-  verifyCode?: OtpRecord
-}
-
-/**
- * Insert a user and its `UserRegistered` event (in the document's outbox, one write). Shared by
- * registration and the admin CLI; the caller nudges the relay (a CLI has none — the service's
- * relay sweep publishes the event).
- *
- * @throws WeakPassword (400) when the password breaks the policy, EmailTaken (409) when the email has an account
- */
-export async function insertUser(
-  deps: { User: Model<UserDoc>; hasher: PasswordHasher; now: () => number },
-  input: NewUser,
-  ctx: RequestContext,
-): Promise<UserDoc> {
-  const _id = new Types.ObjectId()
-  const email = normaliseEmail(input.email)
-  assertPasswordPolicy(input.password, email, 'password')
-  const name = input.name.trim()
-  const passwordHash = await deps.hasher.hash(input.password)
-  const event = userRegistered({ id: String(_id), email, name, role: input.role }, ctx)
-  try {
-    const doc = await deps.User.create({
-      _id,
-      email,
-      name,
-      role: input.role,
-      passwordHash,
-      emailVerified: input.emailVerified,
-      emailVerifiedAt: input.emailVerified ? new Date(deps.now()) : null,
-      ...(input.verifyCode ? { otp: { verify: input.verifyCode } } : {}),
-      outbox: toOutbox([event]),
-    })
-    return doc.toObject()
-  } catch (err) {
-    if (isDuplicateKey(err)) throw new EmailTaken()
-    throw err
-  }
-}
 
 /** The auth use cases. */
 export class Accounts {
@@ -164,8 +80,8 @@ export class Accounts {
   ): Promise<AuthResult> {
     const email = normaliseEmail(input.email)
     assertPasswordPolicy(input.password, email, 'password')
-    const { User, otp } = this.#d
-    if (await User.exists({ email })) throw new EmailTaken() // cheap early answer; the unique index decides races
+    const { otp } = this.#d
+    if (await this.#User.exists({ email })) throw new EmailTaken() // cheap early answer; the unique index decides races
     const { code, record } = otp.fresh('verify', email)
     const user = await this.createUser(
       {
@@ -184,14 +100,12 @@ export class Accounts {
   }
 
   /**
-   * Insert a user with its `UserRegistered` event in the outbox and nudge the relay.
+   * Insert a user with its `UserRegistered` event in the outbox (the store relays it).
    *
-   * @throws EmailTaken (409) when the email has an account
+   * @throws WeakPassword (400), EmailTaken (409) when the email has an account
    */
   async createUser(input: NewUser, ctx: RequestContext): Promise<UserDoc> {
-    const user = await insertUser(this.#d, input, ctx)
-    this.#d.kickOutbox()
-    return user
+    return insertUser(this.#d, input, ctx)
   }
 
   /**
@@ -201,15 +115,14 @@ export class Accounts {
    */
   async verifyEmail(input: { email: string; code: string }, ctx: RequestContext): Promise<PublicUser> {
     const email = normaliseEmail(input.email)
-    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1, otp: 1 }).lean<
-      Pick<UserDoc, '_id' | 'email' | 'otp'>
-    >()
+    const user = await this.#byEmail(email)
     if (!user) throw new OtpInvalid('')
-    const update = withOutbox({ $set: { emailVerified: true, emailVerifiedAt: new Date(this.#d.now()) } }, [
-      emailVerified({ id: String(user._id), email }, ctx),
-    ])
-    const verified = await this.#d.otp.redeem(user, 'verify', input.code, update)
-    this.#d.kickOutbox()
+    const hash = await this.#d.otp.redeem(user, 'verify', input.code)
+    const verified = await this.#d.users.change(
+      user._id,
+      (current) => verifyEmail(current, hash, this.#d.now(), ctx),
+      { current: user, guard: { 'otp.verify.hash': hash }, missing: () => new OtpInvalid('') },
+    )
     return toPublicUser(verified)
   }
 
@@ -223,9 +136,9 @@ export class Accounts {
     const email = normaliseEmail(input.email)
     const wait = await this.#d.otp.claimSend('verify', email)
     if (wait > 0) throw retryAfter(new OtpCooldown(wait), wait)
-    const user = await this.#d.User.findOne({ email, emailVerified: false }, { _id: 1, email: 1 }).lean<
-      Pick<UserDoc, '_id' | 'email'>
-    >()
+    const user = await this.#User
+      .findOne({ email, emailVerified: false }, { _id: 1, email: 1 })
+      .lean<Pick<UserDoc, '_id' | 'email'>>()
     if (user) await this.#d.otp.issue(user, 'verify', { emailVerified: false })
   }
 
@@ -243,7 +156,7 @@ export class Accounts {
       const s = retryAfterSeconds(lockedMs)
       throw retryAfter(new AccountLocked(s), s)
     }
-    const user = await this.#d.User.findOne({ email }).lean<UserDoc>()
+    const user = await this.#byEmail(email)
     const ok = user
       ? await hasher.verify(user.passwordHash, input.password)
       : await hasher.dummyVerify(input.password)
@@ -262,7 +175,7 @@ export class Accounts {
    */
   async refresh(input: { refreshToken: string }): Promise<AuthResult> {
     const { session, refreshToken } = await this.#d.sessions.rotate(input.refreshToken)
-    const user = await this.#d.User.findById(session.userId).lean<UserDoc>()
+    const user = await this.#byId(session.userId)
     if (!user) {
       await this.#d.sessions.revoke(session._id, session.userId, 'logout')
       throw new RefreshInvalid()
@@ -283,7 +196,7 @@ export class Accounts {
 
   /** The user's public view. @throws UserNotFound (404) */
   async me(userId: string): Promise<PublicUser> {
-    const user = Types.ObjectId.isValid(userId) ? await this.#d.User.findById(userId).lean<UserDoc>() : null
+    const user = await this.#byId(userId)
     if (!user) throw new UserNotFound()
     return toPublicUser(user)
   }
@@ -295,9 +208,9 @@ export class Accounts {
   async forgotPassword(input: { email: string }): Promise<void> {
     const email = normaliseEmail(input.email)
     if ((await this.#d.otp.claimSend('reset', email)) > 0) return
-    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1 }).lean<
-      Pick<UserDoc, '_id' | 'email'>
-    >()
+    const user = await this.#User
+      .findOne({ email }, { _id: 1, email: 1 })
+      .lean<Pick<UserDoc, '_id' | 'email'>>()
     if (user) await this.#d.otp.issue(user, 'reset')
   }
 
@@ -313,23 +226,16 @@ export class Accounts {
   ): Promise<void> {
     const email = normaliseEmail(input.email)
     assertPasswordPolicy(input.newPassword, email, 'newPassword')
-    const user = await this.#d.User.findOne({ email }, { _id: 1, email: 1, otp: 1 }).lean<
-      Pick<UserDoc, '_id' | 'email' | 'otp'>
-    >()
+    const user = await this.#byEmail(email)
     if (!user) throw new OtpInvalid('')
+    const redeemedHash = await this.#d.otp.redeem(user, 'reset', input.code)
     // The new password is hashed only once the code proved good (no hashing work for guesses).
-    await this.#d.otp.redeem(user, 'reset', input.code, async () =>
-      withOutbox(
-        {
-          $set: {
-            passwordHash: await this.#d.hasher.hash(input.newPassword),
-            passwordChangedAt: new Date(this.#d.now()),
-          },
-        },
-        [passwordChanged(String(user._id), 'reset', ctx)],
-      ),
+    const passwordHash = await this.#d.hasher.hash(input.newPassword)
+    await this.#d.users.change(
+      user._id,
+      (current) => resetPassword(current, { redeemedHash, passwordHash }, this.#d.now(), ctx),
+      { current: user, guard: { 'otp.reset.hash': redeemedHash }, missing: () => new OtpInvalid('') },
     )
-    this.#d.kickOutbox()
     await this.#d.sessions.revokeAll(String(user._id), 'password-reset')
     await this.#d.throttle.unlock(email)
   }
@@ -347,7 +253,7 @@ export class Accounts {
     input: { currentPassword: string; newPassword: string },
     ctx: RequestContext,
   ): Promise<void> {
-    const user = Types.ObjectId.isValid(userId) ? await this.#d.User.findById(userId).lean<UserDoc>() : null
+    const user = await this.#byId(userId)
     if (!user) throw new UserNotFound()
     if (!(await this.#d.hasher.verify(user.passwordHash, input.currentPassword))) {
       throw withFields(new WrongPassword(), [{ field: 'currentPassword', message: 'is wrong', in: 'body' }])
@@ -358,21 +264,31 @@ export class Accounts {
       throw withFields(new WeakPassword(message), [{ field: 'newPassword', message, in: 'body' }])
     }
     const passwordHash = await this.#d.hasher.hash(input.newPassword)
-    const res = await this.#d.User.updateOne(
-      { _id: user._id, passwordHash: user.passwordHash },
-      withOutbox({ $set: { passwordHash, passwordChangedAt: new Date(this.#d.now()) } }, [
-        passwordChanged(userId, 'change', ctx),
-      ]),
-    )
-    if (res.modifiedCount !== 1)
-      throw new Conflict('the password was changed at the same time by another request; sign in again')
-    this.#d.kickOutbox()
+    const change = { knownHash: user.passwordHash, passwordHash }
+    await this.#d.users.change(user._id, (current) => changePassword(current, change, this.#d.now(), ctx), {
+      current: user,
+    })
     await this.#d.sessions.revokeAll(userId, 'password-change', sid)
   }
 
   /** True when the access token's session is still live. */
   async sessionIsLive(sid: string, userId: string): Promise<boolean> {
     return this.#d.sessions.isLive(sid, userId)
+  }
+
+  /** The user model, for reads (writes go through the store). */
+  get #User(): Model<UserDoc> {
+    return this.#d.users.model as Model<UserDoc>
+  }
+
+  /** The user with `email` (normalised), without its outbox, or null. */
+  async #byEmail(email: string): Promise<UserDoc | null> {
+    return this.#User.findOne({ email }, { outbox: 0 }).lean<UserDoc>()
+  }
+
+  /** The user with id `userId`, without its outbox, or null (also for a malformed id). */
+  async #byId(userId: string): Promise<UserDoc | null> {
+    return Types.ObjectId.isValid(userId) ? this.#User.findById(userId, { outbox: 0 }).lean<UserDoc>() : null
   }
 
   async #signIn(user: UserDoc, ctx: RequestContext): Promise<AuthResult> {

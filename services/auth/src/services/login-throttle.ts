@@ -36,7 +36,11 @@ export class LoginThrottle {
     const res = await this.#redis.multi().incr(failKey).expire(failKey, this.#policy.windowS, 'NX').exec()
     const failures = Number(res?.[0]?.[1] ?? 0)
     if (!shouldLock(failures, this.#policy)) return false
-    await this.#redis.multi().set(this.#key('lock', email), '1', 'EX', this.#policy.lockoutS).del(failKey).exec()
+    await this.#redis
+      .multi()
+      .set(this.#key('lock', email), '1', 'EX', this.#policy.lockoutS)
+      .del(failKey)
+      .exec()
     return true
   }
 

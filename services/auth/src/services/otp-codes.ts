@@ -9,15 +9,25 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { Model, UpdateQuery } from 'mongoose'
-import { attemptsLeft, generateOtp, isExhausted, otpExpiry, otpStatus, type OtpPolicy, type OtpPurpose } from '../domain/otp.js'
+import type { AggregateStore, Clock } from '@kelmah/service-kit'
+import { issueCode } from '../domain/account.js'
+import {
+  attemptsLeft,
+  generateOtp,
+  isExhausted,
+  otpExpiry,
+  otpStatus,
+  type OtpPolicy,
+  type OtpPurpose,
+} from '../domain/otp.js'
 import { OtpExhausted, OtpExpired, OtpInvalid } from '../errors.js'
 import type { Mailer } from '../mail.js'
 import type { OtpRecord, UserDoc } from '../models/user.js'
 
 /** Options of {@link OtpCodes}. */
 export interface OtpCodesOptions {
-  User: Model<UserDoc>
+  /** The user store (codes live in the User document). */
+  users: AggregateStore<UserDoc>
   redis: Redis
   /** Redis key namespace. */
   prefix: string
@@ -27,8 +37,8 @@ export interface OtpCodesOptions {
   /** Key of the code HMAC (a leaked database alone does not give the codes away). */
   hmacKey: Buffer
   mailer: Mailer
-  /** Clock, ms since the epoch. */
-  now: () => number
+  /** The service clock. */
+  now: Clock
 }
 
 const short = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32)
@@ -49,7 +59,8 @@ export class OtpCodes {
   /** A new code and the record to store for it. */
   fresh(purpose: OtpPurpose, email: string): { code: string; record: OtpRecord } {
     const code = generateOtp()
-    return { code, record: { hash: this.hash(purpose, email, code), expiresAt: otpExpiry(this.#o.now(), this.#o.policy) } }
+    const expiresAt = otpExpiry(this.#o.now().getTime(), this.#o.policy)
+    return { code, record: { hash: this.hash(purpose, email, code), expiresAt } }
   }
 
   /** Mail `code` to `email` (in the background). */
@@ -81,35 +92,31 @@ export class OtpCodes {
    *
    * @returns true when a code was stored and mailed
    */
-  async issue(user: Pick<UserDoc, '_id' | 'email'>, purpose: OtpPurpose, filter: Record<string, unknown> = {}): Promise<boolean> {
+  async issue(
+    user: Pick<UserDoc, '_id' | 'email'>,
+    purpose: OtpPurpose,
+    filter: Record<string, unknown> = {},
+  ): Promise<boolean> {
     const { code, record } = this.fresh(purpose, user.email)
-    const res = await this.#o.User.updateOne({ _id: user._id, ...filter }, { $set: { [`otp.${purpose}`]: record } })
-    if (res.modifiedCount !== 1) return false
+    if (!(await this.#o.users.write({ ...filter, _id: user._id }, issueCode(purpose, record)))) return false
     this.mail(user.email, purpose, code)
     return true
   }
 
   /**
-   * Redeem `code` and apply the change it authorises. Every try counts (right or wrong) before
-   * the comparison; after `maxAttempts` tries the code is dead. A right code works once: the
-   * first redeemer claims it in Redis, then the code is removed from the User document in the
-   * same write as `update`.
+   * Redeem `code`: every try counts (right or wrong) before the comparison; after `maxAttempts`
+   * tries the code is dead. A right code works once: the first redeemer claims it in Redis. The
+   * caller then applies the change it authorises and removes the code in one store write (see
+   * `domain/account.ts`), guarded by the returned hash.
    *
    * @param user - the account, with its outstanding codes
-   * @param update - the change to apply (may carry the outbox `$push`), or a function making it
-   *   (called only once the code is good — e.g. to hash a new password only then)
-   * @returns the user after the change
+   * @returns the stored hash of the redeemed code
    * @throws OtpInvalid (wrong, used or never sent), OtpExpired, OtpExhausted — all 400
    */
-  async redeem(
-    user: Pick<UserDoc, '_id' | 'email' | 'otp'>,
-    purpose: OtpPurpose,
-    code: string,
-    update: UpdateQuery<UserDoc> | (() => Promise<UpdateQuery<UserDoc>>),
-  ): Promise<UserDoc> {
+  async redeem(user: Pick<UserDoc, 'email' | 'otp'>, purpose: OtpPurpose, code: string): Promise<string> {
     const { policy, redis, prefix } = this.#o
     const state = user.otp?.[purpose]
-    const status = otpStatus(state, this.#o.now())
+    const status = otpStatus(state, this.#o.now().getTime())
     if (status === 'expired') throw new OtpExpired()
     if (status === 'none' || !state) throw new OtpInvalid('')
 
@@ -122,19 +129,14 @@ export class OtpCodes {
     const stored = Buffer.from(state.hash)
     if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
       const left = attemptsLeft(tries, policy)
-      throw new OtpInvalid(left === 0 ? '; no attempts are left, ask for a new code' : `; ${left} ${left === 1 ? 'attempt is' : 'attempts are'} left`)
+      throw new OtpInvalid(
+        left === 0
+          ? '; no attempts are left, ask for a new code'
+          : `; ${left} ${left === 1 ? 'attempt is' : 'attempts are'} left`,
+      )
     }
     const claimed = await redis.set(`${prefix}otp-used:${short(state.hash)}`, '1', 'EX', ttlS, 'NX')
     if (claimed !== 'OK') throw new OtpInvalid('')
-
-    const path = `otp.${purpose}`
-    const change = typeof update === 'function' ? await update() : update
-    const done = await this.#o.User.findOneAndUpdate(
-      { _id: user._id, [`${path}.hash`]: state.hash },
-      { ...change, $unset: { ...(change.$unset as object | undefined), [path]: '' } },
-      { returnDocument: 'after' },
-    ).lean<UserDoc>()
-    if (!done) throw new OtpInvalid('')
-    return done
+    return state.hash
   }
 }

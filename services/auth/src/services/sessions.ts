@@ -3,6 +3,7 @@
  * start, rotate with reuse detection, revoke.
  */
 import { randomUUID } from 'node:crypto'
+import { isDuplicateKey, type Clock } from '@kelmah/service-kit'
 import type { Model } from 'mongoose'
 import { RefreshInvalid, RefreshReused } from '../errors.js'
 import type { RevocationDoc, RevokeReason, SessionDoc, SpentTokenDoc } from '../models/session.js'
@@ -12,8 +13,8 @@ import { hashRefreshToken, newRefreshToken } from '../tokens.js'
 export interface SessionStoreOptions {
   /** Lifetime of a family from its start, milliseconds. */
   ttlMs: number
-  /** Clock, ms since the epoch (tests). */
-  now: () => number
+  /** The service clock (tests move it). */
+  now: Clock
 }
 
 /** Where a session was started from (kept for a future "where am I signed in" view). */
@@ -28,10 +29,6 @@ export interface IssuedSession {
   refreshToken: string
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number } | null)?.code === 11000
-}
-
 /** Session persistence and the refresh-token rules. */
 export class SessionStore {
   readonly #Session: Model<SessionDoc>
@@ -39,7 +36,14 @@ export class SessionStore {
   readonly #Revocation: Model<RevocationDoc>
   readonly #opts: SessionStoreOptions
 
-  constructor(models: { Session: Model<SessionDoc>; SpentToken: Model<SpentTokenDoc>; Revocation: Model<RevocationDoc> }, opts: SessionStoreOptions) {
+  constructor(
+    models: {
+      Session: Model<SessionDoc>
+      SpentToken: Model<SpentTokenDoc>
+      Revocation: Model<RevocationDoc>
+    },
+    opts: SessionStoreOptions,
+  ) {
     this.#Session = models.Session
     this.#Spent = models.SpentToken
     this.#Revocation = models.Revocation
@@ -49,7 +53,7 @@ export class SessionStore {
   /** Start a new family for `userId`. */
   async start(userId: string, meta: SessionMeta = {}): Promise<IssuedSession> {
     const refreshToken = newRefreshToken()
-    const now = new Date(this.#opts.now())
+    const now = this.#opts.now()
     const doc: SessionDoc = {
       _id: randomUUID(),
       userId,
@@ -74,7 +78,7 @@ export class SessionStore {
    */
   async rotate(refreshToken: string): Promise<IssuedSession> {
     const hash = hashRefreshToken(refreshToken)
-    const now = new Date(this.#opts.now())
+    const now = this.#opts.now()
     const session = await this.#Session.findOne({ currentHash: hash }).lean<SessionDoc>()
     if (!session) {
       const spent = await this.#Spent.findById(hash).lean<SpentTokenDoc>()
@@ -82,7 +86,8 @@ export class SessionStore {
       await this.#revokeSessions([spent.sessionId], undefined, 'reuse')
       throw new RefreshReused()
     }
-    if (session.expiresAt <= now || (await this.#Revocation.exists({ _id: session._id }))) throw new RefreshInvalid()
+    if (session.expiresAt <= now || (await this.#Revocation.exists({ _id: session._id })))
+      throw new RefreshInvalid()
     try {
       await this.#Spent.collection.insertOne({ _id: hash, sessionId: session._id, spentAt: now } as never)
     } catch (err) {
@@ -103,14 +108,19 @@ export class SessionStore {
 
   /** End the session whose current refresh token is `refreshToken`, when it is `userId`'s. */
   async revokeByToken(refreshToken: string, userId: string, reason: RevokeReason): Promise<void> {
-    const session = await this.#Session.findOne({ currentHash: hashRefreshToken(refreshToken), userId }, { _id: 1 }).lean<Pick<SessionDoc, '_id'>>()
+    const session = await this.#Session
+      .findOne({ currentHash: hashRefreshToken(refreshToken), userId }, { _id: 1 })
+      .lean<Pick<SessionDoc, '_id'>>()
     if (session) await this.#revokeSessions([session._id], userId, reason)
   }
 
   /** End every unexpired session of `userId`, except `keepSid` when given. */
   async revokeAll(userId: string, reason: RevokeReason, keepSid?: string): Promise<void> {
     const sessions = await this.#Session
-      .find({ userId, expiresAt: { $gt: new Date(this.#opts.now()) }, ...(keepSid ? { _id: { $ne: keepSid } } : {}) }, { _id: 1 })
+      .find(
+        { userId, expiresAt: { $gt: this.#opts.now() }, ...(keepSid ? { _id: { $ne: keepSid } } : {}) },
+        { _id: 1 },
+      )
       .lean<Array<Pick<SessionDoc, '_id'>>>()
     await this.#revokeSessions(
       sessions.map((s) => s._id),
@@ -122,7 +132,7 @@ export class SessionStore {
   /** True when session `sid` of `userId` exists, has not expired and was not revoked. */
   async isLive(sid: string, userId: string): Promise<boolean> {
     const [session, revoked] = await Promise.all([
-      this.#Session.exists({ _id: sid, userId, expiresAt: { $gt: new Date(this.#opts.now()) } }),
+      this.#Session.exists({ _id: sid, userId, expiresAt: { $gt: this.#opts.now() } }),
       this.#Revocation.exists({ _id: sid }),
     ])
     return session !== null && revoked === null
@@ -131,17 +141,20 @@ export class SessionStore {
   /** Insert revocations; ones that exist already stay as they are (the first reason wins). */
   async #revokeSessions(ids: string[], userId: string | undefined, reason: RevokeReason): Promise<void> {
     if (ids.length === 0) return
-    const owner = userId ?? (await this.#Session.findById(ids[0], { userId: 1 }).lean<Pick<SessionDoc, 'userId'>>())?.userId ?? 'unknown'
-    const at = new Date(this.#opts.now())
+    const owner =
+      userId ??
+      (await this.#Session.findById(ids[0], { userId: 1 }).lean<Pick<SessionDoc, 'userId'>>())?.userId ??
+      'unknown'
+    const at = this.#opts.now()
     try {
       await this.#Revocation.collection.insertMany(
         ids.map((_id) => ({ _id, userId: owner, reason, at }) as never),
         { ordered: false },
       )
     } catch (err) {
-      const writeErrors = (err as { writeErrors?: Array<{ code?: number }> | { code?: number } }).writeErrors
+      const writeErrors = (err as { writeErrors?: unknown[] | object }).writeErrors
       const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []
-      if (!(isDuplicateKey(err) || (list.length > 0 && list.every((e) => e.code === 11000)))) throw err
+      if (!(isDuplicateKey(err) || (list.length > 0 && list.every(isDuplicateKey)))) throw err
     }
   }
 }

@@ -24,7 +24,11 @@ t.test('npm run admin:create', async (t) => {
   const admin = (args: string[]) =>
     run(process.execPath, ['--conditions=development', '--import', 'tsx', cli, ...args], { env }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({
+        code: e.code,
+        stdout: e.stdout,
+        stderr: e.stderr,
+      }),
     )
 
   const email = uniqueEmail('Admin')
@@ -42,7 +46,9 @@ t.test('npm run admin:create', async (t) => {
   })
 
   t.test("publishes UserRegistered through the service's outbox relay", async (t) => {
-    const event = await probe.waitFor((e) => e.type === 'UserRegistered' && (e.data as { email: string }).email === email.toLowerCase())
+    const event = await probe.waitFor(
+      (e) => e.type === 'UserRegistered' && (e.data as { email: string }).email === email.toLowerCase(),
+    )
     t.match(event.data, { role: 'admin', name: 'Site Admin' })
   })
 

@@ -1,5 +1,12 @@
 import t from 'tap'
-import { attemptsLeft, generateOtp, isExhausted, isWellFormedOtp, otpExpiry, otpStatus } from '../../src/domain/otp.js'
+import {
+  attemptsLeft,
+  generateOtp,
+  isExhausted,
+  isWellFormedOtp,
+  otpExpiry,
+  otpStatus,
+} from '../../src/domain/otp.js'
 
 const policy = { ttlMs: 600_000, maxAttempts: 5 }
 

@@ -7,7 +7,7 @@ const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(
 
 t.test('email verification', async (t) => {
   let offsetMs = 0
-  const ta = await buildTestApp({ now: () => Date.now() + offsetMs })
+  const ta = await buildTestApp({ now: () => new Date(Date.now() + offsetMs) })
   const probe = await eventProbe({ exchange: ta.exchange })
   t.teardown(async () => {
     await probe.close()
@@ -19,10 +19,14 @@ t.test('email verification', async (t) => {
       const u = await register(ta.app)
       const res = await call(ta.app, 'POST', '/otp/verify', { email: u.email.toUpperCase(), code: u.code })
       t.equal(res.status, 200)
-      t.same(res.body, { user: { id: u.id, email: u.email, name: 'Ama Mensah', role: 'worker', emailVerified: true } })
+      t.same(res.body, {
+        user: { id: u.id, email: u.email, name: 'Ama Mensah', role: 'worker', emailVerified: true },
+      })
       const login = await call(ta.app, 'POST', '/login', { email: u.email, password: u.password })
       t.equal(login.body.user.emailVerified, true, 'new tokens say the email is verified')
-      const event = await probe.waitFor((e) => e.type === 'EmailVerified' && (e.data as { userId: string }).userId === u.id)
+      const event = await probe.waitFor(
+        (e) => e.type === 'EmailVerified' && (e.data as { userId: string }).userId === u.id,
+      )
       t.match(event, { producer: 'auth', data: { userId: u.id, email: u.email } })
     })
 
@@ -32,7 +36,11 @@ t.test('email verification', async (t) => {
       t.equal(res.status, 400)
       t.equal(res.body.code, 'AUTH_ERR_OTP_INVALID')
       t.match(res.body.detail, /4 attempts are left/)
-      t.equal((await call(ta.app, 'POST', '/otp/verify', { email: u.email, code: u.code })).status, 200, 'the right code still works after one wrong one')
+      t.equal(
+        (await call(ta.app, 'POST', '/otp/verify', { email: u.email, code: u.code })).status,
+        200,
+        'the right code still works after one wrong one',
+      )
     })
 
     t.test('refuses an expired code', async (t) => {
@@ -57,7 +65,10 @@ t.test('email verification', async (t) => {
     t.test('kills the code after 5 wrong attempts, even for the right code next', async (t) => {
       const u = await register(ta.app)
       const statuses = []
-      for (let i = 0; i < 5; i++) statuses.push((await call(ta.app, 'POST', '/otp/verify', { email: u.email, code: wrong(u.code) })).body.detail)
+      for (let i = 0; i < 5; i++)
+        statuses.push(
+          (await call(ta.app, 'POST', '/otp/verify', { email: u.email, code: wrong(u.code) })).body.detail,
+        )
       t.match(statuses.at(-1), /no attempts are left/)
       const right = await call(ta.app, 'POST', '/otp/verify', { email: u.email, code: u.code })
       t.equal(right.status, 400)
@@ -66,10 +77,17 @@ t.test('email verification', async (t) => {
 
     t.test('counts concurrent wrong guesses: after 12 at once the code is dead', async (t) => {
       const u = await register(ta.app)
-      const guesses = Array.from({ length: 12 }, (_, i) => String((Number(u.code) + 1 + i) % 1_000_000).padStart(6, '0'))
-      const results = await Promise.all(guesses.map((code) => call(ta.app, 'POST', '/otp/verify', { email: u.email, code })))
+      const guesses = Array.from({ length: 12 }, (_, i) =>
+        String((Number(u.code) + 1 + i) % 1_000_000).padStart(6, '0'),
+      )
+      const results = await Promise.all(
+        guesses.map((code) => call(ta.app, 'POST', '/otp/verify', { email: u.email, code })),
+      )
       t.ok(results.every((r) => r.status === 400))
-      t.equal((await call(ta.app, 'POST', '/otp/verify', { email: u.email, code: u.code })).body.code, 'AUTH_ERR_OTP_EXHAUSTED')
+      t.equal(
+        (await call(ta.app, 'POST', '/otp/verify', { email: u.email, code: u.code })).body.code,
+        'AUTH_ERR_OTP_EXHAUSTED',
+      )
     })
 
     t.test('answers an unknown email like a wrong code', async (t) => {

@@ -9,15 +9,30 @@ t.test('POST /api/auth/register', async (t) => {
     await probe.close()
     await ta.close()
   })
-  const body = (over: Record<string, unknown> = {}) => ({ email: uniqueEmail(), password: STRONG_PASSWORD, name: 'Kofi Boateng', role: 'hirer', ...over })
+  const body = (over: Record<string, unknown> = {}) => ({
+    email: uniqueEmail(),
+    password: STRONG_PASSWORD,
+    name: 'Kofi Boateng',
+    role: 'hirer',
+    ...over,
+  })
 
   t.test('creates the account, signs in and answers 201 with the public user only', async (t) => {
     const email = uniqueEmail('Mixed.Case')
     const res = await call(ta.app, 'POST', '/register', body({ email: email.toUpperCase() }))
     t.equal(res.status, 201)
     t.same(Object.keys(res.body).sort(), ['accessToken', 'refreshToken', 'user'])
-    t.same(Object.keys(res.body.user).sort(), ['email', 'emailVerified', 'id', 'name', 'role'], 'no password hash, codes or outbox')
-    t.match(res.body.user, { email: email.toLowerCase(), name: 'Kofi Boateng', role: 'hirer', emailVerified: false })
+    t.same(
+      Object.keys(res.body.user).sort(),
+      ['email', 'emailVerified', 'id', 'name', 'role'],
+      'no password hash, codes or outbox',
+    )
+    t.match(res.body.user, {
+      email: email.toLowerCase(),
+      name: 'Kofi Boateng',
+      role: 'hirer',
+      emailVerified: false,
+    })
     t.match(res.body.refreshToken, /^[A-Za-z0-9_-]{43}$/, 'refresh token is 32 random bytes, base64url')
     const me = await call(ta.app, 'GET', '/me', undefined, res.body.accessToken)
     t.equal(me.status, 200, 'the access token works at once')
@@ -32,10 +47,21 @@ t.test('POST /api/auth/register', async (t) => {
 
   t.test('publishes UserRegistered with the request id as correlation id', async (t) => {
     const email = uniqueEmail()
-    const res = await ta.app.inject({ method: 'POST', url: '/api/auth/register', payload: body({ email }), headers: { 'x-request-id': 'req-register-1' } })
+    const res = await ta.app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      payload: body({ email }),
+      headers: { 'x-request-id': 'req-register-1' },
+    })
     const id = res.json().user.id
-    const event = await probe.waitFor((e) => e.type === 'UserRegistered' && (e.data as { userId: string }).userId === id)
-    t.match(event, { producer: 'auth', correlationId: 'req-register-1', data: { userId: id, email, name: 'Kofi Boateng', role: 'hirer' } })
+    const event = await probe.waitFor(
+      (e) => e.type === 'UserRegistered' && (e.data as { userId: string }).userId === id,
+    )
+    t.match(event, {
+      producer: 'auth',
+      correlationId: 'req-register-1',
+      data: { userId: id, email, name: 'Kofi Boateng', role: 'hirer' },
+    })
   })
 
   t.test('refuses a second account for the same email, whatever its case, with 409', async (t) => {

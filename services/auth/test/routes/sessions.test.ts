@@ -11,7 +11,11 @@ t.test('sessions', async (t) => {
       const u = await register(ta.app)
       const res = await login(u.email.toUpperCase(), u.password)
       t.equal(res.status, 200)
-      t.match(res.body, { user: { id: u.id, email: u.email, role: 'worker' }, accessToken: String, refreshToken: String })
+      t.match(res.body, {
+        user: { id: u.id, email: u.email, role: 'worker' },
+        accessToken: String,
+        refreshToken: String,
+      })
       t.notOk('passwordHash' in res.body.user)
     })
 
@@ -22,18 +26,25 @@ t.test('sessions', async (t) => {
       t.equal(wrong.status, 401)
       t.equal(unknown.status, 401)
       t.equal(wrong.body.code, 'AUTH_ERR_BAD_CREDENTIALS')
-      t.same([wrong.body.code, wrong.body.detail], [unknown.body.code, unknown.body.detail], 'no hint which part was wrong')
+      t.same(
+        [wrong.body.code, wrong.body.detail],
+        [unknown.body.code, unknown.body.detail],
+        'no hint which part was wrong',
+      )
     })
 
-    t.test('locks the email after 5 failures: 423 with Retry-After, even with the right password', async (t) => {
-      const u = await register(ta.app)
-      for (let i = 0; i < 5; i++) t.equal((await login(u.email, `Wrong-password-${i}`)).status, 401)
-      const locked = await login(u.email, u.password)
-      t.equal(locked.status, 423)
-      t.equal(locked.body.code, 'AUTH_ERR_ACCOUNT_LOCKED')
-      const retry = Number(locked.headers['retry-after'])
-      t.ok(retry > 800 && retry <= 900, `Retry-After ${retry} s is about 15 minutes`)
-    })
+    t.test(
+      'locks the email after 5 failures: 423 with Retry-After, even with the right password',
+      async (t) => {
+        const u = await register(ta.app)
+        for (let i = 0; i < 5; i++) t.equal((await login(u.email, `Wrong-password-${i}`)).status, 401)
+        const locked = await login(u.email, u.password)
+        t.equal(locked.status, 423)
+        t.equal(locked.body.code, 'AUTH_ERR_ACCOUNT_LOCKED')
+        const retry = Number(locked.headers['retry-after'])
+        t.ok(retry > 800 && retry <= 900, `Retry-After ${retry} s is about 15 minutes`)
+      },
+    )
 
     t.test('locks unknown emails the same way (no enumeration)', async (t) => {
       const email = uniqueEmail('nobody')
@@ -70,17 +81,27 @@ t.test('sessions', async (t) => {
       t.equal(replay.body.code, 'AUTH_ERR_REFRESH_REUSED')
       const latest = await call(ta.app, 'POST', '/refresh', { refreshToken: third.body.refreshToken })
       t.equal(latest.status, 401, 'the newest descendant is revoked too')
-      t.equal((await call(ta.app, 'GET', '/me', undefined, third.body.accessToken)).status, 401, "the family's access tokens stop working here")
+      t.equal(
+        (await call(ta.app, 'GET', '/me', undefined, third.body.accessToken)).status,
+        401,
+        "the family's access tokens stop working here",
+      )
       const other = await login(u.email, u.password)
       t.equal(other.status, 200, 'signing in again starts a new family')
     })
 
     t.test('lets exactly one of two concurrent refreshes with the same token win', async (t) => {
       const u = await register(ta.app)
-      const results = await Promise.all([1, 2].map(() => call(ta.app, 'POST', '/refresh', { refreshToken: u.refreshToken })))
+      const results = await Promise.all(
+        [1, 2].map(() => call(ta.app, 'POST', '/refresh', { refreshToken: u.refreshToken })),
+      )
       t.same(results.map((r) => r.status).sort(), [200, 401])
       const winner = results.find((r) => r.status === 200)
-      t.equal((await call(ta.app, 'POST', '/refresh', { refreshToken: winner?.body.refreshToken })).status, 401, 'the loser counts as reuse: the family is revoked')
+      t.equal(
+        (await call(ta.app, 'POST', '/refresh', { refreshToken: winner?.body.refreshToken })).status,
+        401,
+        'the loser counts as reuse: the family is revoked',
+      )
     })
 
     t.test('refuses an unknown refresh token', async (t) => {
@@ -91,23 +112,38 @@ t.test('sessions', async (t) => {
   })
 
   t.test('POST /api/auth/logout', async (t) => {
-    t.test("ends the access token's session: 204, then its refresh token and access token fail", async (t) => {
-      const u = await register(ta.app)
-      const other = await login(u.email, u.password)
-      t.equal((await call(ta.app, 'POST', '/logout', undefined, u.accessToken)).status, 204)
-      t.equal((await call(ta.app, 'POST', '/refresh', { refreshToken: u.refreshToken })).status, 401)
-      const me = await call(ta.app, 'GET', '/me', undefined, u.accessToken)
-      t.equal(me.status, 401)
-      t.equal(me.body.code, 'AUTH_ERR_SESSION_ENDED')
-      t.equal((await call(ta.app, 'GET', '/me', undefined, other.body.accessToken)).status, 200, 'other sessions live on')
-    })
+    t.test(
+      "ends the access token's session: 204, then its refresh token and access token fail",
+      async (t) => {
+        const u = await register(ta.app)
+        const other = await login(u.email, u.password)
+        t.equal((await call(ta.app, 'POST', '/logout', undefined, u.accessToken)).status, 204)
+        t.equal((await call(ta.app, 'POST', '/refresh', { refreshToken: u.refreshToken })).status, 401)
+        const me = await call(ta.app, 'GET', '/me', undefined, u.accessToken)
+        t.equal(me.status, 401)
+        t.equal(me.body.code, 'AUTH_ERR_SESSION_ENDED')
+        t.equal(
+          (await call(ta.app, 'GET', '/me', undefined, other.body.accessToken)).status,
+          200,
+          'other sessions live on',
+        )
+      },
+    )
 
     t.test('ends the session of the refresh token in the body', async (t) => {
       const u = await register(ta.app)
       const other = await login(u.email, u.password)
-      t.equal((await call(ta.app, 'POST', '/logout', { refreshToken: other.body.refreshToken }, u.accessToken)).status, 204)
+      t.equal(
+        (await call(ta.app, 'POST', '/logout', { refreshToken: other.body.refreshToken }, u.accessToken))
+          .status,
+        204,
+      )
       t.equal((await call(ta.app, 'POST', '/refresh', { refreshToken: other.body.refreshToken })).status, 401)
-      t.equal((await call(ta.app, 'GET', '/me', undefined, u.accessToken)).status, 200, 'the calling session lives on')
+      t.equal(
+        (await call(ta.app, 'GET', '/me', undefined, u.accessToken)).status,
+        200,
+        'the calling session lives on',
+      )
     })
 
     t.test('needs an access token', async (t) => {
@@ -127,13 +163,19 @@ t.test('sessions', async (t) => {
       t.equal((await call(ta.app, 'POST', '/refresh', { refreshToken: token })).status, 401)
     }
     t.equal((await call(ta.app, 'GET', '/me', undefined, b.body.accessToken)).status, 401)
-    t.equal((await call(ta.app, 'GET', '/me', undefined, stranger.accessToken)).status, 200, "another user's sessions are untouched")
+    t.equal(
+      (await call(ta.app, 'GET', '/me', undefined, stranger.accessToken)).status,
+      200,
+      "another user's sessions are untouched",
+    )
   })
 
   t.test('GET /api/auth/me answers the signed-in user', async (t) => {
     const u = await register(ta.app, { role: 'hirer', name: 'Yaw Owusu' })
     const res = await call(ta.app, 'GET', '/me', undefined, u.accessToken)
-    t.same(res.body, { user: { id: u.id, email: u.email, name: 'Yaw Owusu', role: 'hirer', emailVerified: false } })
+    t.same(res.body, {
+      user: { id: u.id, email: u.email, name: 'Yaw Owusu', role: 'hirer', emailVerified: false },
+    })
     t.equal((await call(ta.app, 'GET', '/me')).status, 401, 'without a token: 401')
   })
 })
@@ -142,7 +184,8 @@ t.test('a lock lifts after the lockout period', async (t) => {
   const ta = await buildTestApp({ lockout: { lockoutS: 1 } })
   t.teardown(() => ta.close())
   const u = await register(ta.app, { password: STRONG_PASSWORD })
-  for (let i = 0; i < 5; i++) await call(ta.app, 'POST', '/login', { email: u.email, password: 'Wrong-password-1' })
+  for (let i = 0; i < 5; i++)
+    await call(ta.app, 'POST', '/login', { email: u.email, password: 'Wrong-password-1' })
   t.equal((await call(ta.app, 'POST', '/login', { email: u.email, password: u.password })).status, 423)
   await new Promise((r) => setTimeout(r, 1_100))
   t.equal((await call(ta.app, 'POST', '/login', { email: u.email, password: u.password })).status, 200)
