@@ -1,5 +1,5 @@
 /**
- * The job service's configuration: one env schema, checked at boot (STYLE §4). A missing or bad
+ * The job service's configuration: one env schema, checked at boot (docs/conventions.md, Configuration). A missing or bad
  * variable stops the process with a message naming it.
  */
 import { baseConfig, loadConfig, storageConfig } from '@kelmah/service-kit'

@@ -1,5 +1,5 @@
 /**
- * The job service's error catalogue (STYLE §8). Codes are prefixed `JOB_ERR_`; messages name the
+ * The job service's error catalogue (docs/conventions.md, Errors). Codes are prefixed `JOB_ERR_`; messages name the
  * fix. Rendered as RFC 9457 problem details by service-kit; errors carrying field errors
  * (`withFields`) also list the offending fields in `errors[]`.
  */

@@ -13,6 +13,8 @@
  * A pending application may be accepted directly (the hirer need not shortlist first).
  * `accepted`, `rejected` and `withdrawn` are final.
  */
+import type { DomainEvent } from '@kelmah/contracts'
+import type { Decision } from '@kelmah/service-kit'
 import { IllegalApplicationTransition } from '../errors.js'
 
 /** Every status an application may have. */
@@ -45,4 +47,35 @@ export function canTransition(from: ApplicationStatus, to: ApplicationStatus): b
  */
 export function assertApplicationTransition(from: ApplicationStatus, to: ApplicationStatus): void {
   if (!canTransition(from, to)) throw new IllegalApplicationTransition(from, to)
+}
+
+/**
+ * The decision moving an application from its current status to `to`, with any other fields to
+ * set and the events the move causes.
+ *
+ * @throws IllegalApplicationTransition (409) when the state machine forbids the move
+ */
+export function moveApplication(
+  current: { status: ApplicationStatus },
+  to: ApplicationStatus,
+  set: Record<string, unknown> = {},
+  events: readonly DomainEvent[] = [],
+): Decision {
+  assertApplicationTransition(current.status, to)
+  return { set: { status: to, ...set }, events }
+}
+
+/**
+ * The decision of a follow-up that moves an application only while it is still pending or
+ * shortlisted (accepting it for a contract, rejecting it because the job filled or closed), or
+ * null when it moved on meanwhile (withdrawn, rejected, accepted): such follow-ups never fail.
+ */
+export function moveIfActive(
+  current: { status: ApplicationStatus },
+  to: 'accepted' | 'rejected',
+  set: Record<string, unknown>,
+  events: readonly DomainEvent[],
+): Decision | null {
+  if (!ACTIVE_APPLICATION_STATUSES.includes(current.status)) return null
+  return moveApplication(current, to, set, events)
 }

@@ -1,5 +1,5 @@
 /**
- * The job state machine — the ONE place that says which status changes are legal (DESIGN §5):
+ * The job state machine — the ONE place that says which status changes are legal (docs/architecture.md, Services):
  *
  * ```
  * draft ──publish──▶ open ──first contract signed──▶ in_progress ──all contracts done──▶ completed
@@ -12,6 +12,8 @@
  * `completed`, `cancelled` and `closed` are final. `closed` means "stopped taking applications by
  * the hirer" (a filled or abandoned search), `cancelled` means "the job is off".
  */
+import type { DomainEvent } from '@kelmah/contracts'
+import type { Decision } from '@kelmah/service-kit'
 import { IllegalJobTransition } from '../errors.js'
 
 /** Every status a job may have. */
@@ -52,4 +54,20 @@ export function assertJobTransition(from: JobStatus, to: JobStatus): void {
 /** True while the hirer may still edit the job's fields. */
 export function isEditable(status: JobStatus): boolean {
   return status === 'draft' || status === 'open'
+}
+
+/**
+ * The decision moving a job from its current status to `to`, with any other fields to set and
+ * the events the move causes.
+ *
+ * @throws IllegalJobTransition (409) when the state machine forbids the move
+ */
+export function moveJob(
+  current: { status: JobStatus },
+  to: JobStatus,
+  set: Record<string, unknown> = {},
+  events: readonly DomainEvent[] = [],
+): Decision {
+  assertJobTransition(current.status, to)
+  return { set: { status: to, ...set }, events }
 }

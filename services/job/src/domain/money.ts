@@ -1,5 +1,5 @@
 /**
- * Money math for contracts and milestones (STYLE §13): integer minor units plus an ISO 4217
+ * Money math for contracts and milestones (docs/conventions.md, Money): integer minor units plus an ISO 4217
  * currency, never floats. Every sum goes through {@link addMoney}, which refuses mixed
  * currencies and results beyond `Number.MAX_SAFE_INTEGER` (where integer arithmetic on doubles
  * stops being exact) instead of silently rounding.

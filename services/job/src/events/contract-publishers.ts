@@ -1,13 +1,12 @@
 /**
- * The events the contracts part produces (DESIGN §4): `ApplicationAccepted` (the hire),
+ * The events the contracts part produces (docs/architecture.md, Events): `ApplicationAccepted` (the hire),
  * `ContractCreated`, `ContractSigned`, `MilestoneSubmitted`, `MilestoneApproved`,
  * `ContractCompleted`, `ContractCancelled`. Each is written into the changed document's outbox in
  * the same write as the change it reports.
  */
-import { createEvent, type EventOf } from '@kelmah/contracts'
+import { createEvent, type EventContext, type EventOf } from '@kelmah/contracts'
 import type { ApplicationDoc } from '../models/application.js'
 import type { ContractDoc, MilestoneDoc } from '../models/contract.js'
-import { eventOptions, type EventContext } from './publishers.js'
 
 type ContractFacts = Pick<
   ContractDoc,
@@ -62,18 +61,18 @@ export function applicationAccepted(
       workerId: a.workerId,
       contractId,
     },
-    eventOptions(ctx),
+    ctx,
   )
 }
 
 /** `ContractCreated`: an accepted application became a contract awaiting both signatures. */
 export function contractCreated(c: ContractFacts, ctx: EventContext): EventOf<'ContractCreated'> {
-  return createEvent('ContractCreated', facts(c), eventOptions(ctx))
+  return createEvent('ContractCreated', facts(c), ctx)
 }
 
 /** `ContractSigned`: both parties signed; the contract is active and its milestones may be funded. */
 export function contractSigned(c: ContractFacts, ctx: EventContext): EventOf<'ContractSigned'> {
-  return createEvent('ContractSigned', facts(c), eventOptions(ctx))
+  return createEvent('ContractSigned', facts(c), ctx)
 }
 
 /** `MilestoneSubmitted`: the worker delivered a milestone (first time or after a revision). */
@@ -86,7 +85,7 @@ export function milestoneSubmitted(
   return createEvent(
     'MilestoneSubmitted',
     { ...milestoneRef(c, m), title: m.title, ...(note ? { note } : {}) },
-    eventOptions(ctx),
+    ctx,
   )
 }
 
@@ -99,7 +98,7 @@ export function milestoneApproved(
   return createEvent(
     'MilestoneApproved',
     { ...milestoneRef(c, m), title: m.title, amount: money(m.amount) },
-    eventOptions(ctx),
+    ctx,
   )
 }
 
@@ -114,7 +113,7 @@ export function contractCompleted(c: ContractDoc, ctx: EventContext): EventOf<'C
       workerId: c.workerId,
       total: money(c.total),
     },
-    eventOptions(ctx),
+    ctx,
   )
 }
 
@@ -137,6 +136,6 @@ export function contractCancelled(
       ...(reason ? { reason } : {}),
       refundableMilestoneIds,
     },
-    eventOptions(ctx),
+    ctx,
   )
 }

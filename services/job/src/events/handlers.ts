@@ -1,18 +1,22 @@
 /**
- * Every subscription of the job service's jobs/applications part, registered in one place at
- * start-up (STYLE §6). Handlers keep the `worker_profiles` read model:
+ * Every subscription of the job service, registered in one place at start-up
+ * ({@link registerSubscriptions}; docs/conventions.md, Events and handlers): queues
+ * `job.worker-profiles` (below), `job.payments` (`payment-handlers.ts`) and `job.hiring`
+ * (`hiring-handlers.ts`). The handlers here keep the `worker_profiles` read model:
  * - `ProfileUpdated` → the profile snapshot, applied only when its `profileVersion` is newer
  *   than the stored one;
  * - `RatingUpdated` → the rating aggregate, applied only when its `sequence` is newer.
  * Both are idempotent by these guards (the same event twice, or an older one late, changes
  * nothing), on top of the bus's inbox dedupe.
  */
-import type { EventFor, HandlerContext } from '@kelmah/bus'
-import type { KelmahApp } from '@kelmah/service-kit'
+import type { EventFor, Handler, HandlerContext } from '@kelmah/bus'
+import { isDuplicateKey, type Clock, type KelmahApp } from '@kelmah/service-kit'
 import { normaliseSkills } from '../domain/keywords.js'
 import type { JobModels } from '../models/index.js'
-
-const DUPLICATE_KEY = 11000
+import type { Hiring } from '../services/hiring.js'
+import type { PaymentFacts } from '../services/payment-facts.js'
+import { hiringHandlers } from './hiring-handlers.js'
+import { paymentHandlers } from './payment-handlers.js'
 
 /** Outcome of a read-model handler (for logs and tests). */
 export type ApplyOutcome = 'applied' | 'stale'
@@ -23,7 +27,7 @@ export type ApplyOutcome = 'applied' | 'stale'
  * `_id`, which means "stale".
  */
 async function guardedUpsert(
-  m: JobModels,
+  m: Pick<JobModels, 'WorkerProfile'>,
   userId: string,
   guard: Record<string, unknown>,
   set: Record<string, unknown>,
@@ -37,13 +41,13 @@ async function guardedUpsert(
     )
     return res.modifiedCount + res.upsertedCount > 0 ? 'applied' : 'stale'
   } catch (err) {
-    if ((err as { code?: unknown }).code === DUPLICATE_KEY) return 'stale'
+    if (isDuplicateKey(err)) return 'stale'
     throw err
   }
 }
 
 /** `ProfileUpdatedHandler`: keep the newest profile snapshot. */
-export function profileUpdatedHandler(m: JobModels) {
+export function profileUpdatedHandler(m: Pick<JobModels, 'WorkerProfile'>, now: Clock = () => new Date()) {
   return async function ProfileUpdatedHandler(event: EventFor<'ProfileUpdated'>): Promise<ApplyOutcome> {
     const d = event.data
     return guardedUpsert(
@@ -61,7 +65,7 @@ export function profileUpdatedHandler(m: JobModels) {
         availability: d.availability ?? 'available',
         country: d.country ?? null,
         profileVersion: d.profileVersion,
-        updatedAt: new Date(),
+        updatedAt: now(),
       },
       { rating: { average: 0, count: 0, sequence: 0 } },
     )
@@ -69,14 +73,14 @@ export function profileUpdatedHandler(m: JobModels) {
 }
 
 /** `RatingUpdatedHandler`: keep the newest rating aggregate. */
-export function ratingUpdatedHandler(m: JobModels) {
+export function ratingUpdatedHandler(m: Pick<JobModels, 'WorkerProfile'>, now: Clock = () => new Date()) {
   return async function RatingUpdatedHandler(event: EventFor<'RatingUpdated'>): Promise<ApplyOutcome> {
     const d = event.data
     return guardedUpsert(
       m,
       d.userId,
       { 'rating.sequence': { $lt: d.sequence } },
-      { rating: { average: d.average, count: d.count, sequence: d.sequence }, updatedAt: new Date() },
+      { rating: { average: d.average, count: d.count, sequence: d.sequence }, updatedAt: now() },
       // A rating may arrive before any profile: an empty worker snapshot any profile replaces.
       {
         role: 'worker',
@@ -92,19 +96,40 @@ export function ratingUpdatedHandler(m: JobModels) {
   }
 }
 
+/** A read-model handler as a bus handler (logs its outcome). */
+function logged<T extends 'ProfileUpdated' | 'RatingUpdated'>(
+  handle: (event: EventFor<T>) => Promise<ApplyOutcome>,
+): Handler<T> {
+  return async (event: EventFor<T>, ctx: HandlerContext) => {
+    const outcome = await handle(event)
+    ctx.logger.debug({ outcome }, 'worker profile read model')
+  }
+}
+
+/** What {@link registerSubscriptions} dispatches to. */
+export interface SubscriptionDeps {
+  models: Pick<JobModels, 'WorkerProfile'>
+  hiring: Hiring
+  paymentFacts: PaymentFacts
+  now: Clock
+}
+
 /**
- * Subscribe to every event this part consumes (queues `job.worker-profiles`). Call after the bus
- * started (an `onReady` hook added after `buildService`'s).
+ * Subscribe to every event the job service consumes — the one place its queues are declared
+ * (their names `<service>.worker-profiles`, `.payments`, `.hiring` are kept across releases so
+ * deployments keep their queues). Call after the bus started (an `onReady` hook added after
+ * `buildService`'s). Prefetch 10 each (the bus default before maps): payment facts about one
+ * milestone arrive far apart in practice; the handlers are idempotent whatever the order.
  */
-export async function registerEventHandlers(app: KelmahApp, models: JobModels): Promise<void> {
-  const onProfile = profileUpdatedHandler(models)
-  const onRating = ratingUpdatedHandler(models)
+export async function registerSubscriptions(app: KelmahApp, d: SubscriptionDeps): Promise<void> {
   await app.bus.subscribe(
     'worker-profiles',
-    ['ProfileUpdated', 'RatingUpdated'],
-    async (event, ctx: HandlerContext) => {
-      const outcome = event.type === 'ProfileUpdated' ? await onProfile(event) : await onRating(event)
-      ctx.logger.debug({ outcome }, 'worker profile read model')
+    {
+      ProfileUpdated: logged(profileUpdatedHandler(d.models, d.now)),
+      RatingUpdated: logged(ratingUpdatedHandler(d.models, d.now)),
     },
+    { prefetch: 10 },
   )
+  await app.bus.subscribe('payments', paymentHandlers(d.paymentFacts), { prefetch: 10 })
+  await app.bus.subscribe('hiring', hiringHandlers(d.hiring), { prefetch: 10 })
 }

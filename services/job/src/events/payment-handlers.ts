@@ -8,51 +8,31 @@
  * milestone's, for a contract that is not active, or contradicting the milestone's state are
  * dead-lettered at once (`NonRetryableError`): they signal a bug or a lost event upstream, money
  * is involved, and an operator must see them (`npm run dlq -- list job.payments`) rather than
- * have them dropped with a warning.
+ * have them dropped with a warning. Registered in `handlers.ts`.
  */
-import type { Handler } from '@kelmah/bus'
-import type { KelmahApp } from '@kelmah/service-kit'
-import type { FastifyBaseLogger } from 'fastify'
-import type { Contracts } from '../services/contracts.js'
+import type { Handler, HandlerMap } from '@kelmah/bus'
+import type { PaymentFacts } from '../services/payment-facts.js'
 
 /** `EscrowFunded`: the milestone's amount is held in escrow → `funded`. */
-export function EscrowFundedHandler(contracts: Contracts): Handler<'EscrowFunded'> {
-  return async (event, ctx) => contracts.recordPaymentFact(event, ctx.logger as unknown as FastifyBaseLogger)
+export function EscrowFundedHandler(facts: PaymentFacts): Handler<'EscrowFunded'> {
+  return (event, ctx) => facts.record(event, ctx)
 }
 
 /** `PaymentReleased`: the escrow went to the worker → `released`; the last one completes the contract. */
-export function PaymentReleasedHandler(contracts: Contracts): Handler<'PaymentReleased'> {
-  return async (event, ctx) => contracts.recordPaymentFact(event, ctx.logger as unknown as FastifyBaseLogger)
+export function PaymentReleasedHandler(facts: PaymentFacts): Handler<'PaymentReleased'> {
+  return (event, ctx) => facts.record(event, ctx)
 }
 
 /** `DisputeRaised`: a party disputed the milestone → `disputed` (frozen until resolved). */
-export function DisputeRaisedHandler(contracts: Contracts): Handler<'DisputeRaised'> {
-  return async (event, ctx) => contracts.recordPaymentFact(event, ctx.logger as unknown as FastifyBaseLogger)
+export function DisputeRaisedHandler(facts: PaymentFacts): Handler<'DisputeRaised'> {
+  return (event, ctx) => facts.record(event, ctx)
 }
 
-/**
- * Subscribe the payment handlers (one queue, `job.payments`, so facts about one milestone are
- * handled by one consumer in publication order as far as the broker keeps it). Call once the bus
- * has started (an `onReady` hook).
- */
-export async function registerPaymentHandlers(app: KelmahApp, contracts: Contracts): Promise<void> {
-  const handlers = {
-    EscrowFunded: EscrowFundedHandler(contracts),
-    PaymentReleased: PaymentReleasedHandler(contracts),
-    DisputeRaised: DisputeRaisedHandler(contracts),
+/** The handler map of queue `job.payments`. */
+export function paymentHandlers(facts: PaymentFacts): HandlerMap {
+  return {
+    EscrowFunded: EscrowFundedHandler(facts),
+    PaymentReleased: PaymentReleasedHandler(facts),
+    DisputeRaised: DisputeRaisedHandler(facts),
   }
-  await app.bus.subscribe(
-    'payments',
-    ['EscrowFunded', 'PaymentReleased', 'DisputeRaised'],
-    async (event, ctx) => {
-      switch (event.type) {
-        case 'EscrowFunded':
-          return handlers.EscrowFunded(event, ctx)
-        case 'PaymentReleased':
-          return handlers.PaymentReleased(event, ctx)
-        case 'DisputeRaised':
-          return handlers.DisputeRaised(event, ctx)
-      }
-    },
-  )
 }

@@ -1,24 +1,11 @@
 /**
- * The events the jobs and applications parts produce (DESIGN §4). Each is built here and written
+ * The events the jobs and applications parts produce (docs/architecture.md, Events). Each is built here and written
  * into the changed document's outbox in the same write as the change it reports; the outbox relay
  * publishes it after the write.
  */
-import { createEvent, type EventOf } from '@kelmah/contracts'
+import { createEvent, type EventContext, type EventOf } from '@kelmah/contracts'
 import type { ApplicationDoc, RejectionReason } from '../models/application.js'
 import type { JobDoc } from '../models/job.js'
-
-/** Where an event comes from: the request id becomes its `correlationId`, a consumed event its `causationId`. */
-export interface EventContext {
-  correlationId?: string
-  causationId?: string
-}
-
-/** Envelope options of every event this service produces. */
-export const eventOptions = (ctx: EventContext) => ({
-  producer: 'job' as const,
-  ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-  ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
-})
 
 type JobFacts = Pick<JobDoc, '_id' | 'hirerId' | 'title' | 'category' | 'skills' | 'budget'>
 
@@ -34,7 +21,7 @@ export function jobPosted(job: JobFacts, ctx: EventContext): EventOf<'JobPosted'
       skills: [...job.skills],
       budget: { ...job.budget },
     },
-    eventOptions(ctx),
+    ctx,
   )
 }
 
@@ -45,11 +32,7 @@ export function jobUpdated(
   changed: string[],
   ctx: EventContext,
 ): EventOf<'JobUpdated'> {
-  return createEvent(
-    'JobUpdated',
-    { jobId: String(job._id), hirerId: job.hirerId, status, changed },
-    eventOptions(ctx),
-  )
+  return createEvent('JobUpdated', { jobId: String(job._id), hirerId: job.hirerId, status, changed }, ctx)
 }
 
 /** `JobClosed`: the job stopped taking applications — closed by the hirer, or cancelled. */
@@ -62,7 +45,7 @@ export function jobClosed(
   return createEvent(
     'JobClosed',
     { jobId: String(job._id), hirerId: job.hirerId, status, ...(reason ? { reason } : {}) },
-    eventOptions(ctx),
+    ctx,
   )
 }
 
@@ -83,7 +66,7 @@ export function applicationSubmitted(
   return createEvent(
     'ApplicationSubmitted',
     { ...refs(a), jobTitle: a.jobTitle, bid: { amountMinor: a.bid.amountMinor, currency: a.bid.currency } },
-    eventOptions(ctx),
+    ctx,
   )
 }
 
@@ -92,7 +75,7 @@ export function applicationWithdrawn(
   a: ApplicationFacts,
   ctx: EventContext,
 ): EventOf<'ApplicationWithdrawn'> {
-  return createEvent('ApplicationWithdrawn', refs(a), eventOptions(ctx))
+  return createEvent('ApplicationWithdrawn', refs(a), ctx)
 }
 
 /** `ApplicationRejected`: by the hirer (`hirer`), or because the job filled or closed. */
@@ -101,5 +84,5 @@ export function applicationRejected(
   reason: RejectionReason,
   ctx: EventContext,
 ): EventOf<'ApplicationRejected'> {
-  return createEvent('ApplicationRejected', { ...refs(a), reason }, eventOptions(ctx))
+  return createEvent('ApplicationRejected', { ...refs(a), reason }, ctx)
 }

@@ -1,6 +1,7 @@
-/** The models of the job service's jobs, applications and recommendations parts. */
+/** The models of the job service, by aggregate name (one place; `app.ts` builds them once). */
 import type { Connection, Model } from 'mongoose'
 import { applicationModel, type ApplicationDoc } from './application.js'
+import { contractModel, type ContractDoc } from './contract.js'
 import { jobModel, type JobDoc } from './job.js'
 import { workerProfileModel, type WorkerProfileDoc } from './worker-profile.js'
 
@@ -8,10 +9,16 @@ import { workerProfileModel, type WorkerProfileDoc } from './worker-profile.js'
 export interface JobModels {
   Job: Model<JobDoc>
   Application: Model<ApplicationDoc>
+  Contract: Model<ContractDoc>
   WorkerProfile: Model<WorkerProfileDoc>
 }
 
 /** Create (once per connection) and return the models. */
 export function jobModels(conn: Connection): JobModels {
-  return { Job: jobModel(conn), Application: applicationModel(conn), WorkerProfile: workerProfileModel(conn) }
+  return {
+    Job: jobModel(conn),
+    Application: applicationModel(conn),
+    Contract: contractModel(conn),
+    WorkerProfile: workerProfileModel(conn),
+  }
 }

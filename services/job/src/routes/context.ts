@@ -1,31 +1,22 @@
 /**
- * What every route plugin of this service receives from `buildApp`, and small helpers they share.
+ * What every route plugin of this service receives from `buildApp` (the use cases), and the
+ * request helpers they share. Every plugin is registered `authenticated(...)` (a 401 before
+ * validation); role and verified-email checks stay per route.
  */
-import type { FastifyRequest } from 'fastify'
-import type { EventContext } from '../events/publishers.js'
-import type { JobModels } from '../models/index.js'
-import type { Applications } from '../services/applications.js'
-import type { Jobs } from '../services/jobs.js'
-import type { Recommendations } from '../services/recommendations.js'
+import { callerOf, eventContextOf, type RoutePlugin } from '@kelmah/service-kit'
+import type { UseCases } from '../services/use-cases.js'
 
-/** Options of the route plugins (contract routes may take more). */
-export interface RouteOptions {
-  models: JobModels
-  jobs: Jobs
-  applications: Applications
-  recommendations: Recommendations
+export { callerOf, eventContextOf }
+
+/** Options of every route plugin. */
+export type RouteOptions = UseCases
+
+/** A route plugin of this service. */
+export type JobRoutePlugin = RoutePlugin<RouteOptions>
+
+/** Route options for an optional body: an empty (or absent) body validates as `{}`. */
+export const optionalBody = {
+  preValidation: async (request: { body: unknown }) => {
+    request.body ??= {}
+  },
 }
-
-/** The authenticated user (set by `app.authenticate`). @throws Error when a route forgot `authenticate` */
-export function userOf(request: FastifyRequest): NonNullable<FastifyRequest['user']> {
-  if (!request.user) throw new Error('route is missing the authenticate preHandler')
-  return request.user
-}
-
-/** The event context of a request: its id becomes the events' `correlationId`. */
-export function eventContext(request: FastifyRequest): EventContext {
-  return { correlationId: request.id }
-}
-
-/** Bearer-token security requirement for OpenAPI. */
-export const bearer = [{ bearerAuth: [] }]

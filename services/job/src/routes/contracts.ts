@@ -3,8 +3,9 @@
  * `GET /api/contracts/:id`, `POST /api/contracts/:id/sign`, `POST /api/contracts/:id/cancel`,
  * and the milestone steps `POST /api/contracts/:id/milestones/:milestoneId/{submit,approve,request-revision}`.
  * Registered without a prefix (see `app.ts`). Every route authenticates; third parties get 404s.
+ * A contract is answered as `{contract}`.
  */
-import { requireRole, requireVerifiedEmail, type KelmahApp } from '@kelmah/service-kit'
+import { authenticated, requireRole, requireVerifiedEmail } from '@kelmah/service-kit'
 import {
   AcceptSchema,
   ApproveSchema,
@@ -15,107 +16,99 @@ import {
   SignSchema,
   SubmitSchema,
 } from '../schemas/contracts.js'
-import type { Contracts } from '../services/contracts.js'
-import { eventContext, userOf } from './context.js'
-
-/** Options of {@link contractRoutes}. */
-export interface ContractRouteOptions {
-  contracts: Contracts
-}
+import { toContractView } from '../services/views.js'
+import { callerOf, eventContextOf, optionalBody, type JobRoutePlugin } from './context.js'
 
 /** The contract routes. */
-export async function contractRoutes(app: KelmahApp, opts: ContractRouteOptions): Promise<void> {
-  const { contracts } = opts
-  const authed = { preHandler: [app.authenticate] }
-  // An empty (or absent) body validates as `{}`.
-  const optionalBody = {
-    preValidation: async (request: { body: unknown }) => {
-      request.body ??= {}
-    },
-  }
+export const contractRoutes: JobRoutePlugin = authenticated(
+  async (app, { hiring, contracts, signing, cancellation, milestones }) => {
+    app.post(
+      '/api/applications/:id/accept',
+      { schema: AcceptSchema, preHandler: [requireRole('hirer'), requireVerifiedEmail], ...optionalBody },
+      async (request, reply) => {
+        const contract = await hiring.accept(
+          callerOf(request),
+          request.params.id,
+          request.body ?? {},
+          eventContextOf(request),
+        )
+        return reply.code(201).send({ contract: toContractView(contract) })
+      },
+    )
 
-  app.post(
-    '/api/applications/:id/accept',
-    {
-      schema: AcceptSchema,
-      preHandler: [app.authenticate, requireRole('hirer'), requireVerifiedEmail],
-      ...optionalBody,
-    },
-    async (request, reply) => {
-      const contract = await contracts.accept(
-        userOf(request),
-        request.params.id,
-        request.body ?? {},
-        eventContext(request),
-      )
-      return reply.code(201).send({ contract })
-    },
-  )
+    app.get('/api/contracts', { schema: ListContractsSchema }, async (request) => {
+      const page = await contracts.list(callerOf(request), request.query)
+      return { items: page.items.map(toContractView), nextCursor: page.nextCursor }
+    })
 
-  app.get('/api/contracts', { schema: ListContractsSchema, ...authed }, async (request) =>
-    contracts.list(userOf(request), request.query),
-  )
+    app.get('/api/contracts/:id', { schema: GetContractSchema }, async (request) => ({
+      contract: toContractView(await contracts.get(callerOf(request), request.params.id)),
+    }))
 
-  app.get('/api/contracts/:id', { schema: GetContractSchema, ...authed }, async (request) => ({
-    contract: await contracts.get(userOf(request), request.params.id),
-  }))
-
-  app.post('/api/contracts/:id/sign', { schema: SignSchema, ...authed }, async (request) => ({
-    contract: await contracts.sign(userOf(request), request.params.id, eventContext(request)),
-  }))
-
-  app.post(
-    '/api/contracts/:id/cancel',
-    { schema: CancelSchema, ...authed, ...optionalBody },
-    async (request, reply) => {
-      const { contract, outcome } = await contracts.cancel(
-        userOf(request),
-        request.params.id,
-        request.body?.reason,
-        eventContext(request),
-      )
-      return reply.code(outcome === 'requested' ? 202 : 200).send({ contract })
-    },
-  )
-
-  app.post(
-    '/api/contracts/:id/milestones/:milestoneId/submit',
-    { schema: SubmitSchema, ...authed },
-    async (request) => ({
-      contract: await contracts.submit(
-        userOf(request),
-        request.params.id,
-        request.params.milestoneId,
-        request.body,
-        eventContext(request),
+    app.post('/api/contracts/:id/sign', { schema: SignSchema }, async (request) => ({
+      contract: toContractView(
+        await signing.sign(callerOf(request), request.params.id, eventContextOf(request)),
       ),
-    }),
-  )
+    }))
 
-  app.post(
-    '/api/contracts/:id/milestones/:milestoneId/approve',
-    { schema: ApproveSchema, ...authed },
-    async (request) => ({
-      contract: await contracts.approve(
-        userOf(request),
-        request.params.id,
-        request.params.milestoneId,
-        eventContext(request),
-      ),
-    }),
-  )
+    app.post(
+      '/api/contracts/:id/cancel',
+      { schema: CancelSchema, ...optionalBody },
+      async (request, reply) => {
+        const { contract, outcome } = await cancellation.cancel(
+          callerOf(request),
+          request.params.id,
+          request.body?.reason,
+          eventContextOf(request),
+        )
+        return reply.code(outcome === 'requested' ? 202 : 200).send({ contract: toContractView(contract) })
+      },
+    )
 
-  app.post(
-    '/api/contracts/:id/milestones/:milestoneId/request-revision',
-    { schema: RequestRevisionSchema, ...authed },
-    async (request) => ({
-      contract: await contracts.requestRevision(
-        userOf(request),
-        request.params.id,
-        request.params.milestoneId,
-        request.body.note,
-        eventContext(request),
-      ),
-    }),
-  )
-}
+    app.post(
+      '/api/contracts/:id/milestones/:milestoneId/submit',
+      { schema: SubmitSchema },
+      async (request) => ({
+        contract: toContractView(
+          await milestones.submit(
+            callerOf(request),
+            request.params.id,
+            request.params.milestoneId,
+            request.body,
+            eventContextOf(request),
+          ),
+        ),
+      }),
+    )
+
+    app.post(
+      '/api/contracts/:id/milestones/:milestoneId/approve',
+      { schema: ApproveSchema },
+      async (request) => ({
+        contract: toContractView(
+          await milestones.approve(
+            callerOf(request),
+            request.params.id,
+            request.params.milestoneId,
+            eventContextOf(request),
+          ),
+        ),
+      }),
+    )
+
+    app.post(
+      '/api/contracts/:id/milestones/:milestoneId/request-revision',
+      { schema: RequestRevisionSchema },
+      async (request) => ({
+        contract: toContractView(
+          await milestones.requestRevision(
+            callerOf(request),
+            request.params.id,
+            request.params.milestoneId,
+            request.body.note,
+          ),
+        ),
+      }),
+    )
+  },
+)

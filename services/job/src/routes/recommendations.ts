@@ -1,18 +1,16 @@
 /** `GET /api/jobs/recommended` (workers) and `GET /api/jobs/:id/recommended-workers` (the job's hirer). */
-import { requireRole, type KelmahApp } from '@kelmah/service-kit'
+import { authenticated, requireRole } from '@kelmah/service-kit'
 import { RecommendedJobsSchema, RecommendedWorkersSchema } from '../schemas/recommendations.js'
 import { toJobView } from '../services/views.js'
-import { userOf, type RouteOptions } from './context.js'
+import { callerOf, type JobRoutePlugin } from './context.js'
 
 /** Recommendation routes (full paths; registered without a prefix). */
-export async function recommendationRoutes(app: KelmahApp, opts: RouteOptions): Promise<void> {
-  const { recommendations } = opts
-
+export const recommendationRoutes: JobRoutePlugin = authenticated(async (app, { recommendations }) => {
   app.get(
     '/api/jobs/recommended',
-    { schema: RecommendedJobsSchema, preHandler: [app.authenticate, requireRole('worker')] },
+    { schema: RecommendedJobsSchema, preHandler: [requireRole('worker')] },
     async (request) => {
-      const page = await recommendations.jobsFor(userOf(request), request.query)
+      const page = await recommendations.jobsFor(callerOf(request), request.query)
       return {
         items: page.items.map((r) => ({ job: toJobView(r.job), score: r.score })),
         nextCursor: page.nextCursor,
@@ -22,9 +20,9 @@ export async function recommendationRoutes(app: KelmahApp, opts: RouteOptions): 
 
   app.get(
     '/api/jobs/:id/recommended-workers',
-    { schema: RecommendedWorkersSchema, preHandler: [app.authenticate, requireRole('hirer')] },
+    { schema: RecommendedWorkersSchema, preHandler: [requireRole('hirer')] },
     async (request) => {
-      const page = await recommendations.workersFor(userOf(request), request.params.id, request.query)
+      const page = await recommendations.workersFor(callerOf(request), request.params.id, request.query)
       return {
         items: page.items.map(({ profile: p, score }) => ({
           workerId: p._id,
@@ -43,4 +41,4 @@ export async function recommendationRoutes(app: KelmahApp, opts: RouteOptions): 
       }
     },
   )
-}
+})

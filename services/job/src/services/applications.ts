@@ -1,37 +1,31 @@
 /**
  * Application use cases: apply, list (the hirer per job, the worker their own), read, shortlist,
- * reject, withdraw. Status changes go through `domain/application-status.ts` and are guarded
- * single-document updates (`{_id, status, version}`): of two conflicting changes exactly one
- * wins, the other gets 409.
+ * reject, withdraw. Status changes are decided by `domain/application-status.ts` and written by
+ * the applications store (`change`: one update guarded by `{_id, version}`; a lost race decides
+ * again on the new state): of two conflicting changes exactly one wins, the other gets 409.
  */
-import { toOutbox, withOutbox } from '@kelmah/bus'
-import type { DomainEvent } from '@kelmah/contracts'
-import { afterPosition, pageOf } from '@kelmah/service-kit'
+import type { EventContext } from '@kelmah/contracts'
+import { afterPosition, isDuplicateKey, pageOf, type Caller } from '@kelmah/service-kit'
 import { Types, type QueryFilter } from 'mongoose'
 import {
   ACTIVE_APPLICATION_STATUSES,
-  assertApplicationTransition,
+  moveApplication,
+  moveIfActive,
   type ApplicationStatus,
 } from '../domain/application-status.js'
 import {
   AlreadyApplied,
   ApplicationNotFound,
   BidCurrencyMismatch,
-  ConcurrentUpdate,
   JobNotFound,
   JobNotOpen,
   MilestonesDoNotSumToBid,
   withFields,
 } from '../errors.js'
-import {
-  applicationRejected,
-  applicationSubmitted,
-  applicationWithdrawn,
-  type EventContext,
-} from '../events/publishers.js'
+import { applicationRejected, applicationSubmitted, applicationWithdrawn } from '../events/publishers.js'
 import type { ApplicationDoc, RejectionReason } from '../models/application.js'
 import type { JobDoc } from '../models/job.js'
-import type { Caller, ServiceDeps } from './deps.js'
+import type { ServiceDeps } from './deps.js'
 import { decodeTypedCursor, toDate, toObjectId } from './paging.js'
 
 /** `POST /api/jobs/:id/applications` body. */
@@ -55,66 +49,36 @@ export interface ApplicationPage {
   nextCursor: string | null
 }
 
-const DUPLICATE_KEY = 11000
-
 /**
- * Move one application with a guarded update (`{_id, status: from, version}`), carrying `events`.
- * Exported for the contracts part (accepting an application).
- *
- * @returns the updated document
- * @throws IllegalApplicationTransition (409) for a move the state machine forbids (also when a
- *   concurrent change made it illegal); ConcurrentUpdate (409) for a lost race
- */
-export async function transitionApplication(
-  d: Pick<ServiceDeps, 'Application' | 'kick' | 'now'>,
-  app: ApplicationDoc,
-  to: ApplicationStatus,
-  set: Record<string, unknown>,
-  events: DomainEvent[],
-): Promise<ApplicationDoc> {
-  assertApplicationTransition(app.status, to)
-  const res = await d.Application.updateOne(
-    { _id: app._id, status: app.status, version: app.version },
-    withOutbox({ $set: { status: to, ...set, updatedAt: d.now() }, $inc: { version: 1 } }, events),
-  )
-  if (res.modifiedCount !== 1) {
-    const current = await d.Application.findById(app._id).lean<ApplicationDoc>()
-    if (current && current.status !== app.status) assertApplicationTransition(current.status, to)
-    throw new ConcurrentUpdate('application')
-  }
-  if (events.length > 0) d.kick()
-  return (await d.Application.findById(app._id).lean<ApplicationDoc>()) as ApplicationDoc
-}
-
-/**
- * Reject every pending or shortlisted application of `job` with `reason` (`job_closed` when the
- * hirer closes or cancels it, `position_filled` when the last opening is filled), each with its
- * `ApplicationRejected`. An application that changed meanwhile (withdrawn, accepted) is skipped.
+ * Reject every pending or shortlisted application of job `jobId` with `reason` (`job_closed` when
+ * the hirer closes or cancels it, `position_filled` when the last opening is filled), each with
+ * its `ApplicationRejected`, except those in `except` (the hired ones). An application that moved
+ * on meanwhile (withdrawn, accepted) is skipped. The one "reject the others" routine: jobs
+ * (close/cancel) and hiring (the job filled) both use it.
  *
  * @returns how many were rejected
  */
 export async function rejectActiveApplications(
-  d: Pick<ServiceDeps, 'Application' | 'kick' | 'now'>,
-  job: Pick<JobDoc, '_id'>,
+  d: Pick<ServiceDeps, 'Application' | 'stores'>,
+  jobId: Types.ObjectId,
   reason: RejectionReason,
   ctx: EventContext,
+  except: readonly Types.ObjectId[] = [],
 ): Promise<number> {
   const active = await d.Application.find({
-    jobId: job._id,
+    jobId,
     status: { $in: ACTIVE_APPLICATION_STATUSES },
+    ...(except.length > 0 ? { _id: { $nin: except } } : {}),
   }).lean<ApplicationDoc[]>()
   let rejected = 0
   for (const app of active) {
-    const res = await d.Application.updateOne(
-      { _id: app._id, status: app.status, version: app.version },
-      withOutbox(
-        { $set: { status: 'rejected', rejectionReason: reason, updatedAt: d.now() }, $inc: { version: 1 } },
-        [applicationRejected(app, reason, ctx)],
-      ),
+    const after = await d.stores.applications.change(
+      app._id,
+      (a) => moveIfActive(a, 'rejected', { rejectionReason: reason }, [applicationRejected(a, reason, ctx)]),
+      { current: app },
     )
-    rejected += res.modifiedCount
+    if (after.version !== app.version) rejected++
   }
-  if (rejected > 0) d.kick()
   return rejected
 }
 
@@ -180,17 +144,18 @@ export class Applications {
       createdAt: now,
       updatedAt: now,
     }
+    let created: ApplicationDoc
     try {
       // The unique {jobId, workerId} index is the atomic "apply once" check (also across instances).
-      await this.#d.Application.create({ ...doc, outbox: toOutbox([applicationSubmitted(doc, ctx)]) })
+      created = await this.#d.stores.applications.create(doc, [applicationSubmitted(doc, ctx)])
     } catch (err) {
-      if ((err as { code?: unknown }).code === DUPLICATE_KEY) throw new AlreadyApplied()
+      if (isDuplicateKey(err)) throw new AlreadyApplied()
       throw err
     }
-    this.#d.kick()
-    // A counter, not a guard: no version bump, so it never makes a hirer's edit lose its race.
+    // A counter on another aggregate, not a change of it: no version bump, so it never makes a
+    // hirer's edit lose its race.
     await this.#d.Job.updateOne({ _id: job._id }, { $inc: { applicationCount: 1 } })
-    return (await this.#d.Application.findById(doc._id).lean<ApplicationDoc>()) as ApplicationDoc
+    return created
   }
 
   /**
@@ -227,7 +192,9 @@ export class Applications {
   /** The hirer shortlists: pending → shortlisted. @throws ApplicationNotFound, IllegalApplicationTransition, ConcurrentUpdate */
   async shortlist(caller: Caller, id: string): Promise<ApplicationDoc> {
     const app = await this.#asHirer(caller, id)
-    return transitionApplication(this.#d, app, 'shortlisted', {}, [])
+    return this.#d.stores.applications.change(app._id, (a) => moveApplication(a, 'shortlisted'), {
+      current: app,
+    })
   }
 
   /**
@@ -237,9 +204,12 @@ export class Applications {
    */
   async reject(caller: Caller, id: string, ctx: EventContext): Promise<ApplicationDoc> {
     const app = await this.#asHirer(caller, id)
-    return transitionApplication(this.#d, app, 'rejected', { rejectionReason: 'hirer' }, [
-      applicationRejected(app, 'hirer', ctx),
-    ])
+    return this.#d.stores.applications.change(
+      app._id,
+      (a) =>
+        moveApplication(a, 'rejected', { rejectionReason: 'hirer' }, [applicationRejected(a, 'hirer', ctx)]),
+      { current: app },
+    )
   }
 
   /**
@@ -251,7 +221,11 @@ export class Applications {
   async withdraw(caller: Caller, id: string, ctx: EventContext): Promise<ApplicationDoc> {
     const app = await this.#d.Application.findById(new Types.ObjectId(id)).lean<ApplicationDoc>()
     if (!app || app.workerId !== caller.sub) throw new ApplicationNotFound(id)
-    const done = await transitionApplication(this.#d, app, 'withdrawn', {}, [applicationWithdrawn(app, ctx)])
+    const done = await this.#d.stores.applications.change(
+      app._id,
+      (a) => moveApplication(a, 'withdrawn', {}, [applicationWithdrawn(a, ctx)]),
+      { current: app },
+    )
     await this.#d.Job.updateOne(
       { _id: app.jobId, applicationCount: { $gt: 0 } },
       { $inc: { applicationCount: -1 } },

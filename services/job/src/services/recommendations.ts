@@ -3,7 +3,7 @@
  * pure rules of `domain/ranking.ts` over a bounded candidate set, paged in memory by
  * `[score, at, id]` cursors. Workers come from the `worker_profiles` read model.
  */
-import { pageOf } from '@kelmah/service-kit'
+import { pageOf, type Caller } from '@kelmah/service-kit'
 import { Types, type QueryFilter } from 'mongoose'
 import {
   compareScored,
@@ -17,7 +17,7 @@ import { JobNotFound } from '../errors.js'
 import type { ApplicationDoc } from '../models/application.js'
 import type { JobDoc } from '../models/job.js'
 import type { WorkerProfileDoc } from '../models/worker-profile.js'
-import type { Caller, ServiceDeps } from './deps.js'
+import type { ServiceDeps } from './deps.js'
 import { decodeTypedCursor } from './paging.js'
 
 /** A recommended job: the job and its score. */

@@ -1,10 +1,10 @@
-import { DEFAULT_RETRY_DELAYS_MS, queueNames, toOutbox } from '@kelmah/bus'
+import { DEFAULT_RETRY_DELAYS_MS, queueNames } from '@kelmah/bus'
 import { testEnv, uniqueName } from '@kelmah/testing'
 import amqp from 'amqplib'
 import { Types } from 'mongoose'
 import t from 'tap'
 import { contractCreated } from '../../src/events/contract-publishers.js'
-import { contractModel } from '../../src/models/contract.js'
+import { contractModel, type ContractDoc } from '../../src/models/contract.js'
 import { buildTestApp, call } from '../fixtures/app.js'
 import {
   activeHire,
@@ -133,24 +133,28 @@ t.test('payment and hiring handlers', async (t) => {
         },
       ],
     }
-    await Contract.collection.insertOne({
-      ...base,
-      terms: 'as agreed',
-      status: 'pending_signatures',
-      hireSlot: `${job.id}:0`,
-      hirerSignedAt: null,
-      workerSignedAt: null,
-      activatedAt: null,
-      completedAt: null,
-      cancelledAt: null,
-      cancellation: null,
-      cancellationRequest: null,
-      version: 0,
-      createdAt: new Date(),
-      updatedAt: new Date(),
-      outbox: toOutbox([contractCreated(base, {})]),
-    })
-    ta.app.kickOutbox()
+    // Written as accept writes it (the contract and its ContractCreated in one insert).
+    const contracts = ta.app.store<ContractDoc>(Contract, { name: 'contract' })
+    await contracts.create(
+      {
+        ...base,
+        terms: 'as agreed',
+        status: 'pending_signatures',
+        hireSlot: `${job.id}:0`,
+        hirerSignedAt: null,
+        workerSignedAt: null,
+        activatedAt: null,
+        completedAt: null,
+        cancelledAt: null,
+        cancellation: null,
+        cancellationRequest: null,
+        version: 0,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+        settledVersion: -1,
+      },
+      [contractCreated(base, { producer: 'job' })],
+    )
     const healed = await eventually(async () => {
       const a = await call(ta.app, 'GET', `/api/applications/${application.id}`, worker)
       return a.body.status === 'accepted' ? a : undefined

@@ -6,7 +6,7 @@ const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 
 const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
 
 t.test('contracts', async (t) => {
-  // A slow sweep: kicks publish promptly, and FerretDB round trips are what a test pays for.
+  // A slow sweep: store writes relay their events at once, and FerretDB round trips are what a test pays for.
   const ta = await buildTestApp({ outboxIntervalMs: 5000 })
   t.teardown(() => ta.close())
   const getJob = async (id: string, actor: Parameters<typeof call>[3]) =>

@@ -19,7 +19,7 @@ const twoMilestones = [
 ]
 
 t.test('milestones and cancellation', async (t) => {
-  // A slow sweep: kicks publish promptly, and FerretDB round trips are what a test pays for.
+  // A slow sweep: store writes relay their events at once, and FerretDB round trips are what a test pays for.
   const ta = await buildTestApp({ outboxIntervalMs: 5000 })
   const pay = await PaymentEvents.open(ta)
   t.teardown(async () => {

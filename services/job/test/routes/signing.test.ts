@@ -3,7 +3,7 @@ import { buildTestApp, call } from '../fixtures/app.js'
 import { activeHire, getContract, hire, signAs } from '../fixtures/contracts.js'
 
 t.test('signing and reading contracts', async (t) => {
-  // A slow sweep: kicks publish promptly, and FerretDB round trips are what a test pays for.
+  // A slow sweep: store writes relay their events at once, and FerretDB round trips are what a test pays for.
   const ta = await buildTestApp({ outboxIntervalMs: 5000 })
   t.teardown(() => ta.close())
   const getJob = async (id: string, actor: Parameters<typeof call>[3]) =>

@@ -1,0 +1,224 @@
+/**
+ * The hire: accepting an application creates its contract, and the idempotent follow-ups bring
+ * the application and the job in line (again from the service's own contract events, so a crash
+ * in between heals itself; `events/hiring-handlers.ts`).
+ *
+ * **Consistency without transactions** (FerretDB 1.24 has none; docs/ferretdb.md):
+ * - The hire's commit point is the contract INSERT (`stores.contracts.create`): its unique
+ *   `applicationId` and `hireSlot` (`<jobId>:<n>`) make "exactly one of two racing accepts wins"
+ *   hold even across processes. Nothing is written before it, so a losing accept changes nothing.
+ * - The follow-ups (application `accepted`, the other applications `rejected`, the job's
+ *   `hiredCount` and status) are guarded store writes that are no-ops when already done.
+ */
+import type { EventContext } from '@kelmah/contracts'
+import { isDuplicateKey, type Caller } from '@kelmah/service-kit'
+import { assertApplicationTransition, moveIfActive } from '../domain/application-status.js'
+import { cancelling } from '../domain/contract-changes.js'
+import {
+  everyOpeningHeld,
+  hireSlot,
+  holdingContracts,
+  jobAfterContracts,
+  newContract,
+} from '../domain/hiring.js'
+import type { MilestoneDraft } from '../domain/milestone.js'
+import {
+  ApplicationAlreadyHired,
+  ApplicationNotFound,
+  ConcurrentUpdate,
+  ContractNotFound,
+  JobNotFound,
+  JobNotOpen,
+  PositionFilled,
+} from '../errors.js'
+import { applicationAccepted, contractCreated } from '../events/contract-publishers.js'
+import type { ApplicationDoc } from '../models/application.js'
+import type { ContractDoc } from '../models/contract.js'
+import type { JobDoc } from '../models/job.js'
+import { rejectActiveApplications } from './applications.js'
+import type { ServiceDeps } from './deps.js'
+
+/** `POST /api/applications/:id/accept` input. */
+export interface AcceptInput {
+  milestones?: MilestoneDraft[]
+  terms?: string
+}
+
+/** How many times {@link Hiring.syncJob} reads the job and its contracts again after a lost race. */
+const SYNC_ATTEMPTS = 8
+
+/** The hire and its follow-ups (module header). */
+export class Hiring {
+  readonly #d: ServiceDeps
+
+  constructor(deps: ServiceDeps) {
+    this.#d = deps
+  }
+
+  /**
+   * The job's hirer accepts an application: creates its contract (`pending_signatures`,
+   * `ContractCreated`), then runs the follow-ups ({@link completeHire}).
+   *
+   * @returns the contract
+   * @throws ApplicationNotFound (404) for an unknown application or one of another hirer's job;
+   *   JobNotOpen (409) when the job is not open; ApplicationAlreadyHired (409) when it already
+   *   has a contract (or won a racing accept); IllegalApplicationTransition (409) when it is
+   *   rejected or withdrawn; PositionFilled (409) when every opening is taken; InvalidMilestones
+   *   (400 naming `milestones…`)
+   */
+  async accept(
+    caller: Caller,
+    applicationId: string,
+    input: AcceptInput,
+    ctx: EventContext,
+  ): Promise<ContractDoc> {
+    const { Application, Job, Contract } = this.#d
+    const application = await Application.findById(applicationId).lean<ApplicationDoc>()
+    if (!application || application.hirerId !== caller.sub) throw new ApplicationNotFound(applicationId)
+    const job = await Job.findById(application.jobId).lean<JobDoc>()
+    if (!job || job.hirerId !== caller.sub) throw new JobNotFound(String(application.jobId))
+    if (application.status === 'accepted') throw new ApplicationAlreadyHired()
+    assertApplicationTransition(application.status, 'accepted')
+    if (job.status !== 'open') throw new JobNotOpen(job.status)
+
+    const draft = newContract(job, application, input, this.#d.now())
+    const events = [contractCreated(draft, ctx)]
+    // The claim: the first free opening. A duplicate key on applicationId means the application
+    // is taken (409); on hireSlot, that opening is taken — try the next one.
+    let claimed: ContractDoc | undefined
+    for (let n = 0; n < Math.max(1, job.openings ?? 1) && !claimed; n++) {
+      try {
+        claimed = await this.#d.stores.contracts.create({ ...draft, hireSlot: hireSlot(job._id, n) }, events)
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err
+        if (await Contract.exists({ applicationId: application._id })) throw new ApplicationAlreadyHired()
+      }
+    }
+    if (!claimed) throw new PositionFilled()
+
+    const contract = await this.completeHire(claimed, ctx, { application })
+    if (contract.status === 'cancelled') {
+      // The application was withdrawn or rejected between our read and the claim: the contract
+      // was undone by completeHire; report the application's state as the conflict.
+      const latest = await Application.findById(applicationId).lean<ApplicationDoc>()
+      assertApplicationTransition(latest?.status ?? 'withdrawn', 'accepted')
+      throw new ApplicationAlreadyHired()
+    }
+    return contract
+  }
+
+  /**
+   * The follow-ups of a hire, idempotent (run after the claim and again on `ContractCreated`):
+   * the application becomes `accepted` (`ApplicationAccepted`); if it was withdrawn or rejected
+   * meanwhile, the contract is cancelled instead (it never had a chance to be signed); then the
+   * job is brought in line ({@link settle}).
+   *
+   * @param known - the application as read before the claim (saves a round trip; the store
+   *   decides again on a fresh read when it is stale)
+   * @returns the contract as it stands afterwards
+   */
+  async completeHire(
+    contract: ContractDoc,
+    ctx: EventContext,
+    known: { application?: ApplicationDoc } = {},
+  ): Promise<ContractDoc> {
+    const contractId = String(contract._id)
+    let current = contract
+    if (current.status !== 'cancelled') {
+      const application =
+        known.application ??
+        (await this.#d.Application.findById(current.applicationId).lean<ApplicationDoc>()) ??
+        undefined
+      let status = application?.status
+      if (application) {
+        const after = await this.#d.stores.applications.change(
+          application._id,
+          (a) =>
+            moveIfActive(a, 'accepted', { rejectionReason: null }, [applicationAccepted(a, contractId, ctx)]),
+          { current: application },
+        )
+        status = after.status
+      }
+      if (status !== 'accepted' && current.status === 'pending_signatures') {
+        const reason = `application_${status ?? 'deleted'}`
+        current = await this.#d.stores.contracts.change(
+          current._id,
+          (c) =>
+            c.status === 'pending_signatures'
+              ? cancelling(
+                  c,
+                  { by: c.hirerId, refundableMilestoneIds: [], mutual: false, reason },
+                  this.#d.now(),
+                  ctx,
+                )
+              : null,
+          { current },
+        )
+      }
+    }
+    await this.settle(current, ctx)
+    return current
+  }
+
+  /**
+   * The repair path (`ContractCreated` / `ContractSigned` / `ContractCompleted` /
+   * `ContractCancelled` consumed by this service): re-run the follow-ups unless the contract says
+   * they already ran for its current version (`settledVersion`), which is the normal case — the
+   * request that made the change ran them inline. Costs one read when there is nothing to heal.
+   *
+   * @throws ContractNotFound when the contract does not exist
+   */
+  async heal(contractId: string, ctx: EventContext): Promise<'settled' | 'healed'> {
+    const contract = await this.#d.stores.contracts.get(contractId)
+    if (!contract) throw new ContractNotFound(contractId)
+    if ((contract.settledVersion ?? -1) >= contract.version) return 'settled'
+    await this.completeHire(contract, ctx)
+    return 'healed'
+  }
+
+  /**
+   * The follow-ups of a contract change on its job ({@link syncJob}), then the mark that they ran
+   * for this version (so the repair handler skips it).
+   */
+  async settle(contract: ContractDoc, ctx: EventContext): Promise<void> {
+    await this.syncJob(contract.jobId, ctx)
+    // Bookkeeping, not a change of the contract: `version` stays (no conflict with real changes);
+    // `$lt` keeps the mark monotonic.
+    await this.#d.Contract.updateOne(
+      { _id: contract._id, settledVersion: { $lt: contract.version } },
+      { $set: { settledVersion: contract.version } },
+      { timestamps: false },
+    )
+  }
+
+  /**
+   * Bring a job in line with its contracts, idempotently: when every opening is held, the other
+   * pending/shortlisted applications are rejected (`position_filled`); `hiredCount` and the
+   * status follow `domain/hiring.ts#jobAfterContracts` (`JobUpdated` on a status change).
+   *
+   * The decision depends on the job's contracts as well as the job, so a lost race reads BOTH
+   * again (the job first, then its contracts: a contract inserted after the job read bumps no
+   * job version, and would otherwise be missed) — `store.write` guarded by the version read,
+   * not `store.change`, whose retry would decide again on the stale contracts.
+   *
+   * @throws ConcurrentUpdate (409) after {@link SYNC_ATTEMPTS} lost races
+   */
+  async syncJob(jobId: ContractDoc['jobId'], ctx: EventContext): Promise<void> {
+    const { Job, Contract, stores } = this.#d
+    for (let attempt = 0; attempt < SYNC_ATTEMPTS; attempt++) {
+      const job = await Job.findById(jobId).lean<JobDoc>()
+      if (!job) return
+      const contracts = await Contract.find({ jobId: job._id }, { status: 1, applicationId: 1 }).lean<
+        Pick<ContractDoc, 'status' | 'applicationId'>[]
+      >()
+      if (everyOpeningHeld(job, contracts)) {
+        const hired = holdingContracts(contracts).map((c) => c.applicationId)
+        await rejectActiveApplications(this.#d, job._id, 'position_filled', ctx, hired)
+      }
+      const decision = jobAfterContracts(job, contracts, ctx)
+      if (!decision) return
+      if (await stores.jobs.write({ _id: job._id, version: job.version ?? 0 }, decision)) return
+    }
+    throw new ConcurrentUpdate('job')
+  }
+}
