@@ -1,7 +1,8 @@
 /**
- * The gateway app (DESIGN §3, STYLE §10): a thin edge in front of the services. Authenticate,
- * rate-limit, CORS, security headers, request ids, one proxy per route-table prefix, aggregated
- * `/health` and combined OpenAPI docs. No business logic, no database.
+ * The gateway app (docs/architecture.md, Gateway; docs/conventions.md, Gateway): a thin edge in
+ * front of the services. Authenticate, rate-limit, CORS, security headers, request ids, one proxy
+ * per route-table prefix, aggregated `/health` and combined OpenAPI docs. No business logic, no
+ * database.
  */
 import cors from '@fastify/cors'
 import { buildService, type JwtOptions, type KelmahApp } from '@kelmah/service-kit'

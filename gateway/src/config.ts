@@ -1,7 +1,7 @@
 /**
- * The gateway's configuration: one env schema checked at boot (STYLE §4). Peers are
- * `<NAME>_SERVICE_URL`; a service whose URL is unset (or empty) is simply not routed, so the
- * gateway can front a partial system while services are being built.
+ * The gateway's configuration: one env schema checked at boot (docs/conventions.md, Configuration).
+ * Peers are `<NAME>_SERVICE_URL`; a service whose URL is unset (or empty) is simply not routed, so
+ * the gateway can front a partial system while services are being built.
  */
 import { baseConfig, loadConfig } from '@kelmah/service-kit'
 import Type, { type Static } from 'typebox'

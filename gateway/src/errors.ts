@@ -1,7 +1,8 @@
 /**
- * The gateway's error catalogue (STYLE §8). Codes are prefixed `GATEWAY_ERR_`; service-kit's
- * shared handler renders them as RFC 9457 problem details. Token failures use service-kit's
- * `KIT_ERR_UNAUTHORIZED`, so a 401 looks the same from the gateway and from a service.
+ * The gateway's error catalogue (docs/conventions.md, Errors). Codes are prefixed `GATEWAY_ERR_`;
+ * service-kit's shared handler renders them as RFC 9457 problem details. Token failures use
+ * service-kit's `KIT_ERR_UNAUTHORIZED`, so a 401 looks the same from the gateway and from a
+ * service.
  */
 import createError from '@fastify/error'
 

@@ -1,7 +1,8 @@
 /**
- * THE route table (DESIGN §3): which path prefixes go to which service. The gateway registers one
- * `@fastify/http-proxy` per prefix and keeps the full path upstream (`/api/jobs/1` reaches the job
- * service as `/api/jobs/1`), so services own their URL space and their OpenAPI paths match ours.
+ * THE route table (docs/architecture.md, Gateway): which path prefixes go to which service. The
+ * gateway registers one `@fastify/http-proxy` per prefix and keeps the full path upstream
+ * (`/api/jobs/1` reaches the job service as `/api/jobs/1`), so services own their URL space and
+ * their OpenAPI paths match ours.
  */
 import type { GatewayConfig } from './config.js'
 

@@ -1,6 +1,6 @@
 /**
- * JWT at the edge (DESIGN §3). Two hooks around the rate limiter, so that a flood of bad tokens is
- * still counted per IP, and a good token is counted per user:
+ * JWT at the edge (docs/architecture.md, Gateway). Two hooks around the rate limiter, so that a
+ * flood of bad tokens is still counted per IP, and a good token is counted per user:
  *
  * 1. `identify` (onRequest) verifies a bearer token if one is sent and sets `request.user`;
  *    it never rejects (public routes accept requests with a stale token, e.g. `/refresh`);

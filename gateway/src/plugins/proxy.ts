@@ -1,6 +1,7 @@
 /**
- * One `@fastify/http-proxy` registration per prefix of the route table (STYLE §10), HTTP and
- * WebSocket, keeping the full path upstream (`rewritePrefix` = prefix).
+ * One `@fastify/http-proxy` registration per prefix of the route table
+ * (docs/conventions.md, Gateway), HTTP and WebSocket, keeping the full path upstream
+ * (`rewritePrefix` = prefix).
  *
  * - Request headers go upstream as sent (Authorization included: services verify again), plus
  *   `x-request-id` (service-kit's `request.id`: the caller's safe id or a new UUID) and

@@ -1,6 +1,7 @@
 /**
  * Errors of the bus. Plain classes rather than `@fastify/error` codes: these never reach an HTTP
- * response, they steer what happens to a message (STYLE §7: errors say whether they are retryable).
+ * response, they steer what happens to a message (docs/conventions.md, Events and handlers: errors
+ * say whether they are retryable).
  */
 
 /**

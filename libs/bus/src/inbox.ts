@@ -1,6 +1,7 @@
 /**
  * The consumer inbox: which events a queue has already handled, so a redelivered or duplicated
- * event is acked without running its handler again (DESIGN §4: effects exactly once).
+ * event is acked without running its handler again (docs/architecture.md, Events: effects exactly
+ * once).
  *
  * One document per handled event in collection `inbox` of the service's own database:
  * `{ _id: "<queue>:<eventId>", queue, eventId, type, handledAt }`. The `_id` makes the record

@@ -1,8 +1,8 @@
 /**
- * The transactional outbox without transactions (DESIGN §4): pending events ride in the SAME
- * single-document write as the state change, in an `outbox` array field of the aggregate's
- * document, so either both are stored or neither. {@link OutboxRelay} publishes them with
- * confirms after the write and removes each entry only after its confirm.
+ * The transactional outbox without transactions (docs/architecture.md, Events): pending events ride
+ * in the SAME single-document write as the state change, in an `outbox` array field of the
+ * aggregate's document, so either both are stored or neither. {@link OutboxRelay} publishes them
+ * with confirms after the write and removes each entry only after its confirm.
  *
  * Entries are `{ id, routingKey, body }` with `body` the JSON envelope as a string: removal is an
  * exact-match `$pullAll`, which works on MongoDB 7 and FerretDB 1.24 alike (FerretDB 1.24's

@@ -1,5 +1,6 @@
 /**
- * Names and declarations of the RabbitMQ topology every Kelmah service shares (DESIGN §4).
+ * Names and declarations of the RabbitMQ topology every Kelmah service shares
+ * (docs/architecture.md, Events).
  *
  * ```
  * kelmah.events (topic, durable)
@@ -23,7 +24,7 @@
  */
 import type { Channel } from 'amqplib'
 
-/** The shared event exchange (DESIGN §4). Tests pass their own name to stay isolated. */
+/** The shared event exchange (docs/architecture.md, Events). Tests pass their own name to stay isolated. */
 export const DEFAULT_EXCHANGE = 'kelmah.events'
 
 /** Default growing retry delays in milliseconds: three retries, so at most four attempts. */

@@ -1,5 +1,5 @@
 /**
- * The event envelope every domain event travels in (DESIGN §4).
+ * The event envelope every domain event travels in (docs/architecture.md, Events).
  *
  * ```
  * { id: uuid, type: "ContractSigned", version: 1, occurredAt: ISO-8601, producer: "job",

@@ -1,10 +1,10 @@
 /**
  * The event catalogue: one entry per event type, holding its routing key, version and the JSON
  * Schema of its payload. TypeScript types are derived from these schemas (`EventOf<'UserRegistered'>`),
- * so there is no hand-kept twin to drift (issue 2 §4).
+ * so there is no hand-kept twin to drift (docs/architecture.md, Events).
  *
- * Routing keys are `<producer>.<aggregate>.<fact>` (DESIGN §4: `job.contract.signed`). Consumers
- * bind to routing keys, so a key is as stable as the type name.
+ * Routing keys are `<producer>.<aggregate>.<fact>` (docs/architecture.md, Events:
+ * `job.contract.signed`). Consumers bind to routing keys, so a key is as stable as the type name.
  *
  * Tolerant reader: consumers read only the fields they need; producers may add optional fields
  * within a version. A breaking change is a new `version` entry, never an edit of a published one.

@@ -1,5 +1,6 @@
 /**
- * Access-token verification, the same at the gateway and in every service (zero trust, DESIGN §3).
+ * Access-token verification, the same at the gateway and in every service (zero trust,
+ * docs/architecture.md, Gateway).
  *
  * Tokens are ES256 JWTs signed by the auth service; public keys come from its JWKS
  * (`/api/auth/.well-known/jwks.json`, fetched and cached with `get-jwks`) or, in tests, from a

@@ -1,7 +1,8 @@
 /**
  * Configuration: one env schema per service, checked at boot with ajv (through `env-schema`).
- * A missing or bad variable stops the process with a message naming it (STYLE §4). Peers are
- * `<NAME>_SERVICE_URL`. Nothing branches on `NODE_ENV`.
+ * A missing or bad variable stops the process with a message naming it
+ * (docs/conventions.md, Configuration). Peers are `<NAME>_SERVICE_URL`. Nothing branches on
+ * `NODE_ENV`.
  */
 import envSchema from 'env-schema'
 import addFormatsModule from 'ajv-formats'
@@ -16,7 +17,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError'
 }
 
-/** Variables every service shares. Defaults are for one developer machine (DESIGN §3). */
+/** Variables every service shares. Defaults are for one developer machine (docs/architecture.md, Gateway). */
 export const baseConfig = {
   HOST: Type.String({ default: '127.0.0.1' }),
   LOG_LEVEL: Type.Union(

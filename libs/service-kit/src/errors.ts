@@ -1,6 +1,6 @@
 /**
- * service-kit's error catalogue (STYLE §8). Codes are prefixed `KIT_ERR_`; every service keeps its
- * own catalogue in `src/errors.ts` built the same way with `@fastify/error`.
+ * service-kit's error catalogue (docs/conventions.md, Errors). Codes are prefixed `KIT_ERR_`; every
+ * service keeps its own catalogue in `src/errors.ts` built the same way with `@fastify/error`.
  */
 import createError from '@fastify/error'
 

@@ -1,7 +1,8 @@
 /**
- * Cursor pagination shared by every list route (`{items, nextCursor}`, DESIGN §5): a cursor is
- * the sort key of the last item returned, as base64url JSON — opaque to clients, stable under
- * inserts (unlike offsets), and checked on the way in.
+ * Cursor pagination shared by every list route (`{items, nextCursor}`,
+ * docs/architecture.md, Services): a cursor is the sort key of the last item returned, as
+ * base64url JSON — opaque to clients, stable under inserts (unlike offsets), and checked on the
+ * way in.
  *
  * Keyset pages: sort by `(key desc, _id desc)` and ask for items strictly after the cursor's
  * position with {@link afterPosition}.
