@@ -1,6 +1,6 @@
 /**
- * The auth service's configuration: one env schema, checked at boot (STYLE §4). A missing or bad
- * variable stops the process with a message naming it.
+ * The auth service's configuration: one env schema, checked at boot (docs/conventions.md,
+ * Configuration). A missing or bad variable stops the process with a message naming it.
  */
 import { readFileSync } from 'node:fs'
 import { baseConfig, ConfigError, loadConfig, storageConfig } from '@kelmah/service-kit'

@@ -1,7 +1,7 @@
 /**
- * The auth service's error catalogue (STYLE §8). Codes are prefixed `AUTH_ERR_`; messages name
- * the fix. Rendered as RFC 9457 problem details by service-kit; errors carrying
- * field errors (`withFields`) also list the offending fields in `errors[]`.
+ * The auth service's error catalogue (docs/conventions.md, Errors). Codes are prefixed
+ * `AUTH_ERR_`; messages name the fix. Rendered as RFC 9457 problem details by service-kit;
+ * errors carrying field errors (`withFields`) also list the offending fields in `errors[]`.
  */
 import createError from '@fastify/error'
 

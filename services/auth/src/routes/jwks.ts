@@ -7,9 +7,10 @@ import type { RouteOptions } from './context.js'
 export const JWKS_MAX_AGE_S = 300
 
 /** JWKS route. */
-export const jwksRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+export const jwksRoutes: RoutePlugin<RouteOptions> = (app, opts) => {
   app.get('/.well-known/jwks.json', { schema: JwksSchema }, async (_request, reply) => {
     reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_S}, stale-while-revalidate=60`)
     return opts.jwks
   })
+  return Promise.resolve()
 }

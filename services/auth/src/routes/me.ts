@@ -4,8 +4,9 @@ import { MeSchema } from '../schemas/me.js'
 import type { RouteOptions } from './context.js'
 
 /** The signed-in user's route. */
-export const meRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
+export const meRoutes: RoutePlugin<RouteOptions> = authenticated<RouteOptions>((app, opts) => {
   app.get('/me', { schema: MeSchema, preHandler: opts.liveSession }, async (request) => {
     return { user: await opts.accounts.me(callerOf(request).sub) }
   })
+  return Promise.resolve()
 })

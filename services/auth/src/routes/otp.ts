@@ -4,7 +4,7 @@ import { ResendOtpSchema, VerifyOtpSchema } from '../schemas/otp.js'
 import { requestContext, type RouteOptions } from './context.js'
 
 /** Email-verification routes. */
-export const otpRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+export const otpRoutes: RoutePlugin<RouteOptions> = (app, opts) => {
   app.post('/otp/verify', { schema: VerifyOtpSchema }, async (request) => {
     return { user: await opts.accounts.verifyEmail(request.body, requestContext(request)) }
   })
@@ -15,4 +15,5 @@ export const otpRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
       .code(202)
       .send({ message: 'If this address has an unverified account, a new code is on its way.' })
   })
+  return Promise.resolve()
 }

@@ -4,7 +4,7 @@ import { ChangePasswordSchema, ForgotPasswordSchema, ResetPasswordSchema } from 
 import { requestContext, type RouteOptions } from './context.js'
 
 /** Password routes for who cannot sign in: a code by mail, then a new password with it. */
-export const passwordRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+export const passwordRoutes: RoutePlugin<RouteOptions> = (app, opts) => {
   app.post('/password/forgot', { schema: ForgotPasswordSchema }, async (request, reply) => {
     await opts.accounts.forgotPassword(request.body)
     return reply.code(202).send({ message: 'If this address has an account, a reset code is on its way.' })
@@ -14,10 +14,11 @@ export const passwordRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
     await opts.accounts.resetPassword(request.body, requestContext(request))
     return reply.code(204).send(null)
   })
+  return Promise.resolve()
 }
 
 /** The signed-in user's password change. */
-export const passwordChangeRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
+export const passwordChangeRoutes: RoutePlugin<RouteOptions> = authenticated<RouteOptions>((app, opts) => {
   app.post(
     '/password/change',
     { schema: ChangePasswordSchema, preHandler: opts.liveSession },
@@ -27,4 +28,5 @@ export const passwordChangeRoutes: RoutePlugin<RouteOptions> = authenticated(asy
       return reply.code(204).send(null)
     },
   )
+  return Promise.resolve()
 })

@@ -4,24 +4,26 @@ import { LoginSchema, LogoutAllSchema, LogoutSchema, RefreshSchema } from '../sc
 import { requestContext, type RouteOptions } from './context.js'
 
 /** Signing in: with a password, or with a refresh token. */
-export const sessionRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+export const sessionRoutes: RoutePlugin<RouteOptions> = (app, opts) => {
   app.post('/login', { schema: LoginSchema }, async (request) =>
     opts.accounts.login(request.body, requestContext(request)),
   )
 
   app.post('/refresh', { schema: RefreshSchema }, async (request) => opts.accounts.refresh(request.body))
+  return Promise.resolve()
 }
 
 /** Signing out: one session or all of them. */
-export const logoutRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
+export const logoutRoutes: RoutePlugin<RouteOptions> = authenticated<RouteOptions>((app, opts) => {
   app.post(
     '/logout',
     {
       schema: LogoutSchema,
       preHandler: opts.liveSession,
       // The body is optional: an empty request validates as `{}`.
-      preValidation: async (request) => {
+      preValidation: (request) => {
         request.body ??= {}
+        return Promise.resolve()
       },
     },
     async (request, reply) => {
@@ -39,4 +41,5 @@ export const logoutRoutes: RoutePlugin<RouteOptions> = authenticated(async (app,
       return reply.code(204).send(null)
     },
   )
+  return Promise.resolve()
 })
