@@ -3,13 +3,7 @@
  * profile, portfolio, skills and search routes under `/api/users`, and the event consumers.
  * Never listens (see `server.ts`); tests call it directly.
  */
-import {
-  authenticated,
-  buildService,
-  serviceOptions,
-  type AppOptions,
-  type KelmahApp,
-} from '@kelmah/service-kit'
+import { buildService, serviceOptions, type AppOptions, type KelmahApp } from '@kelmah/service-kit'
 import type { UserConfig } from './config.js'
 import { registerHandlers } from './events/handlers.js'
 import { profileModel, type ProfileDoc } from './models/profile.js'
@@ -59,7 +53,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
 
     const catalogue = new SkillsCatalogue(Skill, app.log)
     await catalogue.seed()
-    const profiles = new Profiles({ store, catalogue, now: app.now, log: app.log })
+    const profiles = new Profiles({ store, Profile, catalogue, now: app.now, log: app.log })
     const portfolio = new Portfolio({ profiles, now: app.now })
     const search = new WorkerSearch(Profile, opts.searchCandidateCap ?? config.SEARCH_CANDIDATE_CAP)
 
@@ -71,9 +65,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     }
 
     const routeOptions: RouteOptions = { profiles, portfolio, catalogue, search }
-    // Every route needs a signed-in user; `/:id` comes last so it shadows none of the others.
+    // Every route plugin is `authenticated` (no public routes); `/:id` comes last.
     for (const routes of [meRoutes, portfolioRoutes, skillsRoutes, searchRoutes, profileRoutes]) {
-      await app.register(authenticated(routes), { ...routeOptions, prefix: API_PREFIX })
+      await app.register(routes, { ...routeOptions, prefix: API_PREFIX })
     }
     return app
   } catch (err) {

@@ -1,6 +1,6 @@
 /**
- * The user service's configuration: one env schema, checked at boot (STYLE §4). A missing or bad
- * variable stops the process with a message naming it.
+ * The user service's configuration: one env schema, checked at boot (docs/conventions.md,
+ * Configuration). A missing or bad variable stops the process with a message naming it.
  */
 import { baseConfig, loadConfig, storageConfig } from '@kelmah/service-kit'
 import Type, { type Static } from 'typebox'

@@ -1,6 +1,6 @@
 /**
- * The user service's error catalogue (STYLE §8). Codes are prefixed `USER_ERR_`; messages name
- * the fix. Rendered as RFC 9457 problem details by service-kit; errors carrying field errors
+ * The user service's error catalogue (docs/conventions.md, Errors). Codes are prefixed
+ * `USER_ERR_`; messages name the fix. Rendered as RFC 9457 problem details by service-kit; errors carrying field errors
  * (`withFields`) list the offending fields in `errors[]`.
  */
 import createError from '@fastify/error'

@@ -139,8 +139,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
     )
   }
   if (typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
-    const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+    const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
     if (ka.length !== kb.length) return false
     return ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
   }
@@ -211,10 +211,7 @@ export function profileChange(
   if (current.deactivated && !opts.allowDeactivated) throw new ProfileDeactivated()
   const next = edit(current)
   if (!next) return null
-  const changed = changedFields(
-    current as unknown as Record<string, unknown>,
-    next as Record<string, unknown>,
-  )
+  const changed = changedFields(current as unknown as Record<string, unknown>, next)
   if (changed.length === 0) return null
   const merged: ProfileDoc = { ...current, ...next, profileVersion: current.profileVersion + 1 }
   const set: Record<string, unknown> = { keywords: keywordsOf(merged) }

@@ -1,5 +1,5 @@
 /** `/me/portfolio`: the caller's portfolio items (workers). */
-import { callerOf, eventContextOf, requireRole, type RoutePlugin } from '@kelmah/service-kit'
+import { callerOf, eventContextOf, requireRole, authenticated } from '@kelmah/service-kit'
 import {
   CreatePortfolioItemSchema,
   DeletePortfolioItemSchema,
@@ -10,11 +10,11 @@ import { toPortfolioItemView } from '../services/views.js'
 import type { RouteOptions } from './context.js'
 
 /**
- * Portfolio CRUD. Only workers have a portfolio (403 for other roles). Register wrapped in
+ * Portfolio CRUD. Only workers have a portfolio (403 for other roles). All behind
  * `authenticated`: authentication runs on `onRequest`, before body validation, so a request
  * without a token gets 401, not 400; the role check follows it.
  */
-export const portfolioRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+export const portfolioRoutes = authenticated<RouteOptions>((app, opts) => {
   const onRequest = requireRole('worker')
 
   app.get('/me/portfolio', { schema: ListPortfolioSchema, onRequest }, async (request) => {
@@ -45,4 +45,5 @@ export const portfolioRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
       return reply.code(204).send(null)
     },
   )
-}
+  return Promise.resolve()
+})

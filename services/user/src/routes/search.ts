@@ -1,11 +1,12 @@
 /** `GET /search`: worker discovery. */
-import type { RoutePlugin } from '@kelmah/service-kit'
+import { authenticated } from '@kelmah/service-kit'
 import { SearchSchema } from '../schemas/search.js'
 import type { RouteOptions } from './context.js'
 
-/** Search routes. Register wrapped in `authenticated`. */
-export const searchRoutes: RoutePlugin<RouteOptions> = async (app, opts) => {
+/** Search routes. Every route needs a signed-in user (`authenticated`). */
+export const searchRoutes = authenticated<RouteOptions>((app, opts) => {
   app.get('/search', { schema: SearchSchema }, async (request) => {
     return opts.search.search(request.query)
   })
-}
+  return Promise.resolve()
+})

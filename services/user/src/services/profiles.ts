@@ -23,6 +23,7 @@ import {
   type Decision,
 } from '@kelmah/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
+import type { Model } from 'mongoose'
 import { patchFields, type ProfilePatch } from '../domain/profile-patch.js'
 import {
   changesSkills,
@@ -42,8 +43,10 @@ export const MAX_ATTEMPTS = 5
 
 /** Collaborators of {@link Profiles}. */
 export interface ProfilesDeps {
-  /** The Profile store (`app.store(Profile, profileStoreOptions)`). */
+  /** The Profile store (`app.store(Profile, profileStoreOptions)`): every versioned change. */
   store: AggregateStore<ProfileDoc>
+  /** The Profile model: the writes that are not versioned changes (deactivation, rating summary). */
+  Profile: Model<ProfileDoc>
   catalogue: SkillsCatalogue
   now: Clock
   log: FastifyBaseLogger
@@ -176,7 +179,7 @@ export class Profiles {
     const doc = await this.find(userId)
     if (!doc) throw new Error(`no profile for ${userId} yet; retry after UserRegistered`)
     if (doc.deactivated) return
-    const res = await this.#d.store.model.updateOne(
+    const res = await this.#d.Profile.updateOne(
       { _id: userId, deactivated: false },
       { $set: { deactivated: true, deactivatedAt: this.#d.now() } },
     )
@@ -197,7 +200,7 @@ export class Profiles {
     count: number
     sequence: number
   }): Promise<boolean> {
-    const res = await this.#d.store.model.updateOne(
+    const res = await this.#d.Profile.updateOne(
       { _id: data.userId, 'rating.sequence': { $lt: data.sequence } },
       { $set: { rating: { average: data.average, count: data.count, sequence: data.sequence } } },
       { timestamps: false },

@@ -6,6 +6,7 @@
  * a crash between the two can leave a count off by one; counts only order suggestions, and
  * {@link SkillsCatalogue.recount} rebuilds them from the profiles.
  */
+import { isDuplicateKey } from '@kelmah/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Model } from 'mongoose'
 import { normaliseSkill, skillDelta, STARTER_SKILLS } from '../domain/skills.js'
@@ -45,7 +46,7 @@ export class SkillsCatalogue {
         )
       } catch (err) {
         // Another instance seeded the same names meanwhile: duplicates are fine.
-        if ((err as { code?: number }).code !== 11000) throw err
+        if (!isDuplicateKey(err)) throw err
       }
     }
     await this.Skill.updateMany(

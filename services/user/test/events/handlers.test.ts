@@ -1,6 +1,7 @@
 import { createEvent } from '@kelmah/contracts'
 import { eventProbe } from '@kelmah/testing'
 import t from 'tap'
+import type { ProfileDoc } from '../../src/models/profile.js'
 import { buildTestApp, call, eventually, newUserId, userRegisteredEvent } from '../fixtures/app.js'
 
 const ta = await buildTestApp()
@@ -9,7 +10,8 @@ t.teardown(async () => {
   await probe.close()
   await ta.close()
 })
-const profileOf = async (id: string) => ta.app.mongo.collection('profiles').findOne({ _id: id as never })
+const profiles = () => ta.app.mongo.collection<ProfileDoc>('profiles')
+const profileOf = async (id: string) => profiles().findOne({ _id: id })
 
 t.test('UserRegistered', async (t) => {
   t.test('creates the profile with the registered name and role, and publishes ProfileUpdated', async (t) => {
@@ -45,7 +47,7 @@ t.test('UserRegistered', async (t) => {
       await ta.events.publish(event) // the same event again (redelivery)
       await ta.deliver(userRegisteredEvent({ userId, name: 'Other Name' }), 'profiles') // a new id, same user
       const after = await profileOf(userId)
-      t.equal(await ta.app.mongo.collection('profiles').countDocuments({ _id: userId as never }), 1)
+      t.equal(await profiles().countDocuments({ _id: userId }), 1)
       t.match(after, { displayName: 'First Name', profileVersion: 1 })
       t.same(after?.updatedAt, before?.updatedAt, 'no write at all')
     },
