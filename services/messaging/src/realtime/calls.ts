@@ -293,7 +293,7 @@ export class Calls {
    * @returns false when the call had already ended
    */
   async end(callId: string, by: string | null, reason: string): Promise<boolean> {
-    const raw = (await this.d.redis.getdel(this.#key(callId))) as string | null
+    const raw = await this.d.redis.getdel(this.#key(callId))
     if (!raw) return false
     clearTimeout(this.#timers.get(callId))
     this.#timers.delete(callId)

@@ -192,7 +192,16 @@ export class Protocol implements ProtocolHandlers {
       }
       case 'ping':
         return this.#send(conn, { type: 'pong', at: new Date().toISOString() })
-      default:
+      case 'call_invite':
+      case 'call_accept':
+      case 'call_decline':
+      case 'call_end':
+      case 'call_upgrade':
+      case 'call_upgrade_accept':
+      case 'call_upgrade_decline':
+      case 'offer':
+      case 'answer':
+      case 'ice_candidate':
         return this.d.calls.handle(conn, frame)
     }
   }

@@ -42,7 +42,7 @@ const EXTENSIONS: Record<string, string> = {
  * Attachment routes (all authenticated in `onRequest`: a stranger's upload is refused before its
  * body is read).
  */
-export const attachmentRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
+export const attachmentRoutes: RoutePlugin<RouteOptions> = authenticated((app, opts) => {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(
     [...ALLOWED_TYPES],
@@ -58,9 +58,12 @@ export const attachmentRoutes: RoutePlugin<RouteOptions> = authenticated(async (
     {
       schema: UploadSchema,
       bodyLimit: opts.attachmentMaxBytes,
-      onRequest: async (request) => {
-        if (Number(request.headers['content-length']) > opts.attachmentMaxBytes)
-          throw new AttachmentTooLarge(opts.attachmentMaxBytes)
+      onRequest: (request, _reply, done) => {
+        done(
+          Number(request.headers['content-length']) > opts.attachmentMaxBytes
+            ? new AttachmentTooLarge(opts.attachmentMaxBytes)
+            : undefined,
+        )
       },
     },
     async (request, reply) => {
@@ -105,4 +108,5 @@ export const attachmentRoutes: RoutePlugin<RouteOptions> = authenticated(async (
       .header('x-content-type-options', 'nosniff')
       .send(opts.attachments.openDownloadStream(file._id))
   })
+  return Promise.resolve()
 })

@@ -14,7 +14,7 @@ import {
 import type { RouteOptions } from './context.js'
 
 /** Conversation and message routes (all authenticated). */
-export const conversationRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
+export const conversationRoutes: RoutePlugin<RouteOptions> = authenticated((app, opts) => {
   const { conversations, messages, receipts, edits } = opts.chat
 
   app.post('/conversations', { schema: CreateConversationSchema }, async (request, reply) => {
@@ -77,4 +77,5 @@ export const conversationRoutes: RoutePlugin<RouteOptions> = authenticated(async
   app.get('/unread-count', { schema: UnreadSchema }, async (request) =>
     receipts.unreadCounts(callerOf(request).sub),
   )
+  return Promise.resolve()
 })

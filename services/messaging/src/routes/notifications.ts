@@ -11,7 +11,7 @@ import {
 import type { RouteOptions } from './context.js'
 
 /** Notification routes (all authenticated). */
-export const notificationRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
+export const notificationRoutes: RoutePlugin<RouteOptions> = authenticated((app, opts) => {
   const n = opts.notifications
 
   app.get('/', { schema: ListNotificationsSchema }, async (request) =>
@@ -35,4 +35,5 @@ export const notificationRoutes: RoutePlugin<RouteOptions> = authenticated(async
   app.put('/preferences', { schema: PutPreferencesSchema }, async (request) => ({
     inApp: await n.setPreferences(callerOf(request).sub, request.body.inApp as Record<string, boolean>),
   }))
+  return Promise.resolve()
 })

@@ -4,7 +4,7 @@ import { BlockSchema, ListBlocksSchema, ReportSchema, UnblockSchema } from '../s
 import type { RouteOptions } from './context.js'
 
 /** Block and report routes (all authenticated). */
-export const safetyRoutes: RoutePlugin<RouteOptions> = authenticated(async (app, opts) => {
+export const safetyRoutes: RoutePlugin<RouteOptions> = authenticated((app, opts) => {
   app.post('/blocks/:userId', { schema: BlockSchema }, async (request, reply) => {
     const created = await opts.safety.block(callerOf(request).sub, request.params.userId)
     return reply.code(created ? 201 : 200).send({ userId: request.params.userId, blocked: true })
@@ -22,4 +22,5 @@ export const safetyRoutes: RoutePlugin<RouteOptions> = authenticated(async (app,
   app.post('/reports', { schema: ReportSchema }, async (request, reply) =>
     reply.code(201).send(await opts.safety.report(callerOf(request).sub, request.body)),
   )
+  return Promise.resolve()
 })

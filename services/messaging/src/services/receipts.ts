@@ -34,7 +34,9 @@ export class Receipts {
     const rows = await this.d.Message.find({ _id: { $in: ids }, recipientId: me, readAt: null }).lean()
     if (rows.length === 0) return { messageIds: [], readAt: readAt.toISOString() }
     // Many documents, no events: one update of the read field (edits and deletes never touch it).
-    await this.d.Message.updateMany(
+    // Through the driver, not the model: the outbox plugin takes a model `updateMany` as "maybe
+    // new outbox entries somewhere" and the relay would scan the whole collection next time.
+    await this.d.Message.collection.updateMany(
       { _id: { $in: rows.map((r) => r._id) }, readAt: null },
       { $set: { readAt } },
     )

@@ -43,7 +43,7 @@ t.test('events in: conversations, system messages, notifications', async (t) => 
     })
     t.match(list.items[0], { otherParticipantId: hirer.id, jobId: 'job-1' })
     // Redelivery of the same event (a second copy on the bus) changes nothing.
-    await app.bus.publish(event as never)
+    await app.bus.publish(event)
     await new Promise((r) => setTimeout(r, 300))
     t.equal((await call(app, 'GET', '/api/notifications', hirer)).body.items.length, 1)
     t.equal((await call(app, 'GET', '/api/chat/conversations', worker)).body.items.length, 1)
@@ -92,7 +92,12 @@ t.test('events in: conversations, system messages, notifications', async (t) => 
         changed: ['status'],
       })
       const kinds = await eventually(async () => {
-        const r = await call(app, 'GET', `/api/chat/conversations/${signed.conversationId}/messages`, hirer)
+        const r = await call(
+          app,
+          'GET',
+          `/api/chat/conversations/${String(signed.conversationId)}/messages`,
+          hirer,
+        )
         return r.body.items.length >= 5 ? r.body.items.map((m: { kind: string }) => m.kind).sort() : undefined
       }, 8_000)
       t.same(kinds, [

@@ -66,7 +66,7 @@ t.test('the /ws protocol on one instance', async (t) => {
         const history = await call(
           c.app,
           'GET',
-          `/api/chat/conversations/${delivered.conversationId}/messages`,
+          `/api/chat/conversations/${String(delivered.conversationId)}/messages`,
           b,
         )
         t.equal(history.body.items[0].content, 'Hello world')
@@ -206,12 +206,17 @@ t.test('the /ws protocol on one instance', async (t) => {
       sa.send({ type: 'chat', recipientId: b.id, message: 'two' })
       const m2 = await sa.next('message_delivered')
       await sb.next('new_message')
-      sb.ws.send(`{"type":"mark_read","messageIds":["${m1.messageId}","${m2.messageId}"]}`)
+      sb.ws.send(`{"type":"mark_read","messageIds":["${String(m1.messageId)}","${String(m2.messageId)}"]}`)
       const receipt = await sa.next('messages_read')
       t.same(receipt.messageIds, [m1.messageId, m2.messageId])
       t.equal(receipt.readBy, b.id)
       t.ok(!Number.isNaN(Date.parse(receipt.readAt as string)))
-      const history = await call(c.app, 'GET', `/api/chat/conversations/${m1.conversationId}/messages`, a)
+      const history = await call(
+        c.app,
+        'GET',
+        `/api/chat/conversations/${String(m1.conversationId)}/messages`,
+        a,
+      )
       t.ok(history.body.items.every((m: { readAt: string | null }) => m.readAt === receipt.readAt))
       // The sender cannot mark its own messages read; nothing is sent.
       sa.send({ type: 'mark_read', messageIds: [m1.messageId] })
