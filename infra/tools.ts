@@ -1,7 +1,8 @@
 /**
  * Builds the two Go tools the local infrastructure needs into `.tools/bin/` (git-ignored):
- * FerretDB 1.24.2 (MongoDB wire protocol on SQLite, DESIGN §2) and stripe-mock. A tool already
- * there is left alone, so a second run does nothing.
+ * FerretDB 1.24.2 (the MongoDB wire protocol on PostgreSQL or SQLite, see docs/ferretdb.md) and
+ * stripe-mock. A tool already there is left alone, so a second run does nothing. PostgreSQL itself
+ * is not built: it is the machine's (`infra/postgres.ts`).
  *
  * Run: `node --import tsx infra/tools.ts`
  */
@@ -12,7 +13,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { TOOLS_BIN, isMain } from './paths.js'
 
-/** The FerretDB release the project is tested against (DESIGN §2). */
+/** The FerretDB release the project is tested against (docs/ferretdb.md). */
 export const FERRETDB_VERSION = 'v1.24.2'
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB'
 const STRIPE_MOCK_MODULE = 'github.com/stripe/stripe-mock@latest'

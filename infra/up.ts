@@ -4,21 +4,28 @@
  *
  * | part | default | override |
  * | --- | --- | --- |
- * | MongoDB (FerretDB 1.24.2, SQLite) | mongodb://127.0.0.1:27017 | MONGO_URL, KELMAH_FERRETDB_PORT |
+ * | MongoDB (FerretDB 1.24.2 on PostgreSQL, or SQLite) | mongodb://127.0.0.1:27017 | MONGO_URL, KELMAH_FERRETDB_PORT, FERRETDB_BACKEND |
+ * | PostgreSQL for FerretDB (the machine's) | postgres://postgres@127.0.0.1:5432 | KELMAH_POSTGRES_URL |
  * | RabbitMQ (the machine's) | amqp://guest:guest@127.0.0.1:5672 | AMQP_URL |
  * | Redis (the machine's) | redis://127.0.0.1:6379 | REDIS_URL, KELMAH_REDIS_PORT |
  * | MailDev (SMTP sink + web/REST) | smtp://127.0.0.1:1025, http://127.0.0.1:1080 | SMTP_URL (+ MAILDEV_URL), KELMAH_MAILDEV_SMTP_PORT, KELMAH_MAILDEV_WEB_PORT |
  * | stripe-mock | http://127.0.0.1:12111 (https 12112) | STRIPE_API_URL, KELMAH_STRIPE_MOCK_PORT |
  *
  * A `*_URL` that is set is only checked, never started: it names something someone else runs.
+ * `FERRETDB_BACKEND` is `postgresql` (default) or `sqlite`; it applies to a FerretDB started here,
+ * and FerretDB's database is `ferretdb` (`ferretdb_test` for test runs, `_<port>` appended for a
+ * `KELMAH_FERRETDB_PORT` instance). Why PostgreSQL, and the figures: docs/ferretdb.md.
  *
  * Run: `npm run infra:up` (prints the URLs as JSON on stdout).
  */
 import { spawnSync } from 'node:child_process'
-import { constants as fsConstants, existsSync } from 'node:fs'
+import { constants as fsConstants, existsSync, readFileSync, readdirSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { stopStarted, type StartedName } from './down.js'
+import { InfraError } from './errors.js'
 import { DATA_DIR, LOG_DIR, REPO_ROOT, isMain } from './paths.js'
+import { POSTGRES_NAME, ensurePostgres, preparePostgresDatabase } from './postgres.js'
 import { amqpAnswers, httpAnswers, mongoAnswers, redisAnswers, tcpAnswers, waitUntil } from './probes.js'
 import {
   type InfraName,
@@ -29,10 +36,12 @@ import {
   pidFile,
   readPid,
   spawnDetached,
-  stopRecorded,
   writePid,
 } from './processes.js'
+import { findProgram } from './programs.js'
 import { ensureTools } from './tools.js'
+
+export { InfraError } from './errors.js'
 
 /** Connection URLs of the local infrastructure, named as the apps' environment variables. */
 export interface InfraUrls {
@@ -51,8 +60,11 @@ export interface InfraUrls {
 /** What `up()` found and did. */
 export interface UpResult {
   urls: InfraUrls
-  /** Processes this call started (pid files in `.data/run/`); pass them to `down({ only })`. */
-  started: InfraName[]
+  /**
+   * Processes this call started (pid files in `.data/run/`), in start order; pass them to
+   * `down({ only })`. `postgresql` is the machine's PostgreSQL cluster, when this call started it.
+   */
+  started: StartedName[]
   /** Parts that were already answering and are used as they are. */
   reused: string[]
 }
@@ -64,16 +76,39 @@ export interface UpOptions {
   /** Progress lines (default: stderr with an `[infra]` prefix). */
   log?: (line: string) => void
   /**
-   * Throwaway data (test runs): a FerretDB started here keeps its SQLite files in memory
-   * (`/dev/shm`, emptied first) instead of `.data/`. On this machine that made a test suite's
-   * writes ~40× faster than the disk under load; nothing of a test run is worth keeping.
+   * Throwaway data (test runs). A FerretDB started here uses, on PostgreSQL, its own database
+   * `ferretdb_test` (dropped and created again, `synchronous_commit = off`); on SQLite, files in
+   * memory (`/dev/shm`, emptied first) instead of `.data/`. Nothing of a test run is worth
+   * keeping; the figures behind both choices are in docs/ferretdb.md.
    */
   ephemeral?: boolean
 }
 
-/** A part of the infrastructure is missing or would not start; the message says what to do. */
-export class InfraError extends Error {
-  override name = 'InfraError'
+/** FerretDB's storage: `FERRETDB_BACKEND`, default `postgresql`. */
+export type FerretdbBackend = 'postgresql' | 'sqlite'
+
+/**
+ * The FerretDB backend `env` asks for: `FERRETDB_BACKEND` = `postgresql` (default; `postgres` is
+ * taken as the same) or `sqlite`, case-insensitive.
+ *
+ * @throws {InfraError} for any other value.
+ */
+export function ferretdbBackend(env: NodeJS.ProcessEnv = process.env): FerretdbBackend {
+  const raw = (env.FERRETDB_BACKEND ?? '').trim().toLowerCase()
+  if (raw === '' || raw === 'postgresql' || raw === 'postgres') return 'postgresql'
+  if (raw === 'sqlite') return 'sqlite'
+  throw new InfraError(
+    `FERRETDB_BACKEND=${env.FERRETDB_BACKEND} is neither postgresql (the default) nor sqlite`,
+  )
+}
+
+/**
+ * FerretDB's PostgreSQL database for an instance: `ferretdb` (`npm start`, seed, demo, benchmarks)
+ * or `ferretdb_test` (test runs), with `_<port>` appended for a non-default port, so that each
+ * instance has its own data as it has its own pid and log files.
+ */
+export function ferretdbDatabase(port: number, ephemeral: boolean): string {
+  return `ferretdb${ephemeral ? '_test' : ''}${port === 27017 ? '' : `_${port}`}`
 }
 
 /** Timeouts for a started process to answer, in milliseconds. RabbitMQ boots slowly (10–20 s). */
@@ -89,7 +124,7 @@ interface Ctx {
   env: NodeJS.ProcessEnv
   ephemeral: boolean
   log: (line: string) => void
-  started: InfraName[]
+  started: StartedName[]
   reused: string[]
 }
 
@@ -105,27 +140,6 @@ function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new InfraError(`${name}=${raw} is not a TCP port (1–65535)`)
   return port
-}
-
-/** Finds an installed program on PATH or in the sbin folders (Debian puts rabbitmq-server there). */
-async function findProgram(program: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const dirs = [
-    ...(env.PATH ?? '').split(path.delimiter),
-    '/usr/sbin',
-    '/usr/local/sbin',
-    '/usr/bin',
-    '/usr/local/bin',
-  ]
-  for (const dir of dirs.filter(Boolean)) {
-    const candidate = path.join(dir, program)
-    try {
-      await fs.access(candidate, fsConstants.X_OK)
-      return candidate
-    } catch {
-      // not here
-    }
-  }
-  return undefined
 }
 
 async function isWritableDir(dir: string): Promise<boolean> {
@@ -156,10 +170,17 @@ async function ensureMongo(ctx: Ctx): Promise<string> {
     ctx.reused.push('mongodb (MONGO_URL)')
     return given
   }
+  const backend = ferretdbBackend(ctx.env)
   const port = portFrom(ctx.env, 'KELMAH_FERRETDB_PORT', 27017)
   const url = `mongodb://127.0.0.1:${port}`
   if (await mongoAnswers(url)) {
-    ctx.log(`mongodb: ${url} already answers; using it`)
+    // One FerretDB per port: whatever answers is used, whichever backend it was started with.
+    const running = runningFerretdbBackend(port)
+    const note =
+      running && running !== backend
+        ? ` (FerretDB on ${running}; FERRETDB_BACKEND=${backend} applies only to a FerretDB started here)`
+        : ''
+    ctx.log(`mongodb: ${url} already answers; using it${note}`)
     ctx.reused.push('mongodb')
     return url
   }
@@ -169,13 +190,25 @@ async function ensureMongo(ctx: Ctx): Promise<string> {
   const memoryDir = ctx.ephemeral && (await isWritableDir('/dev/shm')) ? `/dev/shm/kelmah-${name}` : undefined
   if (memoryDir) await fs.rm(memoryDir, { recursive: true, force: true })
   const base = memoryDir ?? DATA_DIR
-  const dataDir = path.join(base, `ferretdb${suffix}`)
   const stateDir = path.join(base, `ferretdb-state${suffix}`)
-  await fs.mkdir(dataDir, { recursive: true })
   await fs.mkdir(stateDir, { recursive: true })
+  let storage: string[]
+  let where: string
+  if (backend === 'postgresql') {
+    const server = await ensurePostgres({ env: ctx.env, log: ctx.log })
+    if (server.started) ctx.started.push(POSTGRES_NAME)
+    const db = ferretdbDatabase(port, ctx.ephemeral)
+    const dbUrl = await preparePostgresDatabase(server, db, { fresh: ctx.ephemeral, relaxed: ctx.ephemeral })
+    storage = ['--handler=postgresql', `--postgresql-url=${dbUrl}`]
+    where = `PostgreSQL database ${db} on ${redact(server.url)}`
+  } else {
+    const dataDir = path.join(base, `ferretdb${suffix}`)
+    await fs.mkdir(dataDir, { recursive: true })
+    storage = ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`]
+    where = `SQLite files in ${memoryDir ? dataDir : path.relative(REPO_ROOT, dataDir)}/`
+  }
   const pid = await spawnDetached(name, ferretdb, [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dataDir}/`,
+    ...storage,
     `--state-dir=${stateDir}`,
     `--listen-addr=127.0.0.1:${port}`,
     '--telemetry=disable',
@@ -183,12 +216,36 @@ async function ensureMongo(ctx: Ctx): Promise<string> {
     '--log-level=warn',
   ])
   ctx.started.push(name)
-  ctx.log(`mongodb: started FerretDB on ${url} (pid ${pid}, data in ${memoryDir ? dataDir : path.relative(REPO_ROOT, dataDir)}/)`)
+  ctx.log(`mongodb: started FerretDB on ${url} (pid ${pid}, ${where})`)
   const ok = await waitUntil(() => mongoAnswers(url), START_TIMEOUT_MS.ferretdb, {
     stillWorth: () => isAlive(pid),
   })
   if (!ok) throw await failedToStart(`FerretDB on ${url}`, name, pid)
   return url
+}
+
+/**
+ * The `--handler` of a FerretDB process listening on `127.0.0.1:<port>`, read from
+ * `/proc/<pid>/cmdline` (FerretDB does not tell over the wire); undefined when not found.
+ */
+function runningFerretdbBackend(port: number): string | undefined {
+  let pids: string[]
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))
+  } catch {
+    return undefined // no /proc (macOS)
+  }
+  for (const pid of pids) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+      if (!argv[0]?.endsWith('ferretdb') || !argv.includes(`--listen-addr=127.0.0.1:${port}`)) continue
+      // FerretDB 1.24's default handler is postgresql.
+      return argv.find((a) => a.startsWith('--handler='))?.slice('--handler='.length) ?? 'postgresql'
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return undefined
 }
 
 async function ensureRedis(ctx: Ctx): Promise<string> {
@@ -413,7 +470,7 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     .map((r) => r.reason as unknown)
   if (failures.length > 0) {
-    for (const name of ctx.started) await stopRecorded(name)
+    for (const name of [...ctx.started].reverse()) await stopStarted(name)
     const text = failures.map((e) => (e instanceof Error ? e.message : String(e))).join('\n\n')
     throw new InfraError(text)
   }

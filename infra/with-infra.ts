@@ -3,6 +3,9 @@
  * up, runs the command with its URLs in the environment (MONGO_URL, AMQP_URL, REDIS_URL, SMTP_URL,
  * MAILDEV_URL, STRIPE_API_URL), then stops only what this invocation started — things that were
  * already running stay running — and exits with the command's exit code. `npm test` uses it.
+ *
+ * FerretDB runs on PostgreSQL unless `FERRETDB_BACKEND=sqlite`; `MONGO_URL` names a MongoDB you
+ * run instead (only checked). See infra/README.md.
  */
 import { spawn } from 'node:child_process'
 import path from 'node:path'
@@ -21,7 +24,8 @@ if (!command) {
 
 let result
 try {
-  // Test data is throwaway: a FerretDB started for this run keeps it in memory.
+  // Test data is throwaway: a FerretDB started for this run uses its own database
+  // (`ferretdb_test`, emptied, synchronous_commit off) or, on SQLite, files in memory.
   result = await up({ ephemeral: true })
 } catch (err) {
   console.error(err instanceof InfraError ? `infra: ${err.message}` : err)
