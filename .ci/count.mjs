@@ -1,8 +1,10 @@
 // Count test results from tap's per-file raw output (`<workspace>/.tap/test-results/**/*.tap`) and
 // print "N passed, N failed". A test is one top-level subtest (or top-level assertion) of a file; a
 // file that crashed before finishing counts as one failure of its own.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+// Also prints each workspace's line coverage (tap's json-summary report, `<workspace>/.tap/report/
+// coverage-summary.json`) and the overall figure, before that last line.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { Parser } from 'tap-parser'
 
 function* tapFiles(dir, depth = 0) {
@@ -11,6 +13,7 @@ function* tapFiles(dir, depth = 0) {
     const path = join(dir, name)
     if (!statSync(path).isDirectory()) continue
     if (name === '.tap') {
+      tapDirs.push(path)
       yield* walk(join(path, 'test-results'))
     } else if (depth < 2) {
       yield* tapFiles(path, depth + 1)
@@ -31,6 +34,9 @@ function* walk(dir) {
   }
 }
 
+/** Every `.tap` directory met while looking for results (one per workspace that ran tap). */
+const tapDirs = []
+
 let passed = 0
 let failed = 0
 let files = 0
@@ -48,6 +54,24 @@ for (const file of tapFiles(process.cwd())) {
   }
   for (const f of results.failures ?? []) console.error(`failed: ${file}: ${f.name}`)
 }
+const coverage = { covered: 0, total: 0 }
+for (const dir of tapDirs.sort()) {
+  const summary = join(dir, 'report', 'coverage-summary.json')
+  const workspace = relative(process.cwd(), join(dir, '..'))
+  if (!existsSync(summary)) {
+    console.log(`coverage ${workspace}: none`)
+    continue
+  }
+  const { lines } = JSON.parse(readFileSync(summary, 'utf8')).total
+  coverage.covered += lines.covered
+  coverage.total += lines.total
+  console.log(`coverage ${workspace}: ${lines.pct}% of lines (${lines.covered}/${lines.total})`)
+}
+if (coverage.total > 0) {
+  const pct = ((100 * coverage.covered) / coverage.total).toFixed(2)
+  console.log(`coverage overall: ${pct}% of lines (${coverage.covered}/${coverage.total})`)
+}
+
 if (files === 0) {
   console.log('0 passed, 1 failed')
   console.error('no tap results found: did the tests run?')

@@ -86,7 +86,7 @@ t.test('request bodies over BODY_LIMIT_BYTES', async (t) => {
         controller.close()
       },
     })
-    const res = await fetch(`${url}/api/jobs`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit)
+    const res = await fetch(`${url}/api/jobs`, { method: 'POST', headers, body, duplex: 'half' })
     t.equal(res.status, 413)
     t.match(await res.json(), { code: 'GATEWAY_ERR_BODY_TOO_LARGE' })
   })

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import type { IncomingMessage } from 'node:http'
-import { WebSocket, WebSocketServer } from 'ws'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { bearer, startGateway } from './helpers.js'
 
 /** A `ws` echo server on port 0 that records each upgrade request. */
@@ -10,7 +10,7 @@ async function echoServer(t: Test) {
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
   wss.on('connection', (socket, request) => {
     upgrades.push(request)
-    socket.on('message', (data, binary) => socket.send(binary ? data : `echo:${String(data)}`))
+    socket.on('message', (data, binary) => socket.send(binary ? data : `echo:${text(data)}`))
   })
   t.teardown(() => new Promise<void>((resolve) => {
     for (const c of wss.clients) c.terminate()
@@ -30,8 +30,14 @@ function connect(url: string, headers: Record<string, string> = {}): Promise<Web
   })
 }
 
+/** A `ws` message as text (a Buffer by default; chunks or an ArrayBuffer with other `binaryType`s). */
+function text(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString()
+  return (data instanceof ArrayBuffer ? Buffer.from(data) : data).toString()
+}
+
 function nextMessage(ws: WebSocket): Promise<string> {
-  return new Promise((resolve) => ws.once('message', (data) => resolve(String(data))))
+  return new Promise((resolve) => ws.once('message', (data) => resolve(text(data))))
 }
 
 t.test('WebSocket /ws', async (t) => {

@@ -26,7 +26,7 @@ export interface OpenApiDoc {
 /** Replace every `$ref` found in `renames` (deep copy). */
 function rewriteRefs<T>(value: T, renames: Map<string, string>): T {
   if (renames.size === 0) return value
-  if (Array.isArray(value)) return value.map((v) => rewriteRefs(v, renames)) as T
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => rewriteRefs(v, renames)) as T
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
@@ -160,8 +160,9 @@ export async function combinedDocs(app: FastifyInstance, opts: DocsOptions): Pro
     transformSpecificationClone: false,
     // swagger-ui asks for the document synchronously; the hook makes sure a fresh one is ready.
     uiHooks: {
-      preHandler: async (request) => {
-        if (/\/docs\/(json|yaml)$/.test(request.url.split('?', 1)[0] ?? '')) await current()
+      preHandler: (request, _reply, done) => {
+        if (!/\/docs\/(json|yaml)$/.test(request.url.split('?', 1)[0] ?? '')) return done()
+        current().then(() => done(), done)
       },
     },
     transformSpecification: () => cached?.doc ?? (ownDoc(app)),

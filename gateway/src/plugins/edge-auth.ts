@@ -44,7 +44,8 @@ export function edgeAuthHooks(
     if (request.user || isPublic(request.method, request.url)) return
     const failure = (request as WithAuthError)[kAuthError]
     // Re-use service-kit's mapping of verification failures to 401/503 with the same wording.
-    await verifyOrThrow(() => Promise.reject(failure ?? new Error('no token')) as Promise<AccessClaims>, bearerToken(request))
+    const reason = failure instanceof Error ? failure : new Error('no token')
+    await verifyOrThrow(() => Promise.reject<AccessClaims>(reason), bearerToken(request))
   }
 
   return { identify, enforce }

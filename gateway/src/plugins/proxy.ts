@@ -124,7 +124,7 @@ export async function registerProxies(scope: FastifyInstance, opts: ProxyOptions
             delete headers.connection
             return headers
           },
-          rewriteRequestHeaders: (request, headers) => forwardedHeaders(request as FastifyRequest, headers as IncomingHttpHeaders),
+          rewriteRequestHeaders: (request, headers) => forwardedHeaders(request as FastifyRequest, headers),
           // reply-from would retry a GET answered 503 up to 10 times; a gateway must pass it on.
           retriesCount: 1,
           // (`res` is the upstream's answer, or undefined when the request failed: its type says otherwise.)

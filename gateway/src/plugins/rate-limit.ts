@@ -47,5 +47,5 @@ export async function gatewayRateLimitHook(
     skipOnError: true,
     errorResponseBuilder: (_request, context) => new RateLimited(context.after),
   })
-  return app.rateLimit() as onRequestAsyncHookHandler
+  return app.rateLimit()
 }

@@ -39,13 +39,14 @@ export interface SecurityHeadersOptions {
 
 /** Register the security headers on `app` and every context below it. */
 export const securityHeaders = fp<SecurityHeadersOptions>(
-  async (app: FastifyInstance, opts) => {
+  (app: FastifyInstance, opts, registered) => {
     const page = helmet()
     const api = helmet(API_HELMET_OPTIONS)
     app.addHook('onRequest', (request, reply, done) => {
       const apply = opts.isProxied(request) ? api : page
       apply(request.raw, reply.raw, (err) => done(err as Error | undefined))
     })
+    registered()
   },
   { name: 'kelmah-security-headers', fastify: '5.x' },
 )

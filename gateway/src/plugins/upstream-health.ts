@@ -51,7 +51,7 @@ export async function probeService(upstream: string, timeoutMs: number): Promise
 
 /** Fastify plugin: `GET /health` over `services`. */
 export const upstreamHealth = fp<{ services: RoutedService[]; timeoutMs: number }>(
-  async function upstreamHealth(app: FastifyInstance, opts) {
+  function upstreamHealth(app: FastifyInstance, opts, registered) {
     let inFlight: Promise<Record<string, ServiceHealth>> | undefined
     const probeAll = async () => {
       const results = await Promise.all(opts.services.map(async (s) => [s.service, await probeService(s.upstream, opts.timeoutMs)] as const))
@@ -76,6 +76,7 @@ export const upstreamHealth = fp<{ services: RoutedService[]; timeoutMs: number 
         return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', services })
       },
     )
+    registered()
   },
   { name: 'kelmah-gateway-health' },
 )

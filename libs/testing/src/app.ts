@@ -103,7 +103,7 @@ export interface TestApp<C, A extends TestableApp = TestableApp> {
  */
 export async function startTestApp<C, O extends TestableAppOptions, A extends TestableApp>(
   spec: TestAppSpec<C, O, A>,
-  overrides: TestAppOverrides<O> = {} as TestAppOverrides<O>,
+  overrides: TestAppOverrides<O> = {},
 ): Promise<TestApp<C, A>> {
   const { env: extraEnv, ...appOverrides } = overrides
   const env = testEnv()
@@ -219,5 +219,5 @@ export async function call(
     headers: actor ? { authorization: `Bearer ${actor.token}` } : {},
   })
   const text = res.body
-  return { status: res.statusCode, headers: res.headers, body: text ? (JSON.parse(text) as Json) : undefined }
+  return { status: res.statusCode, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined }
 }

@@ -77,7 +77,7 @@ export function tokenKit(opts: { issuer?: string; audience?: string; kid?: strin
     },
     tampered: (claims = {}) => {
       const [h, p, s] = sign(claims).split('.') as [string, string, string]
-      const payload = JSON.parse(Buffer.from(p, 'base64url').toString())
+      const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>
       payload.role = 'admin'
       return [h, Buffer.from(JSON.stringify(payload)).toString('base64url'), s].join('.')
     },

@@ -2,7 +2,7 @@
  * A WebSocket test client (the real `ws` package) that records every JSON frame it receives, so a
  * test can wait for "the next frame like this" or assert that none arrives.
  */
-import { WebSocket } from 'ws'
+import { WebSocket, type RawData } from 'ws'
 
 /** A received frame. */
 export type Frame = { type: string } & Record<string, unknown>
@@ -31,6 +31,12 @@ export interface WsClient {
  *
  * @param url - `ws://host:port/ws` (add `?token=` yourself, or pass `headers`)
  */
+/** A `ws` message as text (a Buffer by default; chunks or an ArrayBuffer with other `binaryType`s). */
+function text(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString()
+  return (data instanceof ArrayBuffer ? Buffer.from(data) : data).toString()
+}
+
 export function wsClient(url: string, opts: { headers?: Record<string, string> } = {}): Promise<WsClient> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers: opts.headers ?? {} })
@@ -41,9 +47,9 @@ export function wsClient(url: string, opts: { headers?: Record<string, string> }
     const closeWaiters: Array<(c: number) => void> = []
     ws.on('message', (data) => {
       try {
-        frames.push(JSON.parse(String(data)) as Frame)
+        frames.push(JSON.parse(text(data)) as Frame)
       } catch {
-        frames.push({ type: '__not_json__', raw: String(data) })
+        frames.push({ type: '__not_json__', raw: text(data) })
       }
       for (const w of [...waiters]) w()
     })
