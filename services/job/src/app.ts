@@ -43,7 +43,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
   )
   try {
     const models = jobModels(app.mongo)
-    await Promise.all(Object.values(models).map((m) => m.init()))
+    await Promise.all([
+      models.Job.init(),
+      models.Application.init(),
+      models.Contract.init(),
+      models.WorkerProfile.init(),
+    ])
     const deps = serviceDeps(app, models, config.RANKING_CANDIDATE_CAP)
     const cases = useCases(deps)
     for (const routes of [jobRoutes, applicationRoutes, recommendationRoutes, contractRoutes]) {

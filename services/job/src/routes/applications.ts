@@ -17,7 +17,7 @@ import { toApplicationView } from '../services/views.js'
 import { callerOf, eventContextOf, type JobRoutePlugin } from './context.js'
 
 /** Application routes (full paths; registered without a prefix). */
-export const applicationRoutes: JobRoutePlugin = authenticated(async (app, { applications }) => {
+export const applicationRoutes: JobRoutePlugin = authenticated((app, { applications }) => {
   const hirer = { preHandler: [requireRole('hirer')] }
   const verifiedHirer = { preHandler: [requireRole('hirer'), requireVerifiedEmail] }
   const worker = { preHandler: [requireRole('worker')] }
@@ -68,4 +68,5 @@ export const applicationRoutes: JobRoutePlugin = authenticated(async (app, { app
       await applications.withdraw(callerOf(request), request.params.id, eventContextOf(request)),
     ),
   )
+  return Promise.resolve()
 })

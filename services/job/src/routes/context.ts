@@ -16,7 +16,8 @@ export type JobRoutePlugin = RoutePlugin<RouteOptions>
 
 /** Route options for an optional body: an empty (or absent) body validates as `{}`. */
 export const optionalBody = {
-  preValidation: async (request: { body: unknown }) => {
+  preValidation: (request: { body: unknown }, _reply: unknown, done: () => void) => {
     request.body ??= {}
+    done()
   },
 }

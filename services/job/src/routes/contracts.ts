@@ -21,7 +21,7 @@ import { callerOf, eventContextOf, optionalBody, type JobRoutePlugin } from './c
 
 /** The contract routes. */
 export const contractRoutes: JobRoutePlugin = authenticated(
-  async (app, { hiring, contracts, signing, cancellation, milestones }) => {
+  (app, { hiring, contracts, signing, cancellation, milestones }) => {
     app.post(
       '/api/applications/:id/accept',
       { schema: AcceptSchema, preHandler: [requireRole('hirer'), requireVerifiedEmail], ...optionalBody },
@@ -110,5 +110,6 @@ export const contractRoutes: JobRoutePlugin = authenticated(
         ),
       }),
     )
+    return Promise.resolve()
   },
 )

@@ -19,11 +19,13 @@ import { toJobView } from '../services/views.js'
 import { callerOf, eventContextOf, optionalBody, type JobRoutePlugin } from './context.js'
 
 /** Job routes (full paths; registered without a prefix). */
-export const jobRoutes: JobRoutePlugin = authenticated(async (app, { jobs, jobSearch }) => {
+export const jobRoutes: JobRoutePlugin = authenticated((app, { jobs, jobSearch }) => {
   const hirer = { preHandler: [requireRole('hirer')] }
   const verifiedHirer = { preHandler: [requireRole('hirer'), requireVerifiedEmail] }
 
-  app.get('/api/jobs/categories', { schema: CategoriesSchema }, async () => ({ items: [...CATEGORIES] }))
+  app.get('/api/jobs/categories', { schema: CategoriesSchema }, () =>
+    Promise.resolve({ items: [...CATEGORIES] }),
+  )
 
   app.post('/api/jobs', { schema: CreateJobSchema, ...verifiedHirer }, async (request, reply) => {
     const job = await jobs.create(callerOf(request), request.body, eventContextOf(request))
@@ -69,4 +71,5 @@ export const jobRoutes: JobRoutePlugin = authenticated(async (app, { jobs, jobSe
         await jobs.cancel(callerOf(request), request.params.id, request.body.reason, eventContextOf(request)),
       ),
   )
+  return Promise.resolve()
 })

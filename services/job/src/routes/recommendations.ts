@@ -5,7 +5,7 @@ import { toJobView } from '../services/views.js'
 import { callerOf, type JobRoutePlugin } from './context.js'
 
 /** Recommendation routes (full paths; registered without a prefix). */
-export const recommendationRoutes: JobRoutePlugin = authenticated(async (app, { recommendations }) => {
+export const recommendationRoutes: JobRoutePlugin = authenticated((app, { recommendations }) => {
   app.get(
     '/api/jobs/recommended',
     { schema: RecommendedJobsSchema, preHandler: [requireRole('worker')] },
@@ -41,4 +41,5 @@ export const recommendationRoutes: JobRoutePlugin = authenticated(async (app, { 
       }
     },
   )
+  return Promise.resolve()
 })

@@ -78,10 +78,7 @@ export class Contracts {
     const and: QueryFilter<ContractDoc>[] = [mine]
     if (q.status) and.push({ status: q.status })
     const position = decodeTypedCursor(q.cursor, ['date', 'id'])
-    if (position)
-      and.push(
-        afterPosition('createdAt', position, { toKey: toDate, toId: toObjectId }) as QueryFilter<ContractDoc>,
-      )
+    if (position) and.push(afterPosition('createdAt', position, { toKey: toDate, toId: toObjectId }))
     const rows = await this.#d.Contract.find({ $and: and })
       .sort({ createdAt: -1, _id: -1 })
       .limit(limit + 1)
