@@ -205,6 +205,8 @@ export class Hiring {
    */
   async syncJob(jobId: ContractDoc['jobId'], ctx: EventContext): Promise<void> {
     const { Job, Contract, stores } = this.#d
+    // LIB-GAP: AggregateStore.change should take an async `load` of the decision's other inputs
+    // (here the job's contracts), run again on every attempt; until then this loop does it.
     for (let attempt = 0; attempt < SYNC_ATTEMPTS; attempt++) {
       const job = await Job.findById(jobId).lean<JobDoc>()
       if (!job) return
