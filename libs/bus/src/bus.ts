@@ -303,30 +303,7 @@ export class Bus {
    * @throws Error when the bus is closed, the purpose is already subscribed, or the broker
    *   refuses the declarations (e.g. 406 when an existing queue has other arguments)
    */
-  async subscribe(purpose: string, handlers: HandlerMap, opts?: SubscribeOptions): Promise<Subscription>
-  /** @deprecated TRANSITION ONLY — the array form goes once every service passes a {@link HandlerMap}. */
-  async subscribe<T extends EventType>(
-    purpose: string,
-    types: readonly T[],
-    handler: Handler<T>,
-    opts?: SubscribeOptions,
-  ): Promise<Subscription>
-  async subscribe(
-    purpose: string,
-    handlersOrTypes: HandlerMap | readonly EventType[],
-    third?: Handler<EventType> | SubscribeOptions,
-    fourth?: SubscribeOptions,
-  ): Promise<Subscription> {
-    let handlers: HandlerMap
-    let opts: SubscribeOptions
-    if (Array.isArray(handlersOrTypes)) {
-      const types = handlersOrTypes as readonly EventType[]
-      handlers = Object.fromEntries(types.map((t) => [t, third])) as HandlerMap
-      opts = fourth ?? {}
-    } else {
-      handlers = handlersOrTypes as HandlerMap
-      opts = (third as SubscribeOptions | undefined) ?? {}
-    }
+  async subscribe(purpose: string, handlers: HandlerMap, opts: SubscribeOptions = {}): Promise<Subscription> {
     if (this.#closed) throw new Error('bus is closed')
     const types = (Object.keys(handlers) as EventType[]).filter((t) => typeof handlers[t] === 'function')
     if (types.length === 0) throw new TypeError('subscribe needs at least one event handler')

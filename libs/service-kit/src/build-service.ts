@@ -91,12 +91,8 @@ declare module 'fastify' {
      */
     store: <TDoc extends { _id: unknown }>(
       model: AnyModel,
-      opts: Omit<StoreOptions, 'kick'>,
+      opts: Omit<StoreOptions, 'relay'>,
     ) => AggregateStore<TDoc>
-    /** @deprecated TRANSITION ONLY — removed once every service writes through `app.store`. */
-    useOutbox: (...models: AnyModel[]) => void
-    /** @deprecated TRANSITION ONLY — removed once every service writes through `app.store`. */
-    kickOutbox: () => void
   }
 }
 
@@ -226,10 +222,8 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
     app.addReadinessCheck('rabbitmq', () => bus.isConnected())
     app.decorate('store', (model, storeOpts) => {
       relay.add(model)
-      return new AggregateStore(model, { now, ...storeOpts, kick: () => void relay.kick() })
+      return new AggregateStore(model, { now, ...storeOpts, relay })
     })
-    app.decorate('useOutbox', (...models) => models.forEach((m) => relay.add(m)))
-    app.decorate('kickOutbox', () => void relay.kick())
     app.addHook('onReady', async () => {
       await bus.start()
       relay.start()
@@ -240,10 +234,6 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
     app.decorate('store', () => {
       throw new Error('app.store needs amqpUrl: the outbox is relayed to the bus')
     })
-    app.decorate('useOutbox', () => {
-      throw new Error('useOutbox needs amqpUrl')
-    })
-    app.decorate('kickOutbox', () => undefined)
   }
 
   app.addHook('onClose', async () => {

@@ -76,8 +76,12 @@ export interface ChangeOptions<TDoc> {
 export interface StoreOptions {
   /** What the aggregate is called in problems (`contract`, `profile`). */
   name: string
-  /** Asks the outbox relay to publish now (service-kit binds it; tests may pass a no-op). */
-  kick: () => void
+  /**
+   * The outbox relay asked to publish right after a write with events (`app.store` binds the
+   * service's own). Without one — a CLI with no bus — the events wait in the outbox for the next
+   * sweep of a running instance of the service.
+   */
+  relay?: { kick(): unknown }
   /** The clock setting `updatedAt` on every change. Default {@link systemClock}. */
   now?: Clock
   /** The version field guarding and counting writes. Default `version`. */
@@ -106,7 +110,7 @@ type Id = string | number | { toString(): string }
 export class AggregateStore<TDoc extends { _id: unknown }> {
   readonly #model: AnyModel
   readonly #name: string
-  readonly #kick: () => void
+  readonly #relay: { kick(): unknown } | undefined
   readonly #now: Clock
   readonly #version: string
   readonly #touch: boolean
@@ -121,7 +125,7 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
   constructor(model: AnyModel, opts: StoreOptions) {
     this.#model = model
     this.#name = opts.name
-    this.#kick = opts.kick
+    this.#relay = opts.relay
     this.#now = opts.now ?? systemClock
     this.#version = opts.versionField ?? 'version'
     this.#touch = opts.touch ?? Boolean(model.schema.path('updatedAt'))
@@ -161,7 +165,7 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
     const outbox = toOutbox(events)
     const record = { [this.#version]: 0, ...doc, outbox }
     const created = await this.#model.create(record)
-    if (outbox.length > 0) this.#kick()
+    if (outbox.length > 0) this.#publishSoon()
     const stored = created.toObject({ depopulate: true, versionKey: false }) as TDoc & { outbox?: unknown }
     delete stored.outbox
     return stored
@@ -195,7 +199,7 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
       const { update, next } = this.#prepare(current, decision)
       const res = await this.#model.updateOne(filter, update, { timestamps: false })
       if (res.modifiedCount === 1) {
-        if (decision.events?.length) this.#kick()
+        if (decision.events?.length) this.#publishSoon()
         return next
       }
       current = undefined
@@ -216,8 +220,13 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
     const { update } = this.#prepare(undefined, decision)
     const res = await this.#model.updateOne(filter, update, { timestamps: false })
     if (res.modifiedCount !== 1) return false
-    if (decision.events?.length) this.#kick()
+    if (decision.events?.length) this.#publishSoon()
     return true
+  }
+
+  /** Ask the relay to publish now; its own failures are logged by it and retried by its sweep. */
+  #publishSoon(): void {
+    void this.#relay?.kick()
   }
 
   /** The MongoDB update for `decision` (with version, `updatedAt`, outbox) and the state it makes of `current`. */

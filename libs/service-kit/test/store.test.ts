@@ -27,7 +27,7 @@ async function setup(t: Test, now = () => new Date('2026-01-02T03:04:05Z')) {
     mongoUrl,
     amqpUrl: env.amqpUrl,
     busExchange: exchange,
-    outboxIntervalMs: 60_000, // only the store's kick can relay within the test
+    outboxIntervalMs: 60_000, // only the store's nudge of the relay can publish within the test
     now,
   })
   const schema = new Schema<Counter>(

@@ -50,9 +50,9 @@ export async function createAdmin(
       timeCost: config.ARGON2_TIME_COST,
       parallelism: config.ARGON2_PARALLELISM,
     })
-    // LIB-GAP: service-kit should offer a store for a process without a bus (its outbox is
-    // published by the running service's relay sweep); until then the relay nudge is a no-op.
-    const users = new AggregateStore<UserDoc>(User, { ...USER_STORE, kick: () => undefined })
+    // No bus here: the store has no relay, so UserRegistered waits in the outbox for the next
+    // sweep of the running auth service (docs/architecture.md, Events).
+    const users = new AggregateStore<UserDoc>(User, USER_STORE)
     const user = await insertUser(
       { users, hasher, now: systemClock },
       { ...input, role: 'admin', emailVerified: true },
