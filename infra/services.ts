@@ -1,6 +1,6 @@
 /**
  * The runnable apps, in ONE table, and the environment each one gets on a developer machine.
- * A new service adds one line to {@link APPS} (ports: DESIGN §3).
+ * A new service adds one line to {@link APPS} (ports: docs/architecture.md, Gateway).
  */
 import path from 'node:path'
 import { REPO_ROOT } from './paths.js'
@@ -12,7 +12,7 @@ export interface AppEntry {
   name: string
   /** Folder relative to the repository root, holding `src/server.ts`. */
   dir: string
-  /** Port it listens on locally (DESIGN §3). */
+  /** Port it listens on locally (docs/architecture.md, Gateway). */
   port: number
 }
 

@@ -5,7 +5,7 @@
  *   of `kubernetes-models`, Kubernetes 1.27 schemas; note it does not reject unknown fields);
  * - every kustomization's `resources` (and patch/generator files) exist;
  * - every Deployment keeps the project's rules: non-root, read-only root filesystem, no privilege
- *   escalation, liveness + readiness probes, resource requests and limits (STYLE §15);
+ *   escalation, liveness + readiness probes, resource requests and limits (docs/conventions.md, Deployment);
  * - when `kubectl` is installed, each kustomization also renders (`kubectl kustomize`) and the
  *   rendered objects validate too (that covers the overlays' patches).
  *

@@ -6,7 +6,7 @@
  */
 import amqp from 'amqplib'
 
-/** The envelope fields read here (DESIGN §4). */
+/** The envelope fields read here (docs/architecture.md, Events). */
 export interface SeenEvent {
   id: string
   type: string

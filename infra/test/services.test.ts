@@ -16,7 +16,7 @@ const app = (name: string) => {
   return found
 }
 
-t.test('the table lists every app on its DESIGN §3 port, once', async (t) => {
+t.test('the table lists every app on its documented port (docs/architecture.md, Gateway), once', async (t) => {
   t.same(Object.fromEntries(APPS.map((a) => [a.name, a.port])), {
     gateway: 5000,
     auth: 3001,
