@@ -53,13 +53,18 @@ if (role === 'upstream') {
   await main()
 }
 
-function start(which: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+function start(
+  which: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(fileURLToPath(import.meta.url), [which], {
     execArgv: [
       '--conditions=development',
       '--import',
       'tsx',
-      ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}/${which}`] : []),
+      ...(process.env.BENCH_CPU_PROF_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}/${which}`]
+        : []),
     ],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -114,13 +119,20 @@ async function main(): Promise<void> {
   try {
     const upstream = await start('upstream')
     children.push(upstream.child)
-    const env = { BENCH_UPSTREAM: upstream.url, BENCH_JWKS: JSON.stringify(kit.jwks), BENCH_NAMESPACE: namespace }
+    const env = {
+      BENCH_UPSTREAM: upstream.url,
+      BENCH_JWKS: JSON.stringify(kit.jwks),
+      BENCH_NAMESPACE: namespace,
+    }
     const bare = await start('bare', env)
     const full = await start('full', env)
     children.push(bare.child, full.child)
 
     // Same headers everywhere, so header parsing costs the same; only the full edge acts on them.
-    const headers = { authorization: `Bearer ${kit.sign({ sub: 'bench-user' }, { expiresInMs: 3_600_000 })}`, origin: 'https://app.kelmah.test' }
+    const headers = {
+      authorization: `Bearer ${kit.sign({ sub: 'bench-user' }, { expiresInMs: 3_600_000 })}`,
+      origin: 'https://app.kelmah.test',
+    }
     const rows: Row[] = []
     for (const [name, base, gatewayPid] of [
       ['direct', upstream.url, 0],
@@ -137,7 +149,14 @@ async function main(): Promise<void> {
       const cpu: Row['cpu'] = { loadgen: per(0), upstream: per(1) }
       if (gatewayPid) cpu.gateway = per(2)
       if (name === 'gateway full edge') cpu.redis = per(3)
-      rows.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts, cpu })
+      rows.push({
+        name,
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        bad: r.non2xx + r.errors + r.timeouts,
+        cpu,
+      })
       console.log(`${name}: ${Math.round(r.requests.average)} req/s, CPU µs/request ${JSON.stringify(cpu)}`)
     }
 

@@ -64,7 +64,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
   // Proxied routes are documented by their services (merged at /docs), not as `/api/jobs/*`.
   app.addHook('onRoute', (route) => {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the `as FastifySchema` is needed: @fastify/swagger's keys (hide, summary, tags) augment FastifySchema in the lint program (service-kit's sources) but not under `tsc -b` (service-kit's built declarations)
-    if ((route.config as { kelmahProxy?: string } | undefined)?.kelmahProxy) route.schema = { ...route.schema, hide: true } as FastifySchema
+    if ((route.config as { kelmahProxy?: string } | undefined)?.kelmahProxy)
+      route.schema = { ...route.schema, hide: true } as FastifySchema
   })
 
   let rateLimitHook: Awaited<ReturnType<typeof gatewayRateLimitHook>> | undefined
@@ -76,25 +77,45 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       credentials: true,
       maxAge: 600,
-      exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+      exposedHeaders: [
+        'x-request-id',
+        'retry-after',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+      ],
     })
     await app.register(securityHeaders, {
-      isProxied: (request) => Boolean((request.routeOptions.config as { kelmahProxy?: string } | undefined)?.kelmahProxy),
+      isProxied: (request) =>
+        Boolean((request.routeOptions.config as { kelmahProxy?: string } | undefined)?.kelmahProxy),
     })
-    rateLimitHook = await gatewayRateLimitHook(app, config, ruleMatcher(services.flatMap((s) => s.sensitivePaths ?? [])))
+    rateLimitHook = await gatewayRateLimitHook(
+      app,
+      config,
+      ruleMatcher(services.flatMap((s) => s.sensitivePaths ?? [])),
+    )
   }
 
   await app.register(upstreamHealth, { services, timeoutMs: config.PROBE_TIMEOUT_MS })
-  await app.register(async (docs) => combinedDocs(docs, { services, timeoutMs: config.PROBE_TIMEOUT_MS, cacheMs: config.DOCS_CACHE_MS }))
+  await app.register(async (docs) =>
+    combinedDocs(docs, { services, timeoutMs: config.PROBE_TIMEOUT_MS, cacheMs: config.DOCS_CACHE_MS }),
+  )
 
   await app.register(async (edge) => {
     if (full && rateLimitHook) {
-      const { identify, enforce } = edgeAuthHooks(edge, ruleMatcher(services.flatMap((s) => s.publicPaths ?? [])))
+      const { identify, enforce } = edgeAuthHooks(
+        edge,
+        ruleMatcher(services.flatMap((s) => s.publicPaths ?? [])),
+      )
       edge.addHook('onRequest', identify)
       edge.addHook('onRequest', rateLimitHook)
       edge.addHook('onRequest', enforce)
     }
-    await registerProxies(edge, { services, upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS, bodyLimit: config.BODY_LIMIT_BYTES })
+    await registerProxies(edge, {
+      services,
+      upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      bodyLimit: config.BODY_LIMIT_BYTES,
+    })
   })
 
   return app

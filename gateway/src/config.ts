@@ -8,7 +8,11 @@ import Type, { type Static } from 'typebox'
 
 /** An upstream base URL (`http://host:port`), or empty for "not routed". */
 const serviceUrl = (description: string, fallback?: string) =>
-  Type.String({ pattern: '^$|^https?://', description, ...(fallback === undefined ? {} : { default: fallback }) })
+  Type.String({
+    pattern: '^$|^https?://',
+    description,
+    ...(fallback === undefined ? {} : { default: fallback }),
+  })
 
 /** The gateway's env schema. Times are milliseconds; sizes are bytes. */
 export const GatewayConfigSchema = Type.Object({
@@ -16,7 +20,10 @@ export const GatewayConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
   /** Where the gateway fetches the auth service's public keys (cached by service-kit's verifier). */
-  JWT_JWKS_URL: Type.String({ format: 'uri', default: 'http://127.0.0.1:3001/api/auth/.well-known/jwks.json' }),
+  JWT_JWKS_URL: Type.String({
+    format: 'uri',
+    default: 'http://127.0.0.1:3001/api/auth/.well-known/jwks.json',
+  }),
 
   AUTH_SERVICE_URL: serviceUrl('the auth service', 'http://127.0.0.1:3001'),
   USER_SERVICE_URL: Type.Optional(serviceUrl('the user service')),

@@ -10,10 +10,18 @@ t.test('GET /api/jobs/* (protected)', async (t) => {
     const token = gw.kit.sign({ sub: 'user-1' })
     const res = await gw.app.inject({ url: '/api/jobs/42?expand=1', headers: bearer(token) })
     t.equal(res.statusCode, 200)
-    t.same(res.json(), { ok: true, url: '/api/jobs/42?expand=1', method: 'GET' }, 'the full path and query reach the upstream')
+    t.same(
+      res.json(),
+      { ok: true, url: '/api/jobs/42?expand=1', method: 'GET' },
+      'the full path and query reach the upstream',
+    )
     const seen = up.seen.at(-1)!
     t.equal(seen.headers.authorization, `Bearer ${token}`, 'the upstream can verify the token again')
-    t.equal(seen.headers['x-request-id'], res.headers['x-request-id'], 'the upstream sees the request id the client gets')
+    t.equal(
+      seen.headers['x-request-id'],
+      res.headers['x-request-id'],
+      'the upstream sees the request id the client gets',
+    )
   })
 
   const refusals: Array<[string, () => Record<string, string>]> = [
@@ -50,10 +58,22 @@ t.test('public routes', async (t) => {
   const pay = await startUpstream(t, ['/api/webhooks/stripe'])
   const gw = await startGateway(t, { AUTH_SERVICE_URL: auth.url, PAYMENT_SERVICE_URL: pay.url })
 
-  const open = ['register', 'login', 'refresh', 'otp/verify', 'otp/resend', 'password/forgot', 'password/reset']
+  const open = [
+    'register',
+    'login',
+    'refresh',
+    'otp/verify',
+    'otp/resend',
+    'password/forgot',
+    'password/reset',
+  ]
   for (const path of open) {
     t.test(`POST /api/auth/${path} passes without a token`, async (t) => {
-      const res = await gw.app.inject({ method: 'POST', url: `/api/auth/${path}`, payload: { email: 'a@b.c' } })
+      const res = await gw.app.inject({
+        method: 'POST',
+        url: `/api/auth/${path}`,
+        payload: { email: 'a@b.c' },
+      })
       t.equal(res.statusCode, 200)
       t.equal(auth.seen.at(-1)?.url, `/api/auth/${path}`)
     })
@@ -64,23 +84,34 @@ t.test('public routes', async (t) => {
     t.equal(res.statusCode, 200)
   })
 
-  t.test('POST /api/auth/refresh passes with an expired access token (the client is refreshing it)', async (t) => {
-    const res = await gw.app.inject({ method: 'POST', url: '/api/auth/refresh', headers: bearer(gw.kit.expired()), payload: {} })
-    t.equal(res.statusCode, 200)
-  })
+  t.test(
+    'POST /api/auth/refresh passes with an expired access token (the client is refreshing it)',
+    async (t) => {
+      const res = await gw.app.inject({
+        method: 'POST',
+        url: '/api/auth/refresh',
+        headers: bearer(gw.kit.expired()),
+        payload: {},
+      })
+      t.equal(res.statusCode, 200)
+    },
+  )
 
-  t.test('POST /api/webhooks/stripe passes without a token, raw body intact for the signature check', async (t) => {
-    const raw = '{"id":"evt_1",  "type":"payment_intent.succeeded"}'
-    const res = await gw.app.inject({
-      method: 'POST',
-      url: '/api/webhooks/stripe',
-      headers: { 'content-type': 'application/octet-stream', 'stripe-signature': 't=1,v1=abc' },
-      payload: raw,
-    })
-    t.equal(res.statusCode, 200)
-    t.equal(String(pay.seen.at(-1)?.body), raw)
-    t.equal(pay.seen.at(-1)?.headers['stripe-signature'], 't=1,v1=abc')
-  })
+  t.test(
+    'POST /api/webhooks/stripe passes without a token, raw body intact for the signature check',
+    async (t) => {
+      const raw = '{"id":"evt_1",  "type":"payment_intent.succeeded"}'
+      const res = await gw.app.inject({
+        method: 'POST',
+        url: '/api/webhooks/stripe',
+        headers: { 'content-type': 'application/octet-stream', 'stripe-signature': 't=1,v1=abc' },
+        payload: raw,
+      })
+      t.equal(res.statusCode, 200)
+      t.equal(String(pay.seen.at(-1)?.body), raw)
+      t.equal(pay.seen.at(-1)?.headers['stripe-signature'], 't=1,v1=abc')
+    },
+  )
 
   t.test('GET /api/auth/me still needs a token', async (t) => {
     const res = await gw.app.inject({ url: '/api/auth/me' })

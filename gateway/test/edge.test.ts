@@ -3,7 +3,10 @@ import { bearer, startGateway, startUpstream } from './helpers.js'
 
 t.test('request ids, CORS and security headers (full edge)', async (t) => {
   const up = await startUpstream(t, ['/api/jobs'])
-  const gw = await startGateway(t, { JOB_SERVICE_URL: up.url, CORS_ORIGINS: 'https://app.kelmah.test, https://admin.kelmah.test' })
+  const gw = await startGateway(t, {
+    JOB_SERVICE_URL: up.url,
+    CORS_ORIGINS: 'https://app.kelmah.test, https://admin.kelmah.test',
+  })
   const headers = bearer(gw.kit.sign())
 
   t.test('makes an x-request-id when none is sent, returns it and forwards it upstream', async (t) => {
@@ -14,13 +17,19 @@ t.test('request ids, CORS and security headers (full edge)', async (t) => {
   })
 
   t.test('passes a safe incoming x-request-id through, both ways', async (t) => {
-    const res = await gw.app.inject({ url: '/api/jobs/1', headers: { ...headers, 'x-request-id': 'client-abc.123' } })
+    const res = await gw.app.inject({
+      url: '/api/jobs/1',
+      headers: { ...headers, 'x-request-id': 'client-abc.123' },
+    })
     t.equal(res.headers['x-request-id'], 'client-abc.123')
     t.equal(up.seen.at(-1)?.headers['x-request-id'], 'client-abc.123')
   })
 
   t.test('replaces an unsafe incoming x-request-id', async (t) => {
-    const res = await gw.app.inject({ url: '/api/jobs/1', headers: { ...headers, 'x-request-id': 'bad id with spaces' } })
+    const res = await gw.app.inject({
+      url: '/api/jobs/1',
+      headers: { ...headers, 'x-request-id': 'bad id with spaces' },
+    })
     t.not(res.headers['x-request-id'], 'bad id with spaces')
     t.equal(up.seen.at(-1)?.headers['x-request-id'], res.headers['x-request-id'])
   })
@@ -37,7 +46,11 @@ t.test('request ids, CORS and security headers (full edge)', async (t) => {
     const res = await gw.app.inject({
       method: 'OPTIONS',
       url: '/api/jobs/1',
-      headers: { origin: 'https://admin.kelmah.test', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'https://admin.kelmah.test',
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     })
     t.equal(res.statusCode, 204)
     t.equal(res.headers['access-control-allow-origin'], 'https://admin.kelmah.test')
@@ -57,7 +70,10 @@ t.test('request ids, CORS and security headers (full edge)', async (t) => {
   })
 
   t.test('exposes the request id to browser code on actual requests', async (t) => {
-    const res = await gw.app.inject({ url: '/api/jobs/1', headers: { ...headers, origin: 'https://app.kelmah.test' } })
+    const res = await gw.app.inject({
+      url: '/api/jobs/1',
+      headers: { ...headers, origin: 'https://app.kelmah.test' },
+    })
     t.equal(res.headers['access-control-allow-origin'], 'https://app.kelmah.test')
     t.match(res.headers['access-control-expose-headers'], /x-request-id/)
   })
@@ -67,7 +83,11 @@ t.test('request ids, CORS and security headers (full edge)', async (t) => {
     t.equal(res.headers['x-content-type-options'], 'nosniff')
     t.ok(res.headers['strict-transport-security'])
     t.equal(res.headers['x-frame-options'], 'SAMEORIGIN')
-    t.equal(res.headers['content-security-policy'], "default-src 'none';frame-ancestors 'self'", 'deny-all CSP on JSON')
+    t.equal(
+      res.headers['content-security-policy'],
+      "default-src 'none';frame-ancestors 'self'",
+      'deny-all CSP on JSON',
+    )
     t.equal(res.headers['x-xss-protection'], undefined, 'document-only headers are left off API responses')
     t.equal(res.headers['x-powered-by'], undefined)
   })
@@ -81,7 +101,11 @@ t.test('request ids, CORS and security headers (full edge)', async (t) => {
 
 t.test('bare mode (benchmark baseline) only proxies', async (t) => {
   const up = await startUpstream(t, ['/api/jobs'])
-  const gw = await startGateway(t, { JOB_SERVICE_URL: up.url, REDIS_URL: 'redis://127.0.0.1:1' }, { mode: 'bare' })
+  const gw = await startGateway(
+    t,
+    { JOB_SERVICE_URL: up.url, REDIS_URL: 'redis://127.0.0.1:1' },
+    { mode: 'bare' },
+  )
   const res = await gw.app.inject({ url: '/api/jobs/1', headers: { origin: 'https://app.kelmah.test' } })
   t.equal(res.statusCode, 200, 'no token needed, and no Redis either')
   t.equal(res.headers['x-ratelimit-limit'], undefined)

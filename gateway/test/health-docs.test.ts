@@ -10,7 +10,10 @@ t.test('GET /health', async (t) => {
     const gw = await startGateway(t, { AUTH_SERVICE_URL: auth.url, JOB_SERVICE_URL: jobs.url })
     const res = await gw.app.inject({ url: '/health' })
     t.equal(res.statusCode, 200)
-    t.match(res.json(), { status: 'ok', services: { auth: { status: 'up', latencyMs: Number }, job: { status: 'up' } } })
+    t.match(res.json(), {
+      status: 'ok',
+      services: { auth: { status: 'up', latencyMs: Number }, job: { status: 'up' } },
+    })
     t.same(Object.keys(res.json().services).sort(), ['auth', 'job'], 'only routed services are reported')
   })
 
@@ -31,7 +34,11 @@ t.test('GET /health', async (t) => {
     t.equal(res.statusCode, 503)
     t.match(res.json(), {
       status: 'unavailable',
-      services: { auth: { status: 'up' }, user: { status: 'down', reason: String }, review: { status: 'down', reason: 'timeout' } },
+      services: {
+        auth: { status: 'up' },
+        user: { status: 'down', reason: String },
+        review: { status: 'down', reason: 'timeout' },
+      },
     })
   })
 })
@@ -43,15 +50,43 @@ t.test('GET /docs/json', async (t) => {
   /* eslint-disable @typescript-eslint/no-unnecessary-type-assertion */
   const jobs = await startUpstream(t, [], (app) => {
     app.addSchema(Job)
-    app.get('/api/jobs/:id', { schema: { tags: ['jobs'], summary: 'Read a job', response: { 200: Type.Ref('Job') } } as FastifySchema }, async () => ({ id: '1', title: 't' }))
-    app.get('/api/users/sneaky', { schema: { summary: 'not the job service’s to document' } as FastifySchema }, async () => ({}))
+    app.get(
+      '/api/jobs/:id',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Read a job',
+          response: { 200: Type.Ref('Job') },
+        } as FastifySchema,
+      },
+      async () => ({ id: '1', title: 't' }),
+    )
+    app.get(
+      '/api/users/sneaky',
+      { schema: { summary: 'not the job service’s to document' } as FastifySchema },
+      async () => ({}),
+    )
   })
   const users = await startUpstream(t, [], (app) => {
     app.addSchema(Type.Object({ id: Type.String(), name: Type.String() }, { $id: 'Job' }))
-    app.get('/api/users/:id', { schema: { tags: ['users'], summary: 'Read a profile', response: { 200: Type.Ref('Job') } } as FastifySchema }, async () => ({ id: '1', name: 'n' }))
+    app.get(
+      '/api/users/:id',
+      {
+        schema: {
+          tags: ['users'],
+          summary: 'Read a profile',
+          response: { 200: Type.Ref('Job') },
+        } as FastifySchema,
+      },
+      async () => ({ id: '1', name: 'n' }),
+    )
   })
   /* eslint-enable @typescript-eslint/no-unnecessary-type-assertion */
-  const gw = await startGateway(t, { JOB_SERVICE_URL: jobs.url, USER_SERVICE_URL: users.url, REVIEW_SERVICE_URL: 'http://127.0.0.1:1' })
+  const gw = await startGateway(t, {
+    JOB_SERVICE_URL: jobs.url,
+    USER_SERVICE_URL: users.url,
+    REVIEW_SERVICE_URL: 'http://127.0.0.1:1',
+  })
 
   const res = await gw.app.inject({ url: '/docs/json' })
   t.equal(res.statusCode, 200)

@@ -42,7 +42,11 @@ export interface Upstream {
  *
  * @param configure - add more routes before listening
  */
-export async function startUpstream(t: Teardown, prefixes: string[], configure?: (app: KelmahApp) => void): Promise<Upstream> {
+export async function startUpstream(
+  t: Teardown,
+  prefixes: string[],
+  configure?: (app: KelmahApp) => void,
+): Promise<Upstream> {
   const app = await buildService({ name: uniqueName('upstream'), logLevel: false })
   const seen: Seen[] = []
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))

@@ -16,23 +16,31 @@ t.test('rate limits (Redis)', async (t) => {
       RATE_LIMIT_AUTH_WINDOW_MS: '1000',
     })
 
-  t.test('answers 429 problem+json with Retry-After past the limit, then recovers after the window', async (t) => {
-    const gw = await gateway(t)
-    const headers = bearer(gw.kit.sign({ sub: 'limited-user' }))
-    const codes = []
-    for (let i = 0; i < 3; i++) codes.push((await gw.app.inject({ url: '/api/jobs/1', headers })).statusCode)
-    t.same(codes, [200, 200, 200])
-    const before = jobs.seen.length
-    const limited = await gw.app.inject({ url: '/api/jobs/1', headers })
-    t.equal(limited.statusCode, 429)
-    t.match(limited.headers['content-type'], /^application\/problem\+json/)
-    t.ok(Number(limited.headers['retry-after']) >= 1, 'Retry-After names the seconds to wait')
-    t.match(limited.json(), { status: 429, code: 'GATEWAY_ERR_RATE_LIMITED', retryAfter: Number })
-    t.equal(jobs.seen.length, before, 'a limited request never reaches the upstream')
+  t.test(
+    'answers 429 problem+json with Retry-After past the limit, then recovers after the window',
+    async (t) => {
+      const gw = await gateway(t)
+      const headers = bearer(gw.kit.sign({ sub: 'limited-user' }))
+      const codes = []
+      for (let i = 0; i < 3; i++)
+        codes.push((await gw.app.inject({ url: '/api/jobs/1', headers })).statusCode)
+      t.same(codes, [200, 200, 200])
+      const before = jobs.seen.length
+      const limited = await gw.app.inject({ url: '/api/jobs/1', headers })
+      t.equal(limited.statusCode, 429)
+      t.match(limited.headers['content-type'], /^application\/problem\+json/)
+      t.ok(Number(limited.headers['retry-after']) >= 1, 'Retry-After names the seconds to wait')
+      t.match(limited.json(), { status: 429, code: 'GATEWAY_ERR_RATE_LIMITED', retryAfter: Number })
+      t.equal(jobs.seen.length, before, 'a limited request never reaches the upstream')
 
-    await sleep(1100)
-    t.equal((await gw.app.inject({ url: '/api/jobs/1', headers })).statusCode, 200, 'the next window lets requests through again')
-  })
+      await sleep(1100)
+      t.equal(
+        (await gw.app.inject({ url: '/api/jobs/1', headers })).statusCode,
+        200,
+        'the next window lets requests through again',
+      )
+    },
+  )
 
   t.test('counts each user separately, whatever their IP', async (t) => {
     const gw = await gateway(t)
@@ -40,13 +48,18 @@ t.test('rate limits (Redis)', async (t) => {
     const b = bearer(gw.kit.sign({ sub: 'user-b' }))
     for (let i = 0; i < 3; i++) await gw.app.inject({ url: '/api/jobs/1', headers: a })
     t.equal((await gw.app.inject({ url: '/api/jobs/1', headers: a })).statusCode, 429)
-    t.equal((await gw.app.inject({ url: '/api/jobs/1', headers: b })).statusCode, 200, 'user b still has requests left')
+    t.equal(
+      (await gw.app.inject({ url: '/api/jobs/1', headers: b })).statusCode,
+      200,
+      'user b still has requests left',
+    )
   })
 
   t.test('counts requests without a valid token per IP, before answering 401', async (t) => {
     const gw = await gateway(t)
     const codes = []
-    for (let i = 0; i < 4; i++) codes.push((await gw.app.inject({ url: '/api/jobs/1', headers: bearer('garbage') })).statusCode)
+    for (let i = 0; i < 4; i++)
+      codes.push((await gw.app.inject({ url: '/api/jobs/1', headers: bearer('garbage') })).statusCode)
     t.same(codes, [401, 401, 401, 429], 'a flood of bad tokens is limited too')
   })
 
@@ -54,10 +67,21 @@ t.test('rate limits (Redis)', async (t) => {
     const gw = await gateway(t)
     const codes = []
     for (let i = 0; i < 3; i++) {
-      codes.push((await gw.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'x@y.z', password: 'p' } })).statusCode)
+      codes.push(
+        (
+          await gw.app.inject({
+            method: 'POST',
+            url: '/api/auth/login',
+            payload: { email: 'x@y.z', password: 'p' },
+          })
+        ).statusCode,
+      )
     }
     t.same(codes, [200, 200, 429], 'the third login attempt in the window is refused (limit 2)')
-    const other = await gw.app.inject({ url: '/api/jobs/1', headers: bearer(gw.kit.sign({ sub: 'fresh-user' })) })
+    const other = await gw.app.inject({
+      url: '/api/jobs/1',
+      headers: bearer(gw.kit.sign({ sub: 'fresh-user' })),
+    })
     t.equal(other.statusCode, 200, 'other routes keep their own, larger budget')
   })
 

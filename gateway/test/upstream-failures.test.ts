@@ -12,13 +12,21 @@ async function closedPort(): Promise<number> {
 }
 
 t.test('an upstream that is down answers 503 problem+json at once', async (t) => {
-  const gw = await startGateway(t, { JOB_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, UPSTREAM_TIMEOUT_MS: '5000' })
+  const gw = await startGateway(t, {
+    JOB_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`,
+    UPSTREAM_TIMEOUT_MS: '5000',
+  })
   const started = performance.now()
   const res = await gw.app.inject({ url: '/api/jobs/1', headers: bearer(gw.kit.sign()) })
   const elapsed = performance.now() - started
   t.equal(res.statusCode, 503)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
-  t.match(res.json(), { status: 503, code: 'GATEWAY_ERR_UPSTREAM_UNAVAILABLE', detail: /job service/, requestId: String })
+  t.match(res.json(), {
+    status: 503,
+    code: 'GATEWAY_ERR_UPSTREAM_UNAVAILABLE',
+    detail: /job service/,
+    requestId: String,
+  })
   t.ok(elapsed < 1000, `answered in ${Math.round(elapsed)} ms (< 1 s)`)
 })
 
@@ -45,7 +53,12 @@ t.test('an upstream that drops the connection answers 502 problem+json', async (
     })
   })
   const gw = await startGateway(t, { JOB_SERVICE_URL: up.url })
-  const res = await gw.app.inject({ method: 'POST', url: '/api/jobs/crash', headers: bearer(gw.kit.sign()), payload: { a: 1 } })
+  const res = await gw.app.inject({
+    method: 'POST',
+    url: '/api/jobs/crash',
+    headers: bearer(gw.kit.sign()),
+    payload: { a: 1 },
+  })
   t.equal(res.statusCode, 502)
   t.match(res.json(), { status: 502, code: 'GATEWAY_ERR_BAD_GATEWAY' })
 })
@@ -72,7 +85,12 @@ t.test('request bodies over BODY_LIMIT_BYTES', async (t) => {
 
   t.test('are refused with 413 when the length is declared, before the upstream is called', async (t) => {
     const before = up.seen.length
-    const res = await gw.app.inject({ method: 'POST', url: '/api/jobs', headers, payload: JSON.stringify({ text: 'x'.repeat(2000) }) })
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      headers,
+      payload: JSON.stringify({ text: 'x'.repeat(2000) }),
+    })
     t.equal(res.statusCode, 413)
     t.match(res.json(), { code: 'GATEWAY_ERR_BODY_TOO_LARGE' })
     t.equal(up.seen.length, before)
@@ -92,7 +110,12 @@ t.test('request bodies over BODY_LIMIT_BYTES', async (t) => {
   })
 
   t.test('pass when within the limit', async (t) => {
-    const res = await gw.app.inject({ method: 'POST', url: '/api/jobs', headers, payload: JSON.stringify({ text: 'small' }) })
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      headers,
+      payload: JSON.stringify({ text: 'small' }),
+    })
     t.equal(res.statusCode, 200)
     t.same(up.seen.at(-1)?.body, { text: 'small' })
   })

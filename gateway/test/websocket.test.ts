@@ -12,10 +12,13 @@ async function echoServer(t: Test) {
     upgrades.push(request)
     socket.on('message', (data, binary) => socket.send(binary ? data : `echo:${text(data)}`))
   })
-  t.teardown(() => new Promise<void>((resolve) => {
-    for (const c of wss.clients) c.terminate()
-    wss.close(() => resolve())
-  }))
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate()
+        wss.close(() => resolve())
+      }),
+  )
   const { port } = wss.address() as { port: number }
   return { url: `http://127.0.0.1:${port}`, upgrades }
 }
@@ -25,7 +28,9 @@ function connect(url: string, headers: Record<string, string> = {}): Promise<Web
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers })
     ws.once('open', () => resolve(ws))
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode })))
+    ws.once('unexpected-response', (_req, res) =>
+      reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode })),
+    )
     ws.once('error', reject)
   })
 }
@@ -70,7 +75,11 @@ t.test('WebSocket /ws', async (t) => {
 
   t.test('refuses an upgrade without a token with 401, never reaching the upstream', async (t) => {
     const before = echo.upgrades.length
-    const status = (p: Promise<WebSocket>) => p.then((ws) => (ws.close(), 101), (err: { statusCode?: number }) => err.statusCode)
+    const status = (p: Promise<WebSocket>) =>
+      p.then(
+        (ws) => (ws.close(), 101),
+        (err: { statusCode?: number }) => err.statusCode,
+      )
     t.equal(await status(connect(`${base}/ws`)), 401)
     t.equal(await status(connect(`${base}/ws?token=${gw.kit.expired()}`)), 401, 'an expired token too')
     t.equal(echo.upgrades.length, before)

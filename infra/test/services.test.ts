@@ -16,17 +16,20 @@ const app = (name: string) => {
   return found
 }
 
-t.test('the table lists every app on its documented port (docs/architecture.md, Gateway), once', async (t) => {
-  t.same(Object.fromEntries(APPS.map((a) => [a.name, a.port])), {
-    gateway: 5000,
-    auth: 3001,
-    user: 3002,
-    messaging: 3003,
-    job: 3004,
-  })
-  t.equal(new Set(APPS.map((a) => a.port)).size, APPS.length, 'no two apps share a port')
-  t.equal(app('job').dir, 'services/job')
-})
+t.test(
+  'the table lists every app on its documented port (docs/architecture.md, Gateway), once',
+  async (t) => {
+    t.same(Object.fromEntries(APPS.map((a) => [a.name, a.port])), {
+      gateway: 5000,
+      auth: 3001,
+      user: 3002,
+      messaging: 3003,
+      job: 3004,
+    })
+    t.equal(new Set(APPS.map((a) => a.port)).size, APPS.length, 'no two apps share a port')
+    t.equal(app('job').dir, 'services/job')
+  },
+)
 
 t.test('each service gets its own database and the peers it needs', async (t) => {
   const authEnv = appEnv(app('auth'), urls)

@@ -37,7 +37,8 @@ function rewriteRefs<T>(value: T, renames: Map<string, string>): T {
   return value
 }
 
-const isUnder = (path: string, prefixes: string[]) => prefixes.some((p) => path === p || path.startsWith(`${p}/`))
+const isUnder = (path: string, prefixes: string[]) =>
+  prefixes.some((p) => path === p || path.startsWith(`${p}/`))
 
 /**
  * Merge service documents into `base` (not mutated).
@@ -61,7 +62,8 @@ export function mergeOpenApi(
     for (const [type, entries] of Object.entries(doc.components ?? {})) {
       for (const [name, value] of Object.entries(entries ?? {})) {
         const existing = components[type]?.[name]
-        if (existing !== undefined && !isDeepStrictEqual(existing, value)) renames.set(`#/components/${type}/${name}`, `#/components/${type}/${service}_${name}`)
+        if (existing !== undefined && !isDeepStrictEqual(existing, value))
+          renames.set(`#/components/${type}/${name}`, `#/components/${type}/${service}_${name}`)
       }
     }
     for (const [type, entries] of Object.entries(rewriteRefs(doc.components ?? {}, renames))) {
@@ -129,7 +131,11 @@ export async function combinedDocs(app: FastifyInstance, opts: DocsOptions): Pro
     const results = await Promise.all(
       opts.services.map(async (s) => {
         try {
-          return { service: s.service, prefixes: s.prefixes, doc: await fetchOpenApi(s.upstream, opts.timeoutMs) }
+          return {
+            service: s.service,
+            prefixes: s.prefixes,
+            doc: await fetchOpenApi(s.upstream, opts.timeoutMs),
+          }
         } catch (err) {
           app.log.warn({ err, upstream: s.service }, 'cannot fetch OpenAPI document; leaving it out')
           return { service: s.service, prefixes: s.prefixes, doc: undefined }
@@ -165,6 +171,6 @@ export async function combinedDocs(app: FastifyInstance, opts: DocsOptions): Pro
         current().then(() => done(), done)
       },
     },
-    transformSpecification: () => cached?.doc ?? (ownDoc(app)),
+    transformSpecification: () => cached?.doc ?? ownDoc(app),
   })
 }

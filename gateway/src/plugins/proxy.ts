@@ -31,7 +31,14 @@ export interface ProxyOptions {
   bodyLimit: number
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'FST_REPLY_FROM_SERVICE_UNAVAILABLE'])
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'FST_REPLY_FROM_SERVICE_UNAVAILABLE',
+])
 const TIMED_OUT = new Set([
   'FST_REPLY_FROM_GATEWAY_TIMEOUT',
   'FST_REPLY_FROM_TIMEOUT',
@@ -44,7 +51,8 @@ const TIMED_OUT = new Set([
 /** Every error in a `cause` chain, outermost first. */
 function causes(err: unknown): Array<{ code?: string; statusCode?: number }> {
   const chain: Array<{ code?: string; statusCode?: number }> = []
-  for (let e = err as { cause?: unknown } | undefined; e && chain.length < 10; e = e.cause as typeof e) chain.push(e as never)
+  for (let e = err as { cause?: unknown } | undefined; e && chain.length < 10; e = e.cause as typeof e)
+    chain.push(e as never)
   return chain
 }
 
@@ -93,12 +101,15 @@ function forwardedHeaders(request: FastifyRequest, headers: IncomingHttpHeaders)
  */
 export async function registerProxies(scope: FastifyInstance, opts: ProxyOptions): Promise<void> {
   scope.removeAllContentTypeParsers()
-  scope.addContentTypeParser('*', (request: FastifyRequest, payload: Readable, done: (err: Error | null, body?: unknown) => void) => {
-    const declared = Number(request.headers['content-length'])
-    if (declared > opts.bodyLimit) return done(new BodyTooLarge(opts.bodyLimit))
-    // A declared length is enforced by Node's parser; only chunked bodies need counting.
-    done(null, Number.isFinite(declared) ? payload : payload.pipe(new BodyLimiter(opts.bodyLimit)))
-  })
+  scope.addContentTypeParser(
+    '*',
+    (request: FastifyRequest, payload: Readable, done: (err: Error | null, body?: unknown) => void) => {
+      const declared = Number(request.headers['content-length'])
+      if (declared > opts.bodyLimit) return done(new BodyTooLarge(opts.bodyLimit))
+      // A declared length is enforced by Node's parser; only chunked bodies need counting.
+      done(null, Number.isFinite(declared) ? payload : payload.pipe(new BodyLimiter(opts.bodyLimit)))
+    },
+  )
 
   for (const svc of opts.services) {
     for (const prefix of svc.prefixes) {
@@ -128,7 +139,8 @@ export async function registerProxies(scope: FastifyInstance, opts: ProxyOptions
           // reply-from would retry a GET answered 503 up to 10 times; a gateway must pass it on.
           retriesCount: 1,
           // (`res` is the upstream's answer, or undefined when the request failed: its type says otherwise.)
-          retryDelay: ({ err, req, res, attempt, getDefaultDelay }) => ((res as unknown) ? null : getDefaultDelay(req, res, err, attempt)),
+          retryDelay: ({ err, req, res, attempt, getDefaultDelay }) =>
+            (res as unknown) ? null : getDefaultDelay(req, res, err, attempt),
           onError: (anyReply, { error }) => {
             const reply = anyReply as FastifyReply
             const failure = upstreamFailure(error, svc.service, opts.upstreamTimeoutMs)

@@ -15,7 +15,11 @@ import { RateLimited } from '../errors.js'
 /** What the limiter needs from configuration. */
 export type RateLimitConfig = Pick<
   GatewayConfig,
-  'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'RATE_LIMIT_AUTH_MAX' | 'RATE_LIMIT_AUTH_WINDOW_MS' | 'RATE_LIMIT_NAMESPACE'
+  | 'RATE_LIMIT_MAX'
+  | 'RATE_LIMIT_WINDOW_MS'
+  | 'RATE_LIMIT_AUTH_MAX'
+  | 'RATE_LIMIT_AUTH_WINDOW_MS'
+  | 'RATE_LIMIT_NAMESPACE'
 >
 
 const SENSITIVE = 'auth:'
@@ -41,7 +45,8 @@ export async function gatewayRateLimitHook(
     nameSpace: config.RATE_LIMIT_NAMESPACE,
     keyGenerator: keyOf,
     max: (_request, key) => (key.startsWith(SENSITIVE) ? config.RATE_LIMIT_AUTH_MAX : config.RATE_LIMIT_MAX),
-    timeWindow: (_request, key) => (key.startsWith(SENSITIVE) ? config.RATE_LIMIT_AUTH_WINDOW_MS : config.RATE_LIMIT_WINDOW_MS),
+    timeWindow: (_request, key) =>
+      key.startsWith(SENSITIVE) ? config.RATE_LIMIT_AUTH_WINDOW_MS : config.RATE_LIMIT_WINDOW_MS,
     // Availability over strictness: if Redis fails, let traffic through (and log it) rather than
     // turning a cache outage into a full outage.
     skipOnError: true,

@@ -22,7 +22,10 @@ import helmet, { type HelmetOptions } from 'helmet'
 
 /** Helmet options for proxied JSON API responses (see the module comment). */
 export const API_HELMET_OPTIONS: Readonly<HelmetOptions> = {
-  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'self'"] } },
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'self'"] },
+  },
   crossOriginOpenerPolicy: false,
   originAgentCluster: false,
   xDnsPrefetchControl: false,

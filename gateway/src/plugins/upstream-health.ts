@@ -41,7 +41,9 @@ export async function probeService(upstream: string, timeoutMs: number): Promise
   try {
     const res = await fetch(`${upstream}/health/ready`, { signal: AbortSignal.timeout(timeoutMs) })
     await res.body?.cancel()
-    return res.ok ? { status: 'up', latencyMs: latencyMs() } : { status: 'down', latencyMs: latencyMs(), reason: `HTTP ${res.status}` }
+    return res.ok
+      ? { status: 'up', latencyMs: latencyMs() }
+      : { status: 'down', latencyMs: latencyMs(), reason: `HTTP ${res.status}` }
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } }
     const reason = e.name === 'TimeoutError' ? 'timeout' : (e.cause?.code ?? e.message)
@@ -54,7 +56,9 @@ export const upstreamHealth = fp<{ services: RoutedService[]; timeoutMs: number 
   function upstreamHealth(app: FastifyInstance, opts, registered) {
     let inFlight: Promise<Record<string, ServiceHealth>> | undefined
     const probeAll = async () => {
-      const results = await Promise.all(opts.services.map(async (s) => [s.service, await probeService(s.upstream, opts.timeoutMs)] as const))
+      const results = await Promise.all(
+        opts.services.map(async (s) => [s.service, await probeService(s.upstream, opts.timeoutMs)] as const),
+      )
       return Object.fromEntries(results)
     }
     app.get(

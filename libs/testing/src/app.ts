@@ -219,5 +219,9 @@ export async function call(
     headers: actor ? { authorization: `Bearer ${actor.token}` } : {},
   })
   const text = res.body
-  return { status: res.statusCode, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined }
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+  }
 }

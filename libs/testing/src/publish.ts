@@ -38,7 +38,10 @@ export async function eventPublisher(
           routingKeyOf(valid.type),
           Buffer.from(JSON.stringify(valid)),
           { persistent: true, contentType: 'application/json', messageId: valid.id, type: valid.type },
-          (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('the broker did not confirm the publish')) : resolve()),
+          (err: unknown) =>
+            err
+              ? reject(err instanceof Error ? err : new Error('the broker did not confirm the publish'))
+              : resolve(),
         )
       })
     },

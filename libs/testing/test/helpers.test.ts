@@ -8,7 +8,12 @@ t.test('tokenKit signs ES256 tokens its JWKS verifies, and makes each kind of ba
   const kit = tokenKit()
   const jwk = kit.jwks.keys[0]!
   const key = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()
-  const verify = createVerifier({ key, algorithms: ['ES256'], allowedIss: 'kelmah-auth', allowedAud: 'kelmah' })
+  const verify = createVerifier({
+    key,
+    algorithms: ['ES256'],
+    allowedIss: 'kelmah-auth',
+    allowedAud: 'kelmah',
+  })
   t.match(verify(kit.sign({ sub: 'u1', role: 'hirer' })), { sub: 'u1', role: 'hirer' })
   t.throws(() => verify(kit.expired()), /expired/)
   t.throws(() => verify(kit.tampered()))
@@ -38,7 +43,10 @@ t.test('tcpProxy forwards bytes, and cut() drops open connections while new ones
 })
 
 t.test('otpFrom finds the 6-digit code in a mail and refuses a mail without one', async (t) => {
-  t.equal(otpFrom({ id: '1', subject: 'Your code', to: [], text: 'Your verification code is 042917.' }), '042917')
+  t.equal(
+    otpFrom({ id: '1', subject: 'Your code', to: [], text: 'Your verification code is 042917.' }),
+    '042917',
+  )
   t.throws(() => otpFrom({ id: '2', subject: 'Hello', to: [], text: 'no code here' }), /no 6-digit code/)
 })
 
