@@ -63,9 +63,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
 
   // Proxied routes are documented by their services (merged at /docs), not as `/api/jobs/*`.
   app.addHook('onRoute', (route) => {
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the `as FastifySchema` is needed: @fastify/swagger's keys (hide, summary, tags) augment FastifySchema in the lint program (service-kit's sources) but not under `tsc -b` (service-kit's built declarations)
-    if ((route.config as { kelmahProxy?: string } | undefined)?.kelmahProxy)
+    if ((route.config as { kelmahProxy?: string } | undefined)?.kelmahProxy) {
+      // The `as FastifySchema` is needed: @fastify/swagger's keys (hide, summary, tags) augment
+      // FastifySchema in the lint program (service-kit's sources) but not under `tsc -b` (its
+      // built declarations), so lint calls it unnecessary and tsc fails without it.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       route.schema = { ...route.schema, hide: true } as FastifySchema
+    }
   })
 
   let rateLimitHook: Awaited<ReturnType<typeof gatewayRateLimitHook>> | undefined
