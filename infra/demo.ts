@@ -550,7 +550,7 @@ async function chatLive(c: ChatContext): Promise<DemoChat> {
 /** `unread messages 0, unread notifications 2` of a `hello` frame. */
 function describeHello(hello: ServerFrame): string {
   const unread = hello.unreadMessages as { total?: number } | undefined
-  return `hello (unread messages ${unread?.total ?? 0}, unread notifications ${String(hello.unreadNotifications ?? 0)})`
+  return `hello (unread messages ${unread?.total ?? 0}, unread notifications ${Number(hello.unreadNotifications ?? 0)})`
 }
 
 /** Poll `GET /api/jobs/recommended` until it lists `jobId` or the time is up. */

@@ -69,7 +69,7 @@ async function yamlFiles(dir: string): Promise<string[]> {
 }
 
 function describe(obj: K8sObject): string {
-  return `${String(obj.kind)} ${String(obj.metadata?.name ?? '(no name)')}`
+  return `${String(obj.kind)} ${typeof obj.metadata?.name === 'string' ? obj.metadata.name : '(no name)'}`
 }
 
 /** The project's own rules for a Deployment's pod (beyond the schema). */
@@ -158,7 +158,7 @@ function checkKustomization(obj: Record<string, unknown>, file: string, report: 
     ...((obj.configMapGenerator ?? []) as unknown[]),
     ...((obj.secretGenerator ?? []) as unknown[]),
   ]) {
-    for (const f of ((gen as { files?: unknown[] }).files ?? []) as unknown[]) {
+    for (const f of (gen as { files?: unknown[] }).files ?? []) {
       const source = typeof f === 'string' ? f.slice(f.indexOf('=') + 1) : ''
       if (source && !existsSync(path.resolve(dir, source))) missing('generator file', source)
     }
@@ -215,7 +215,7 @@ export async function validateK8s(
       }
       report.rendered.push(rel)
       await validateObjects(
-        parseAllDocuments(res.stdout).map((d) => d.toJS()),
+        parseAllDocuments(res.stdout).map((d) => d.toJS() as unknown),
         `${rel} (rendered)`,
         report,
       )

@@ -81,7 +81,7 @@ export class ChatSocket {
     ws.on('message', (data) => {
       let frame: ServerFrame
       try {
-        frame = JSON.parse(String(data)) as ServerFrame
+        frame = JSON.parse(rawText(data)) as ServerFrame
       } catch {
         return // not a frame of the protocol
       }
@@ -207,4 +207,10 @@ export async function openChatSocket(options: ChatSocketOptions): Promise<ChatSo
     throw err
   }
   return socket
+}
+
+/** The text of a `ws` message (a Buffer, a list of Buffers for fragmented frames, or an ArrayBuffer). */
+function rawText(data: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  return Buffer.from(data as ArrayBuffer).toString('utf8')
 }

@@ -52,7 +52,7 @@ export async function runPhase<T, R>(
   const maxFailures = options.maxFailures ?? Math.max(5, Math.ceil(items.length * 0.05))
   const everyMs = options.progressEveryMs ?? 2_000
   const started = Date.now()
-  const results: Array<R | undefined> = new Array(items.length)
+  const results = new Array<R | undefined>(items.length)
   const errors: string[] = []
   let next = 0
   let ok = 0

@@ -407,7 +407,11 @@ export class Bus {
     const headers = msg.properties.headers ?? {}
     const attempt = Number(headers[HEADERS.attempt] ?? 1) || 1
     const routingKey = String(headers[HEADERS.routingKey] ?? msg.fields.routingKey)
-    let logger = this.#logger.child({ queue: sub.queues.main, attempt, messageId: msg.properties.messageId })
+    let logger = this.#logger.child({
+      queue: sub.queues.main,
+      attempt,
+      messageId: msg.properties.messageId as string | undefined,
+    })
     try {
       let event: DomainEvent
       try {
@@ -521,7 +525,7 @@ export class Bus {
     if (this.#deadChannels.has(channel)) return
     const options: Options.Publish = {
       persistent: true,
-      contentType: msg.properties.contentType ?? 'application/json',
+      contentType: (msg.properties.contentType as string | undefined) ?? 'application/json',
       headers: { ...ownHeaders(msg.properties.headers), ...extra },
       ...(msg.properties.messageId ? { messageId: String(msg.properties.messageId) } : {}),
       ...(msg.properties.type ? { type: String(msg.properties.type) } : {}),

@@ -55,7 +55,12 @@ export interface ReplayResult {
 
 function describe(msg: GetMessage): DeadLetter {
   const h = msg.properties.headers ?? {}
-  const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v))
+  const str = (v: unknown) =>
+    v === undefined || v === null
+      ? undefined
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : (v as string | number).toString()
   return {
     id: str(msg.properties.messageId),
     type: str(msg.properties.type),
@@ -136,11 +141,11 @@ export async function replayDeadLetters(opts: ReplayOptions): Promise<ReplayResu
       }
       channel.sendToQueue(opts.queue, msg.content, {
         persistent: true,
-        contentType: msg.properties.contentType,
-        messageId: msg.properties.messageId,
-        type: msg.properties.type,
-        correlationId: msg.properties.correlationId,
-        timestamp: msg.properties.timestamp,
+        contentType: msg.properties.contentType as string | undefined,
+        messageId: msg.properties.messageId as string | undefined,
+        type: msg.properties.type as string | undefined,
+        correlationId: msg.properties.correlationId as string | undefined,
+        timestamp: msg.properties.timestamp as number | undefined,
         headers,
       })
     }

@@ -25,6 +25,10 @@ import type { Logger } from 'pino'
 import type { Bus } from './bus.js'
 import { isDuplicateKey } from './errors.js'
 
+/** Any mongoose model, whatever its type parameters (the relay reads and writes it untyped). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModel = Model<any, any, any, any, any, any, any>
+
 /** One pending event inside a document. */
 export interface OutboxEntry {
   /** The event id. */
@@ -118,8 +122,8 @@ export function noteOutboxWrite(model: object, id: unknown): void {
     return
   }
   let ids = writtenIds.get(model)
-  if (!ids) writtenIds.set(model, (ids = new Map()))
-  ids.set(String(id), id)
+  if (!ids) writtenIds.set(model, (ids = new Map<string, unknown>()))
+  ids.set((id as { toString(): string }).toString(), id)
 }
 
 function noteFilterWrite(model: object, filter: Record<string, unknown> | undefined): void {
@@ -227,7 +231,7 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   readonly #bus: Pick<Bus, 'publish'>
-  readonly #models = new Set<Model<any>>() // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly #models = new Set<AnyModel>()
   readonly #logger: Logger
   readonly #intervalMs: number
   readonly #leaseMs: number
@@ -249,8 +253,7 @@ export class OutboxRelay {
   }
 
   /** Relay `model`'s outbox too (a model whose schema uses {@link outboxPlugin}). Idempotent. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  add(model: Model<any>): void {
+  add(model: AnyModel): void {
     this.#models.add(model)
   }
 
@@ -321,8 +324,7 @@ export class OutboxRelay {
     }
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async #relayDocument(model: Model<any>, _id: mongo.ObjectId): Promise<void> {
+  async #relayDocument(model: AnyModel, _id: mongo.ObjectId): Promise<void> {
     const collection = model.collection as unknown as mongo.Collection<OutboxFields & { _id: mongo.ObjectId }>
     const leases = model.db.collection<LeaseRecord>(OUTBOX_LEASES_COLLECTION)
     const leaseId = `${collection.collectionName}:${String(_id)}`
@@ -332,7 +334,7 @@ export class OutboxRelay {
     if (!(await this.#takeLease(leases, leaseId))) return // another instance is on it
     try {
       const doc = await collection.findOne({ _id }, { projection: { outbox: 1 } })
-      const entries = (doc?.outbox ?? []) as OutboxEntry[]
+      const entries = doc?.outbox ?? []
       const published: OutboxEntry[] = []
       for (const entry of entries) {
         try {

@@ -140,7 +140,7 @@ export async function assertConsumerTopology(
     deadLetterRoutingKey: names.dlq,
   })
   for (const [i, ms] of retryDelaysMs.entries()) {
-    await channel.assertQueue(names.retry[i]!, {
+    await channel.assertQueue(names.retry[i], {
       durable: true,
       messageTtl: ms,
       deadLetterExchange: '',

@@ -15,9 +15,12 @@ import {
   type EventType,
 } from './events.js'
 
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
+// ajv-formats is CommonJS: under nodenext its default import is the module object or the plugin.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv,
+) => Ajv
 const ajv = new Ajv({ allErrors: true, strict: false })
-;(addFormats.default ?? addFormats)(ajv)
+addFormats(ajv)
 
 const validators = new Map<string, ValidateFunction>()
 function validatorFor(type: EventType): ValidateFunction {
@@ -123,7 +126,7 @@ export function createEvent<T extends EventType>(
     data,
   }
   validateEvent(event)
-  return event as EventOf<T>
+  return event
 }
 
 /** The AMQP routing key of an event type. */

@@ -175,7 +175,8 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
     app.decorate('mongo', conn)
     app.addReadinessCheck(
       'mongodb',
-      async () => conn.readyState === 1 && (await conn.db?.admin().ping())?.ok === 1,
+      async () =>
+        conn.readyState === mongoose.ConnectionStates.connected && (await conn.db?.admin().ping())?.ok === 1,
     )
     closers.push(() => conn.close())
   }
@@ -266,7 +267,11 @@ async function connectMongo(url: string, log: FastifyBaseLogger): Promise<Connec
   let conn = mongoose.createConnection(url, MONGO_OPTIONS)
   try {
     await conn.asPromise()
-    const info = await conn.db!.admin().command({ buildInfo: 1 })
+    const info: { ferretdbVersion?: string; ferretdb?: { version?: string } } = await conn
+      .db!.admin()
+      .command({
+        buildInfo: 1,
+      })
     // FerretDB 1.24 answers `ferretdbVersion` (and `ferretdbFeatures`) in buildInfo; older builds
     // answered a `ferretdb: {version}` object. Missing the detection silently un-serialises writes.
     const ferretdb: string | undefined = info.ferretdbVersion ?? info.ferretdb?.version

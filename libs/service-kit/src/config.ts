@@ -60,7 +60,7 @@ export function loadConfig<S extends TObject>(
   env: Record<string, string | undefined> = process.env,
 ): Static<S> {
   try {
-    return envSchema({
+    return envSchema<Static<S>>({
       schema,
       data: env,
       dotenv: false,
@@ -71,7 +71,7 @@ export function loadConfig<S extends TObject>(
           return ajv
         },
       },
-    }) as Static<S>
+    })
   } catch (err) {
     const errors = (
       err as { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> }

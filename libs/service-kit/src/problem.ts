@@ -89,7 +89,7 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 
 function fromError(err: FastifyError, request: FastifyRequest): Problem {
   if (err.validation) {
-    const errors = validationErrors(err.validationContext, err.validation as ValidationItem[])
+    const errors = validationErrors(err.validationContext, err.validation)
     const first = errors[0]
     return problem(400, first ? `${first.field} ${first.message}` : err.message, {
       code: 'KIT_ERR_VALIDATION',

@@ -22,7 +22,7 @@
  * charge per idempotency key) commit by a unique insert instead: {@link AggregateStore.create}
  * with {@link isDuplicateKey}.
  */
-import { isDuplicateKey, toOutbox } from '@kelmah/bus'
+import { isDuplicateKey, toOutbox, type AnyModel } from '@kelmah/bus'
 import type { DomainEvent } from '@kelmah/contracts'
 import type { Model } from 'mongoose'
 import { Conflict, NotFound } from './errors.js'
@@ -96,9 +96,7 @@ export interface StoreOptions {
   notFound?: (id: string) => Error
 }
 
-/** Any mongoose model, whatever its type parameters (a store reads and writes it untyped and types the results). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyModel = Model<any, any, any, any, any, any, any>
+export type { AnyModel }
 
 /** Ids the store looks documents up by. */
 type Id = string | number | { toString(): string }
@@ -108,7 +106,7 @@ type Id = string | number | { toString(): string }
  * `app.store(Model, { name })` (service-kit binds the relay and the clock).
  */
 export class AggregateStore<TDoc extends { _id: unknown }> {
-  readonly #model: AnyModel
+  readonly #model: Model<Record<string, unknown>>
   readonly #name: string
   readonly #relay: { kick(): unknown } | undefined
   readonly #now: Clock
@@ -123,7 +121,8 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
    *   field (mongoose would drop the bump silently, and the guard would guard nothing)
    */
   constructor(model: AnyModel, opts: StoreOptions) {
-    this.#model = model
+    // Typed as a model of plain records inside: the store types its results with TDoc itself.
+    this.#model = model as Model<Record<string, unknown>>
     this.#name = opts.name
     this.#relay = opts.relay
     this.#now = opts.now ?? systemClock

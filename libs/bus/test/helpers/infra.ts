@@ -115,7 +115,7 @@ export async function waitFor<R>(
   const until = Date.now() + timeoutMs
   for (;;) {
     const r = await check()
-    if (r) return r as NonNullable<R>
+    if (r) return r
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((res) => setTimeout(res, 20))
   }
