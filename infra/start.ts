@@ -124,8 +124,8 @@ export async function startAll(options: StartOptions = {}): Promise<never> {
       detached: true,
     })
     children.set(app.name, child)
-    prefixLines(child.stdout!, prefix, process.stdout)
-    prefixLines(child.stderr!, prefix, process.stderr)
+    prefixLines(child.stdout, prefix, process.stdout)
+    prefixLines(child.stderr, prefix, process.stderr)
     child.on('exit', (code, signal) => {
       if (stopping) return
       out(`[start] ${app.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`)

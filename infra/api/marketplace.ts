@@ -200,7 +200,7 @@ export async function sign(session: Session, contractId: string): Promise<Contra
 export async function listCategories(session: Session): Promise<string[] | undefined> {
   try {
     const res = await session.call('GET', '/api/jobs/categories', { expect: [200] })
-    const body = res.body as unknown
+    const body = res.body
     const list = Array.isArray(body)
       ? body
       : ((body as { items?: unknown[]; categories?: unknown[] }).items ??

@@ -175,7 +175,7 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     children.push(child)
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => output.push(`[${app.name}] ${line}`))
     }
     return child
