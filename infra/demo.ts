@@ -23,16 +23,8 @@
  * `runDemo()` is the same story for tests.
  */
 import { randomBytes } from 'node:crypto'
-import { type Session, signUp } from './api/accounts.js'
-import {
-  type AppNotification,
-  type ChatMessage,
-  type ChatSocket,
-  ChatSocketError,
-  type Conversation,
-  openChatSocket,
-  type ServerFrame,
-} from './api/chat.js'
+import { signUp } from './api/accounts.js'
+import { ChatSocketError } from './api/chat.js'
 import { ApiClient, describeBody, UnexpectedStatus } from './api/client.js'
 import { describeEvent, type EventTap, type SeenEvent, tapEvents } from './api/events.js'
 import {
@@ -45,10 +37,15 @@ import {
   postJob,
   shortlist,
   sign,
-  unwrap,
   updateProfile,
 } from './api/marketplace.js'
+import { type DemoChat, chatLive } from './demo/chat.js'
+import { DemoFailed } from './demo/errors.js'
+import { pollJobStatus, pollRecommended, sleep } from './demo/polls.js'
 import { isMain } from './paths.js'
+
+export type { DemoChat } from './demo/chat.js'
+export { DemoFailed } from './demo/errors.js'
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -75,29 +72,6 @@ export interface DemoOptions {
   requireEventEffects?: boolean
 }
 
-/** The live chat of the story (steps 7–11). */
-export interface DemoChat {
-  /** The conversation the `chat` frame opened (a direct one: `jobId` null). */
-  conversationId: string
-  /** The hirer's first message: delivered to the worker and acknowledged to the hirer. */
-  first: ChatMessage
-  /** The worker's reply, read by the hirer. */
-  reply: ChatMessage
-  /** Milliseconds from the hirer's send to the worker's `new_message`, and to the hirer's `message_delivered`. */
-  latencyMs: number
-  deliveredMs: number
-  /** Whether the hirer saw the worker typing. */
-  typingSeen: boolean
-  /** The `messages_read` receipt the worker got (`readAt` ISO). */
-  readAt: string
-  /** The worker's conversations as listed at the end. */
-  conversations: Conversation[]
-  /** The job's conversation (opened by `ApplicationSubmitted`), if listed. */
-  jobConversation: Conversation | undefined
-  /** The kinds of the worker's notifications about this job (e.g. `application_accepted`, `contract_signed`). */
-  notificationKinds: string[]
-}
-
 /** What the story produced. */
 export interface DemoResult {
   hirer: { id: string; email: string }
@@ -115,13 +89,6 @@ export interface DemoResult {
   /** Steps 7–11. */
   chat: DemoChat
 }
-
-/** Thrown when the story does not go as it should (beyond an unexpected status). */
-export class DemoFailed extends Error {
-  override readonly name = 'DemoFailed'
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Tell the story.
@@ -331,251 +298,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
   } finally {
     await tap?.close()
-  }
-}
-
-/** What {@link chatLive} needs from {@link runDemo}. */
-interface ChatContext {
-  baseUrl: string
-  hirer: Session
-  worker: Session
-  jobId: string
-  contractId: string
-  frameWaitMs: number
-  waitMs: number
-  requireEventEffects: boolean
-  log: (line: string) => void
-  step: (text: string) => void
-  note: (text: string) => void
-  learn: (...ids: Array<string | undefined>) => void
-}
-
-/**
- * Steps 7–11: the hirer and the worker chat over the messaging service's WebSocket through the
- * gateway, then the worker reads their conversations and notifications over REST.
- *
- * @throws ChatSocketError when a socket cannot open, closes, answers an `error` frame, or a frame
- *   does not come within `frameWaitMs`
- * @throws DemoFailed when a frame says something else than it should, or (with
- *   `requireEventEffects`) the job's conversation or the notifications do not show up in time
- */
-async function chatLive(c: ChatContext): Promise<DemoChat> {
-  const { hirer, worker, log, step, note } = c
-  const frameLog = (who: string) => (f: ServerFrame) => {
-    if (f.type === 'hello' || f.type === 'presence' || f.type === 'pong') return
-    log(`[${who.padEnd(6)}] ws ← ${f.type}`)
-  }
-  const sockets: ChatSocket[] = []
-  try {
-    step('7. Both open a socket to the messaging service through the gateway (/ws)')
-    let started = Date.now()
-    const hirerWs = await openChatSocket({
-      baseUrl: c.baseUrl,
-      accessToken: hirer.accessToken,
-      timeoutMs: c.frameWaitMs,
-      onFrame: frameLog('hirer'),
-    })
-    sockets.push(hirerWs)
-    note(`hirer connected in ${Date.now() - started} ms: ${describeHello(hirerWs.hello)}`)
-    started = Date.now()
-    const workerWs = await openChatSocket({
-      baseUrl: c.baseUrl,
-      accessToken: worker.accessToken,
-      timeoutMs: c.frameWaitMs,
-      onFrame: frameLog('worker'),
-    })
-    sockets.push(workerWs)
-    note(`worker connected in ${Date.now() - started} ms: ${describeHello(workerWs.hello)}`)
-    for (const [who, ws, id] of [
-      ['hirer', hirerWs, hirer.id],
-      ['worker', workerWs, worker.id],
-    ] as const) {
-      if (ws.hello.userId !== id)
-        throw new DemoFailed(`the ${who}'s hello names ${String(ws.hello.userId)}, not ${id}`)
-    }
-
-    step('8. The hirer writes to the worker (chat frame)')
-    const text = 'Hello Kofi, welcome aboard! Can we start with the room calendar on Monday?'
-    const sentAt = Date.now()
-    hirerWs.send({ type: 'chat', recipientId: worker.id, message: text })
-    log(`[hirer ] ws → chat to ${worker.id}`)
-    const delivered = await hirerWs.waitFor(
-      'message_delivered',
-      (f) => (f.message as ChatMessage | undefined)?.content === text,
-      c.frameWaitMs,
-    )
-    const first = delivered.message as ChatMessage
-    const conversationId = first.conversationId
-    c.learn(conversationId, first.id)
-    const received = await workerWs.waitFor(
-      'new_message',
-      (f) => (f.message as ChatMessage | undefined)?.id === first.id,
-      c.frameWaitMs,
-    )
-    const deliveredMs = hirerWs.arrivedAt(delivered) - sentAt
-    const latencyMs = workerWs.arrivedAt(received) - sentAt
-    const got = received.message as ChatMessage
-    if (got.senderId !== hirer.id || got.content !== text || received.conversationId !== conversationId)
-      throw new DemoFailed(`the worker's new_message is not the hirer's message: ${JSON.stringify(received)}`)
-    note(`hirer: message_delivered ${first.id} in conversation ${conversationId} after ${deliveredMs} ms`)
-    note(`worker: new_message "${got.content.slice(0, 40)}…" after ${latencyMs} ms (send → partner)`)
-
-    step('9. The worker types, then replies in that conversation (send_message)')
-    workerWs.send({ type: 'typing_start', conversationId })
-    log(`[worker] ws → typing_start`)
-    const typing = await hirerWs.waitFor(
-      'user_typing',
-      (f) => f.from === worker.id && f.isTyping === true,
-      c.frameWaitMs,
-    )
-    note(`hirer sees the worker typing (user_typing isTyping ${String(typing.isTyping)})`)
-    const replyText = 'Thank you, Ama! Monday works. I will share a first calendar draft by Wednesday.'
-    workerWs.send({ type: 'send_message', conversationId, content: replyText })
-    log(`[worker] ws → send_message in ${conversationId}`)
-    const replyDelivered = await workerWs.waitFor(
-      'message_delivered',
-      (f) => (f.message as ChatMessage | undefined)?.content === replyText,
-      c.frameWaitMs,
-    )
-    const reply = replyDelivered.message as ChatMessage
-    c.learn(reply.id)
-    if (reply.conversationId !== conversationId)
-      throw new DemoFailed(`the reply went to ${reply.conversationId}, not ${conversationId}`)
-    await hirerWs.waitFor(
-      'new_message',
-      (f) => (f.message as ChatMessage | undefined)?.id === reply.id,
-      c.frameWaitMs,
-    )
-    note(`reply ${reply.id} delivered; the hirer got it as new_message`)
-
-    step('10. The hirer reads the reply (mark_read) → the worker gets a read receipt')
-    hirerWs.send({ type: 'mark_read', messageIds: [reply.id] })
-    log(`[hirer ] ws → mark_read [${reply.id}]`)
-    const receipt = await workerWs.waitFor(
-      'messages_read',
-      (f) => Array.isArray(f.messageIds) && f.messageIds.includes(reply.id),
-      c.frameWaitMs,
-    )
-    if (receipt.readBy !== hirer.id)
-      throw new DemoFailed(
-        `messages_read names ${String(receipt.readBy)} as reader, not the hirer ${hirer.id}`,
-      )
-    const readAt = String(receipt.readAt)
-    note(`worker: messages_read by the hirer at ${readAt}`)
-    await hirerWs.waitFor(
-      'messages_marked_read',
-      (f) => Array.isArray(f.messageIds) && f.messageIds.includes(reply.id),
-      c.frameWaitMs,
-    )
-
-    step("11. The worker's conversations and notifications")
-    // The job's conversation and the notifications are made from bus events: poll for them.
-    const deadline = Date.now() + c.waitMs
-    let conversations: Conversation[] = []
-    let jobConversation: Conversation | undefined
-    for (;;) {
-      const res = await worker.call<Page<Conversation>>('GET', '/api/chat/conversations?limit=100', {
-        expect: [200],
-      })
-      conversations = res.body.items
-      jobConversation = conversations.find((x) => x.jobId === c.jobId && x.otherParticipantId === hirer.id)
-      if (jobConversation || Date.now() > deadline) break
-      await sleep(500)
-    }
-    const direct = conversations.find((x) => x.id === conversationId)
-    if (!direct) throw new DemoFailed(`GET /api/chat/conversations did not list the chat ${conversationId}`)
-    if (direct.lastMessage?.id !== reply.id)
-      throw new DemoFailed(
-        `the chat's last message is ${direct.lastMessage?.id ?? 'none'}, not the reply ${reply.id}`,
-      )
-    note(
-      `chat ${direct.id} with the hirer (jobId ${direct.jobId ?? 'none'}: the chat frame opens a direct conversation), ` +
-        `last message "${direct.lastMessage.preview.slice(0, 40)}…", unread ${direct.unreadCount}`,
-    )
-    if (jobConversation) {
-      c.learn(jobConversation.id)
-      note(
-        `job conversation ${jobConversation.id} about job ${c.jobId} (opened by ApplicationSubmitted), ` +
-          `last message: ${jobConversation.lastMessage ? `${jobConversation.lastMessage.type} "${jobConversation.lastMessage.preview.slice(0, 60)}"` : 'none'}`,
-      )
-    } else if (c.requireEventEffects) {
-      throw new DemoFailed(
-        `GET /api/chat/conversations did not list a conversation about job ${c.jobId} within ${c.waitMs / 1000} s (is the messaging service consuming ApplicationSubmitted?)`,
-      )
-    } else {
-      note(
-        `no conversation about job ${c.jobId} (another messaging instance may have taken ApplicationSubmitted)`,
-      )
-    }
-
-    const wanted = ['application_accepted', 'contract_signed']
-    let kinds: string[] = []
-    for (;;) {
-      const res = await worker.call<Page<AppNotification>>('GET', '/api/notifications?limit=100', {
-        expect: [200],
-      })
-      const ours = res.body.items.filter(
-        (n) => n.data?.jobId === c.jobId || n.data?.contractId === c.contractId,
-      )
-      kinds = ours.map((n) => n.kind)
-      if (wanted.every((k) => kinds.includes(k)) || Date.now() > deadline) {
-        for (const n of ours) note(`notification ${n.kind}: "${n.title}"${n.read ? '' : ' (unread)'}`)
-        break
-      }
-      await sleep(500)
-    }
-    const missing = wanted.filter((k) => !kinds.includes(k))
-    if (missing.length && c.requireEventEffects)
-      throw new DemoFailed(`the worker has no ${missing.join(', ')} notification within ${c.waitMs / 1000} s`)
-    if (missing.length)
-      note(`no ${missing.join(', ')} notification (another messaging instance may have taken the event)`)
-
-    return {
-      conversationId,
-      first,
-      reply,
-      latencyMs,
-      deliveredMs,
-      typingSeen: true,
-      readAt,
-      conversations,
-      jobConversation,
-      notificationKinds: kinds,
-    }
-  } finally {
-    await Promise.all(sockets.map((s) => s.close()))
-  }
-}
-
-/** `unread messages 0, unread notifications 2` of a `hello` frame. */
-function describeHello(hello: ServerFrame): string {
-  const unread = hello.unreadMessages as { total?: number } | undefined
-  return `hello (unread messages ${unread?.total ?? 0}, unread notifications ${Number(hello.unreadNotifications ?? 0)})`
-}
-
-/** Poll `GET /api/jobs/recommended` until it lists `jobId` or the time is up. */
-async function pollRecommended(worker: Session, jobId: string, waitMs: number): Promise<boolean> {
-  const deadline = Date.now() + waitMs
-  for (;;) {
-    const res = await worker.call<Page<{ job?: Job; id?: string }>>(
-      'GET',
-      '/api/jobs/recommended?limit=100',
-      { expect: [200] },
-    )
-    if (res.body.items.some((r) => (r.job?.id ?? r.id) === jobId)) return true
-    if (Date.now() > deadline) return false
-    await sleep(500)
-  }
-}
-
-/** Read the job until its status is `status` or the time is up; returns the last read. */
-async function pollJobStatus(session: Session, jobId: string, status: string, waitMs: number): Promise<Job> {
-  const deadline = Date.now() + waitMs
-  for (;;) {
-    const res = await session.call('GET', `/api/jobs/${jobId}`, { expect: [200] })
-    const job = unwrap<Job>(res.body, 'job')
-    if (job.status === status || Date.now() > deadline) return job
-    await sleep(300)
   }
 }
 
