@@ -6,24 +6,19 @@
  * goes away and re-runs each channel's setup function, so exchanges, queues, bindings, prefetch
  * and consumers are declared again on every new connection.
  */
-import {
-  AmqpConnectionManagerClass,
-  type AmqpConnectionManager,
-  type ChannelWrapper,
-} from 'amqp-connection-manager'
-import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib'
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager'
+import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib'
 import {
   contextFromEvent,
   isProducer,
   routingKeyOf,
   validateEvent,
   type DomainEvent,
-  type EventContext,
   type EventType,
   type Producer,
 } from '@kelmah/contracts'
-import type { Connection } from 'mongoose'
 import type { Logger } from 'pino'
+import { connectionManager } from './connection.js'
 import { NonRetryableError, PublishError } from './errors.js'
 import { Inbox } from './inbox.js'
 import {
@@ -33,95 +28,11 @@ import {
   DEFAULT_EXCHANGE,
   DEFAULT_RETRY_DELAYS_MS,
   HEADERS,
+  forwardOptions,
   queueNames,
-  type QueueNames,
+  truncateHeader,
 } from './topology.js'
-
-/** Options of {@link Bus}. */
-export interface BusOptions {
-  /** AMQP URL, e.g. `amqp://guest:guest@127.0.0.1:5672`. */
-  url: string
-  /** The service this bus belongs to; first part of every queue name (`<service>.<purpose>`). */
-  service: string
-  /**
-   * The `producer` of events handlers cause ({@link HandlerContext}). Default `service` when it
-   * is a known producer, else `test` (tests run services under unique names).
-   */
-  producer?: Producer
-  /** pino logger; the bus logs through `logger.child({ component: 'bus' })`. */
-  logger: Logger
-  /** mongoose connection of the service's database; holds the `inbox` collection. */
-  inbox: Connection
-  /** Topic exchange name. Default `kelmah.events`; tests pass a unique one. */
-  exchange?: string
-  /** Default unacked messages per consumer (RabbitMQ `basic.qos`). Default 10. */
-  prefetch?: number
-  /**
-   * Growing retry delays in milliseconds; their count is the retry budget (attempts = count + 1).
-   * Default `[1000, 5000, 30000]`.
-   */
-  retryDelaysMs?: readonly number[]
-  /** How long `publish()` waits for the broker's confirm, in milliseconds. Default 10 000. */
-  publishTimeoutMs?: number
-  /** Wait between reconnection attempts, in milliseconds. Default 1000. */
-  reconnectDelayMs?: number
-  /** AMQP heartbeat in seconds (0 disables). Default 5. */
-  heartbeatSeconds?: number
-  /** How long `start()` waits for the first connection, in milliseconds. Default 10 000. */
-  connectTimeoutMs?: number
-}
-
-/**
- * What a handler gets besides the event: the {@link EventContext} for the events it causes
- * (`correlationId` kept from the handled event, `causationId` = its id, `producer` = this
- * service) — pass it to `createEvent` as it is — plus delivery facts.
- */
-export interface HandlerContext extends EventContext {
-  /** 1 on the first delivery, then 2, 3, … on retries from the retry queues. */
-  attempt: number
-  /** True when the broker delivered this message before (a consumer died before acking it). */
-  redelivered: boolean
-  /** The main queue the message came from (`<service>.<purpose>`). */
-  queue: string
-  /** The routing key the event was published with. */
-  routingKey: string
-  /** Logger bound to the event id, type, queue and attempt. */
-  logger: Logger
-}
-
-/** The event type(s) a handler receives: the members of the {@link DomainEvent} union named by `T`. */
-export type EventFor<T extends EventType> = Extract<DomainEvent, { type: T }>
-
-/**
- * An event handler. Resolve when the effect is durable; throw to retry
- * ({@link NonRetryableError} to dead-letter at once).
- *
- * **Make the effect idempotent.** The inbox record is written after the handler resolves, so a
- * crash (or a lost connection to MongoDB) between the effect and the record runs the handler again
- * on redelivery. Key the effect on `event.id`: a guarded update
- * (`updateOne({ _id, appliedEvents: { $ne: event.id } }, { …, $push: { appliedEvents: event.id } })`),
- * an insert with the event id as `_id`, or a natural unique key.
- */
-export type Handler<T extends EventType> = (event: EventFor<T>, ctx: HandlerContext) => Promise<void>
-
-/**
- * One handler per event type a consumer handles, keyed by type — the whole dispatch of a queue:
- * `{ ContractSigned: ContractSignedHandler, EscrowFunded: EscrowFundedHandler }`. The keys are
- * the bindings of the queue; each handler is typed for its own event.
- */
-export type HandlerMap = { readonly [T in EventType]?: Handler<T> }
-
-/** Per-subscription options. */
-export interface SubscribeOptions {
-  /** Unacked messages for this consumer; overrides the bus default. */
-  prefetch?: number
-}
-
-/** A running subscription. */
-export interface Subscription {
-  /** The consumer's queue names. */
-  readonly queues: QueueNames
-}
+import type { BusOptions, Handler, HandlerMap, SubscribeOptions, Subscription } from './bus-types.js'
 
 interface SubscriptionState extends Subscription {
   readonly purpose: string
@@ -134,8 +45,6 @@ interface SubscriptionState extends Subscription {
   /** The raw channel and consumer tag currently consuming, to cancel on close. */
   current?: { channel: Channel; consumerTag: string }
 }
-
-const MAX_HEADER_TEXT = 1000
 
 /**
  * A service's connection to the event bus.
@@ -193,20 +102,7 @@ export class Bus {
     }
     this.#logger = options.logger.child({ component: 'bus', service: options.service })
     this.#inbox = new Inbox(options.inbox)
-    this.#manager = new AmqpConnectionManagerClass(this.#opts.url, {
-      heartbeatIntervalInSeconds: this.#opts.heartbeatSeconds,
-      reconnectTimeInSeconds: this.#opts.reconnectDelayMs / 1000,
-    })
-    this.#manager.on('connect', () => this.#logger.info('connected to RabbitMQ'))
-    this.#manager.on('disconnect', ({ err }: { err?: Error }) =>
-      this.#logger.warn({ err }, 'disconnected from RabbitMQ; reconnecting'),
-    )
-    this.#manager.on('connectFailed', ({ err }: { err?: Error }) =>
-      this.#logger.warn({ err: err?.message }, 'connecting to RabbitMQ failed; retrying'),
-    )
-    this.#manager.on('blocked', ({ reason }: { reason?: string }) =>
-      this.#logger.warn({ reason }, 'RabbitMQ blocked the connection'),
-    )
+    this.#manager = connectionManager(this.#opts, this.#logger)
     const exchange = this.#opts.exchange
     this.#publisher = this.#manager.createChannel({
       name: 'publisher',
@@ -490,7 +386,7 @@ export class Bus {
     await this.#forward(channel, msg, sub.queues.retry[attempt - 1]!, {
       [HEADERS.attempt]: attempt + 1,
       [HEADERS.routingKey]: routingKey,
-      [HEADERS.error]: truncate(failure.message),
+      [HEADERS.error]: truncateHeader(failure.message),
     })
   }
 
@@ -503,7 +399,7 @@ export class Bus {
     routingKey: string,
   ): Promise<void> {
     await this.#forward(channel, msg, sub.queues.dlq, {
-      [HEADERS.error]: truncate(err.message),
+      [HEADERS.error]: truncateHeader(err.message),
       [HEADERS.errorName]: err.name,
       [HEADERS.attempts]: attempt,
       [HEADERS.routingKey]: routingKey,
@@ -523,16 +419,7 @@ export class Bus {
     extra: Record<string, unknown>,
   ): Promise<void> {
     if (this.#deadChannels.has(channel)) return
-    const options: Options.Publish = {
-      persistent: true,
-      contentType: (msg.properties.contentType as string | undefined) ?? 'application/json',
-      headers: { ...ownHeaders(msg.properties.headers), ...extra },
-      ...(msg.properties.messageId ? { messageId: String(msg.properties.messageId) } : {}),
-      ...(msg.properties.type ? { type: String(msg.properties.type) } : {}),
-      ...(msg.properties.correlationId ? { correlationId: String(msg.properties.correlationId) } : {}),
-      ...(msg.properties.timestamp ? { timestamp: Number(msg.properties.timestamp) } : {}),
-    }
-    await this.#publisher.sendToQueue(queue, msg.content, options)
+    await this.#publisher.sendToQueue(queue, msg.content, forwardOptions(msg, extra))
     this.#settle(channel, msg, 'ack')
   }
 
@@ -547,19 +434,4 @@ export class Bus {
       this.#logger.warn({ err }, `could not ${how} a message; the broker will redeliver it`)
     }
   }
-}
-
-/** Headers worth carrying to the next hop: everything except RabbitMQ's own death records. */
-function ownHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (k === 'x-death' || k.startsWith('x-first-death') || k.startsWith('x-last-death')) continue
-    out[k] = v
-  }
-  return out
-}
-
-function truncate(text: string): string {
-  // amqplib 2.3 refuses header tables over 64 KiB; a stack-sized message must not break parking.
-  return text.length > MAX_HEADER_TEXT ? `${text.slice(0, MAX_HEADER_TEXT)}…` : text
 }

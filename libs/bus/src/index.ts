@@ -4,6 +4,7 @@
  * See README.md for the topology names and the delivery promise.
  */
 export * from './bus.js'
+export * from './bus-types.js'
 export * from './errors.js'
 export * from './inbox.js'
 export * from './outbox.js'

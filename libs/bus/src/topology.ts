@@ -22,7 +22,7 @@
  * @see https://www.rabbitmq.com/docs/ttl — per-queue message TTL
  * @see https://www.rabbitmq.com/docs/dlx — dead-letter exchanges
  */
-import type { Channel } from 'amqplib'
+import type { Channel, ConsumeMessage, Options } from 'amqplib'
 
 /** The shared event exchange (docs/architecture.md, Events). Tests pass their own name to stay isolated. */
 export const DEFAULT_EXCHANGE = 'kelmah.events'
@@ -148,4 +148,38 @@ export async function assertConsumerTopology(
     })
   }
   for (const key of routingKeys) await channel.bindQueue(names.main, exchange, key)
+}
+
+const MAX_HEADER_TEXT = 1000
+
+/** Headers worth carrying to the next hop: everything except RabbitMQ's own death records. */
+export function ownHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (k === 'x-death' || k.startsWith('x-first-death') || k.startsWith('x-last-death')) continue
+    out[k] = v
+  }
+  return out
+}
+
+/** `text` cut to what fits a header value (amqplib refuses header tables over 64 KiB). */
+export function truncateHeader(text: string): string {
+  // amqplib 2.3 refuses header tables over 64 KiB; a stack-sized message must not break parking.
+  return text.length > MAX_HEADER_TEXT ? `${text.slice(0, MAX_HEADER_TEXT)}…` : text
+}
+
+/**
+ * Publish options for a copy of `msg` sent on to a retry queue or the DLQ: its own properties
+ * and headers (less RabbitMQ's death records) plus `extra` headers.
+ */
+export function forwardOptions(msg: ConsumeMessage, extra: Record<string, unknown>): Options.Publish {
+  return {
+    persistent: true,
+    contentType: (msg.properties.contentType as string | undefined) ?? 'application/json',
+    headers: { ...ownHeaders(msg.properties.headers), ...extra },
+    ...(msg.properties.messageId ? { messageId: String(msg.properties.messageId) } : {}),
+    ...(msg.properties.type ? { type: String(msg.properties.type) } : {}),
+    ...(msg.properties.correlationId ? { correlationId: String(msg.properties.correlationId) } : {}),
+    ...(msg.properties.timestamp ? { timestamp: Number(msg.properties.timestamp) } : {}),
+  }
 }
