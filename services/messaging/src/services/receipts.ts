@@ -31,7 +31,13 @@ export class Receipts {
   async markRead(me: string, messageIds: string[]): Promise<{ messageIds: string[]; readAt: string }> {
     const ids = messageIds.map(objectIdOf).filter((x): x is Types.ObjectId => Boolean(x))
     const readAt = this.d.now()
-    const rows = await this.d.Message.find({ _id: { $in: ids }, recipientId: me, readAt: null }).lean()
+    const found = await this.d.Message.find({ _id: { $in: ids }, recipientId: me, readAt: null }).lean()
+    // `$in` returns documents in storage order (FerretDB on PostgreSQL: any order); receipts and
+    // the answer list the ids in the order the reader sent them.
+    const position = new Map(ids.map((id, i) => [id.toHexString(), i]))
+    const rows = found.sort(
+      (a, b) => (position.get(a._id.toHexString()) ?? 0) - (position.get(b._id.toHexString()) ?? 0),
+    )
     if (rows.length === 0) return { messageIds: [], readAt: readAt.toISOString() }
     // Many documents, no events: one update of the read field (edits and deletes never touch it).
     // Through the driver, not the model: the outbox plugin takes a model `updateMany` as "maybe
