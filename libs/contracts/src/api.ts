@@ -28,16 +28,6 @@ export const Problem = Type.Object(
 )
 export type Problem = Static<typeof Problem>
 
-/** ISO 4217 currency code, upper case. */
-export const Currency = Type.String({ pattern: '^[A-Z]{3}$' })
-
-/** Money: integer minor units plus ISO 4217 currency (never floats). */
-export const Money = Type.Object(
-  { amountMinor: Type.Integer({ minimum: 0 }), currency: Currency },
-  { additionalProperties: false },
-)
-export type Money = Static<typeof Money>
-
 /** `?limit=&cursor=` for every list route. `limit` defaults to 20, at most 100. */
 export const PageQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),

@@ -10,7 +10,7 @@
  * within a version. A breaking change is a new `version` entry, never an edit of a published one.
  */
 import Type, { type Static, type TSchema } from 'typebox'
-import { Money } from './api.js'
+import { Money } from './money.js'
 import { envelopeSchema } from './envelope.js'
 
 const Id = Type.String({ minLength: 1, maxLength: 64 })
@@ -214,8 +214,11 @@ export const catalogue = {
       refundableMilestoneIds: Type.Array(Id),
     }),
   ),
-  // payment (producer lands in a later issue; consumers use these schemas now)
-  /** A milestone's amount is held in escrow. */
+  // payment
+  /**
+   * A milestone's amount is held in escrow: the Stripe payment succeeded and the ledger moved it
+   * from Stripe clearing into the escrow's account.
+   */
   EscrowFunded: define(
     'payment.escrow.funded',
     Type.Object({
@@ -223,18 +226,80 @@ export const catalogue = {
       milestoneId: Id,
       hirerId: Id,
       amount: Money,
+      escrowId: Type.Optional(Id),
       paymentIntentId: Type.Optional(Type.String()),
     }),
   ),
-  /** A milestone's escrow was released to the worker, less the platform fee. */
+  /**
+   * A milestone's escrow was released to the worker, less the platform fee: `amount` is what the
+   * worker's wallet received, `platformFee` what the platform kept (together, the escrow).
+   */
   PaymentReleased: define(
     'payment.payment.released',
-    Type.Object({ contractId: Id, milestoneId: Id, workerId: Id, amount: Money, platformFee: Money }),
+    Type.Object({
+      contractId: Id,
+      milestoneId: Id,
+      workerId: Id,
+      amount: Money,
+      platformFee: Money,
+      escrowId: Type.Optional(Id),
+      hirerId: Type.Optional(Id),
+      disputeId: Type.Optional(Id),
+    }),
+  ),
+  /**
+   * Escrowed money went back to the hirer's card by a Stripe Refund: the whole escrow after a
+   * cancellation or a dispute decided for the hirer, or the hirer's part of a split
+   * (`partial: true`; the milestone was also paid out to the worker in part).
+   */
+  RefundIssued: define(
+    'payment.refund.issued',
+    Type.Object({
+      contractId: Id,
+      milestoneId: Id,
+      hirerId: Id,
+      escrowId: Id,
+      amount: Money,
+      reason: Type.Union([Type.Literal('contract_cancelled'), Type.Literal('dispute_resolved')]),
+      partial: Type.Boolean(),
+      refundId: Type.Optional(Type.String()),
+      disputeId: Type.Optional(Id),
+    }),
   ),
   /** A party disputed a milestone; it stays frozen until an admin resolves it. */
   DisputeRaised: define(
     'payment.dispute.raised',
     Type.Object({ disputeId: Id, contractId: Id, milestoneId: Id, raisedBy: Id, reason: Type.String() }),
+  ),
+  /**
+   * An admin decided a dispute: `release` pays the escrow to the worker (less the fee), `refund`
+   * returns it to the hirer, `split` pays `workerAmount` (before the fee) to the worker and
+   * refunds `refundAmount`. The money follows as `PaymentReleased` and/or `RefundIssued`.
+   */
+  DisputeResolved: define(
+    'payment.dispute.resolved',
+    Type.Object({
+      disputeId: Id,
+      contractId: Id,
+      milestoneId: Id,
+      hirerId: Id,
+      workerId: Id,
+      outcome: Type.Union([Type.Literal('release'), Type.Literal('refund'), Type.Literal('split')]),
+      workerAmount: Money,
+      refundAmount: Money,
+      resolvedBy: Id,
+    }),
+  ),
+  /** Money left a worker's wallet for their Stripe Connect account by a Stripe Transfer. */
+  PayoutCompleted: define(
+    'payment.payout.completed',
+    Type.Object({
+      payoutId: Id,
+      userId: Id,
+      amount: Money,
+      stripeTransferId: Type.String(),
+      stripeAccountId: Type.String(),
+    }),
   ),
   // messaging
   /** A conversation between two users began (optionally about a job); `createdBy` null when an event opened it. */
