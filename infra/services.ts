@@ -18,7 +18,7 @@ export interface AppEntry {
 
 /**
  * Every app `npm start` runs (it starts auth first whatever the order here: the others fetch its
- * JWKS). Ports of services still to come: payment 3005, review 3006.
+ * JWKS). Port of the service still to come: review 3006.
  */
 export const APPS: readonly AppEntry[] = [
   { name: 'gateway', dir: 'gateway', port: 5000 },
@@ -26,7 +26,22 @@ export const APPS: readonly AppEntry[] = [
   { name: 'user', dir: 'services/user', port: 3002 },
   { name: 'messaging', dir: 'services/messaging', port: 3003 },
   { name: 'job', dir: 'services/job', port: 3004 },
+  { name: 'payment', dir: 'services/payment', port: 3005 },
 ]
+
+/**
+ * The secret that signs Stripe webhooks on a developer machine: the payment service verifies
+ * `Stripe-Signature` with `STRIPE_WEBHOOK_SECRET` and defaults to this same value
+ * (services/payment/src/config.ts); `npm run stripe:trigger` signs with it (infra/stripe-trigger.ts).
+ * Not a secret: stripe-mock sends no webhooks, so locally we are the only signer.
+ */
+export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_kelmah_local'
+
+/**
+ * The Stripe API key on a developer machine. stripe-mock accepts any `sk_test_…` key and checks
+ * nothing else (docs/architecture.md, Infrastructure).
+ */
+export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_kelmah_local'
 
 /**
  * The gateway's per-IP limit on register/login/OTP requests (`RATE_LIMIT_AUTH_MAX`, per
@@ -75,7 +90,9 @@ export interface AppEnvOptions {
  * (`MONGO_URL=…/kelmah_<name>`), the infrastructure URLs, every service's `<NAME>_SERVICE_URL`
  * (the gateway proxies to them), the auth JWKS URL, for the gateway a local-dev
  * `RATE_LIMIT_AUTH_MAX` ({@link LOCAL_AUTH_RATE_LIMIT} unless the caller's environment sets it),
- * and — for auth only — the signing key file and id.
+ * for payment only the Stripe credentials (`STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`: the
+ * caller's environment wins, else {@link LOCAL_STRIPE_SECRET_KEY} and
+ * {@link LOCAL_STRIPE_WEBHOOK_SECRET}), and — for auth only — the signing key file and id.
  * Only these variables; the caller merges them over `process.env`.
  */
 export function appEnv(app: AppEntry, urls: InfraUrls, options: AppEnvOptions = {}): Record<string, string> {
@@ -99,6 +116,10 @@ export function appEnv(app: AppEntry, urls: InfraUrls, options: AppEnvOptions = 
   }
   if (app.name === 'gateway')
     env.RATE_LIMIT_AUTH_MAX = process.env.RATE_LIMIT_AUTH_MAX ?? String(LOCAL_AUTH_RATE_LIMIT)
+  if (app.name === 'payment') {
+    env.STRIPE_SECRET_KEY = process.env.STRIPE_SECRET_KEY ?? LOCAL_STRIPE_SECRET_KEY
+    env.STRIPE_WEBHOOK_SECRET = process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET
+  }
   if (app.name === 'auth' && options.jwtKey) {
     env.JWT_PRIVATE_KEY_FILE = options.jwtKey.file
     env.JWT_KID = options.jwtKey.kid

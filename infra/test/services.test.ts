@@ -1,5 +1,11 @@
 import t from 'tap'
-import { APPS, LOCAL_AUTH_RATE_LIMIT, appEnv } from '../services.js'
+import {
+  APPS,
+  LOCAL_AUTH_RATE_LIMIT,
+  LOCAL_STRIPE_SECRET_KEY,
+  LOCAL_STRIPE_WEBHOOK_SECRET,
+  appEnv,
+} from '../services.js'
 
 const urls = {
   MONGO_URL: 'mongodb://127.0.0.1:27017',
@@ -25,6 +31,7 @@ t.test(
       user: 3002,
       messaging: 3003,
       job: 3004,
+      payment: 3005,
     })
     t.equal(new Set(APPS.map((a) => a.port)).size, APPS.length, 'no two apps share a port')
     t.equal(app('job').dir, 'services/job')
@@ -39,6 +46,7 @@ t.test('each service gets its own database and the peers it needs', async (t) =>
     ['user', '3002'],
     ['messaging', '3003'],
     ['job', '3004'],
+    ['payment', '3005'],
   ] as const) {
     const env = appEnv(app(name), urls)
     t.equal(env.PORT, port, `${name} listens on ${port}`)
@@ -61,6 +69,7 @@ t.test('the gateway is given the URL of every service it proxies to', async (t) 
   t.equal(gatewayEnv.USER_SERVICE_URL, 'http://127.0.0.1:3002')
   t.equal(gatewayEnv.MESSAGING_SERVICE_URL, 'http://127.0.0.1:3003')
   t.equal(gatewayEnv.JOB_SERVICE_URL, 'http://127.0.0.1:3004')
+  t.equal(gatewayEnv.PAYMENT_SERVICE_URL, 'http://127.0.0.1:3005')
   t.notOk(gatewayEnv.GATEWAY_SERVICE_URL, 'not itself')
 })
 
@@ -82,4 +91,31 @@ t.test('only auth gets the signing key', async (t) => {
   t.equal(appEnv(app('auth'), urls, { jwtKey }).JWT_PRIVATE_KEY_FILE, '/k.pem')
   t.equal(appEnv(app('auth'), urls, { jwtKey }).JWT_KID, 'abc')
   t.notOk(appEnv(app('job'), urls, { jwtKey }).JWT_PRIVATE_KEY_FILE)
+})
+
+t.test('only payment gets the Stripe credentials, local defaults unless the caller sets them', async (t) => {
+  const saved = { key: process.env.STRIPE_SECRET_KEY, hook: process.env.STRIPE_WEBHOOK_SECRET }
+  t.teardown(() => {
+    for (const [name, value] of [
+      ['STRIPE_SECRET_KEY', saved.key],
+      ['STRIPE_WEBHOOK_SECRET', saved.hook],
+    ] as const) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  })
+  delete process.env.STRIPE_SECRET_KEY
+  delete process.env.STRIPE_WEBHOOK_SECRET
+  const env = appEnv(app('payment'), urls)
+  t.equal(env.STRIPE_API_URL, urls.STRIPE_API_URL, 'it talks to stripe-mock')
+  t.equal(env.STRIPE_SECRET_KEY, LOCAL_STRIPE_SECRET_KEY)
+  t.match(env.STRIPE_SECRET_KEY, /^sk_test_/, 'a test key: stripe-mock accepts any sk_test_…')
+  t.equal(env.STRIPE_WEBHOOK_SECRET, 'whsec_kelmah_local')
+  t.equal(LOCAL_STRIPE_WEBHOOK_SECRET, 'whsec_kelmah_local')
+  t.notOk(appEnv(app('job'), urls).STRIPE_SECRET_KEY, 'no other service holds the key')
+  t.notOk(appEnv(app('gateway'), urls).STRIPE_WEBHOOK_SECRET, 'the gateway does not check signatures')
+  process.env.STRIPE_SECRET_KEY = 'sk_test_mine'
+  process.env.STRIPE_WEBHOOK_SECRET = 'whsec_mine'
+  t.equal(appEnv(app('payment'), urls).STRIPE_SECRET_KEY, 'sk_test_mine', 'the caller’s key wins')
+  t.equal(appEnv(app('payment'), urls).STRIPE_WEBHOOK_SECRET, 'whsec_mine', 'the caller’s secret wins')
 })
