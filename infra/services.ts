@@ -38,10 +38,10 @@ export const APPS: readonly AppEntry[] = [
 export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_kelmah_local'
 
 /**
- * The Stripe API key on a developer machine. stripe-mock accepts any `sk_test_…` key and checks
- * nothing else (docs/architecture.md, Infrastructure).
+ * The Stripe API key on a developer machine. stripe-mock accepts a test key of letters and digits
+ * after `sk_test_` only (it answers 401 to `sk_test_kelmah_local`, measured) and checks nothing else.
  */
-export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_kelmah_local'
+export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_kelmahlocal'
 
 /**
  * The gateway's per-IP limit on register/login/OTP requests (`RATE_LIMIT_AUTH_MAX`, per
