@@ -62,6 +62,12 @@ export const BidCurrencyMismatch = createError(
   'Bid in %s, the currency of the job budget',
   400,
 )
+/**
+ * A bid (or a proposed milestone's amount) outside the money bounds: not a whole number, zero,
+ * above the currency's ceiling, or a currency off the allow-list (`@kelmah/contracts` money). The
+ * route schema refuses these at the edge; the domain checks again. 400 naming the field.
+ */
+export const InvalidBid = createError('JOB_ERR_INVALID_BID', 'The bid is invalid: %s', 400)
 /** Proposed milestones whose amounts do not add up to the bid. 400. */
 export const MilestonesDoNotSumToBid = createError(
   'JOB_ERR_MILESTONES_SUM',

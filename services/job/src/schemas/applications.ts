@@ -1,7 +1,7 @@
 /** Route schemas of applications: `/api/jobs/:id/applications` and `/api/applications/**`. */
-import { Money, Page, PageQuery } from '@kelmah/contracts'
+import { Page, PageQuery, PositiveMoney } from '@kelmah/contracts'
 import Type, { type Static } from 'typebox'
-import { ApplicationStatusSchema, ApplicationView, bearer, IdParams } from './common.js'
+import { ApplicationStatusSchema, ApplicationView, bearer, IdParams, PositiveAmount } from './common.js'
 
 const tags = ['applications']
 
@@ -9,14 +9,14 @@ const tags = ['applications']
 export const ApplyBody = Type.Object(
   {
     coverLetter: Type.String({ minLength: 20, maxLength: 5000 }),
-    bid: Money,
+    bid: PositiveMoney,
     estimatedDays: Type.Integer({ minimum: 1, maximum: 3650 }),
     milestones: Type.Optional(
       Type.Array(
         Type.Object(
           {
             title: Type.String({ minLength: 1, maxLength: 150 }),
-            amountMinor: Type.Integer({ minimum: 1 }),
+            amountMinor: PositiveAmount("minor units of the bid's currency"),
             dueDate: Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.Null()])),
           },
           { additionalProperties: false },

@@ -2,13 +2,21 @@
  * Shared pieces of the job service's route schemas: ids, money, budgets, the public views of a
  * job and an application (the only shapes that leave the service — no outbox, no keywords).
  */
-import { Currency, Money } from '@kelmah/contracts'
+import { Currency, Money, MONEY_CEILING_MINOR, PositiveMoney } from '@kelmah/contracts'
 import Type from 'typebox'
 import { APPLICATION_STATUSES } from '../domain/application-status.js'
 import { JOB_STATUSES } from '../domain/job-status.js'
 import { DURATIONS, EXPERIENCE_LEVELS, VISIBILITIES } from '../models/job.js'
 
-export { Currency, Money }
+export { Currency, Money, PositiveMoney }
+
+/**
+ * An amount someone types, in minor units, without its currency (the currency is a sibling
+ * field): the bounds of `@kelmah/contracts` `PositiveMoney` — at least 1, at most the ceiling.
+ */
+export function PositiveAmount(description: string) {
+  return Type.Integer({ minimum: 1, maximum: MONEY_CEILING_MINOR, description })
+}
 
 /** A 24-hex MongoDB ObjectId as a string (job, application and contract ids). */
 export const ObjectIdString = Type.String({ pattern: '^[0-9a-fA-F]{24}$', description: '24-hex id' })
@@ -29,15 +37,16 @@ export const VisibilitySchema = Type.Enum([...VISIBILITIES])
 
 /**
  * A budget as sent: `{type: 'fixed', amountMinor, currency}` or `{type: 'hourly', minMinor,
- * maxMinor, currency}`, integer minor units. One object (not a union) so a missing amount is
+ * maxMinor, currency}`, integer minor units from 1 to the money ceiling of `@kelmah/contracts`
+ * (99,999,999), currency from its allow-list. One object (not a union) so a missing amount is
  * reported under its own name (`budget.amountMinor`, `budget.maxMinor`) by the service.
  */
 export const BudgetInput = Type.Object(
   {
     type: Type.Enum(['fixed', 'hourly']),
-    amountMinor: Type.Optional(Type.Integer({ minimum: 1, description: 'fixed price, minor units' })),
-    minMinor: Type.Optional(Type.Integer({ minimum: 1, description: 'lowest hourly rate, minor units' })),
-    maxMinor: Type.Optional(Type.Integer({ minimum: 1, description: 'highest hourly rate, minor units' })),
+    amountMinor: Type.Optional(PositiveAmount('fixed price, minor units')),
+    minMinor: Type.Optional(PositiveAmount('lowest hourly rate, minor units')),
+    maxMinor: Type.Optional(PositiveAmount('highest hourly rate, minor units')),
     currency: Currency,
   },
   { additionalProperties: false },
@@ -46,10 +55,10 @@ export const BudgetInput = Type.Object(
 /** A budget as returned. */
 export const BudgetView = Type.Object({
   type: Type.Enum(['fixed', 'hourly']),
-  amountMinor: Type.Optional(Type.Integer()),
-  minMinor: Type.Optional(Type.Integer()),
-  maxMinor: Type.Optional(Type.Integer()),
-  currency: Type.String(),
+  amountMinor: Type.Optional(Money.properties.amountMinor),
+  minMinor: Type.Optional(Money.properties.amountMinor),
+  maxMinor: Type.Optional(Money.properties.amountMinor),
+  currency: Currency,
 })
 
 const DateTime = Type.String({ format: 'date-time' })

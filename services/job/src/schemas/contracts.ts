@@ -7,7 +7,7 @@ import { Money, Page, PageQuery } from '@kelmah/contracts'
 import Type, { type Static } from 'typebox'
 import { CONTRACT_STATUSES } from '../domain/contract.js'
 import { MILESTONE_STATUSES } from '../domain/milestone.js'
-import { bearer, IdParams, ObjectIdString } from './common.js'
+import { bearer, IdParams, ObjectIdString, PositiveAmount } from './common.js'
 
 const DateTime = Type.String({ format: 'date-time' })
 const NullableDateTime = Type.Union([DateTime, Type.Null()])
@@ -22,7 +22,7 @@ export const MilestoneStatusSchema = Type.Enum([...MILESTONE_STATUSES])
 export const MilestoneInput = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 200 }),
-    amountMinor: Type.Integer({ minimum: 1, description: "minor units of the bid's currency" }),
+    amountMinor: PositiveAmount("minor units of the bid's currency"),
     dueDate: Type.Optional(Type.Union([IsoDate, Type.Null()])),
   },
   { additionalProperties: false },

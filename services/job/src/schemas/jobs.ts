@@ -1,5 +1,5 @@
 /** Route schemas of `/api/jobs` (jobs themselves; applications and recommendations have their own files). */
-import { Page, PageQuery } from '@kelmah/contracts'
+import { MONEY_CEILING_MINOR, Page, PageQuery } from '@kelmah/contracts'
 import Type, { type Static } from 'typebox'
 import {
   bearer,
@@ -91,10 +91,18 @@ export const SearchJobsQuery = Type.Object({
     }),
   ),
   budgetMin: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'minor units; fixed amount or hourly max ≥ this' }),
+    Type.Integer({
+      minimum: 0,
+      maximum: MONEY_CEILING_MINOR,
+      description: 'minor units; fixed amount or hourly max ≥ this',
+    }),
   ),
   budgetMax: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'minor units; fixed amount or hourly min ≤ this' }),
+    Type.Integer({
+      minimum: 0,
+      maximum: MONEY_CEILING_MINOR,
+      description: 'minor units; fixed amount or hourly min ≤ this',
+    }),
   ),
   type: Type.Optional(Type.Enum(['fixed', 'hourly'])),
   currency: Type.Optional(Currency),

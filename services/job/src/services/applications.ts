@@ -4,7 +4,7 @@
  * the applications store (`change`: one update guarded by `{_id, version}`; a lost race decides
  * again on the new state): of two conflicting changes exactly one wins, the other gets 409.
  */
-import type { EventContext } from '@kelmah/contracts'
+import { MoneyError, positiveMoney, sumMoney, type EventContext } from '@kelmah/contracts'
 import { afterPosition, isDuplicateKey, pageOf, type Caller } from '@kelmah/service-kit'
 import { Types, type QueryFilter } from 'mongoose'
 import {
@@ -17,6 +17,7 @@ import {
   AlreadyApplied,
   ApplicationNotFound,
   BidCurrencyMismatch,
+  InvalidBid,
   JobNotFound,
   JobNotOpen,
   MilestonesDoNotSumToBid,
@@ -82,6 +83,49 @@ export async function rejectActiveApplications(
   return rejected
 }
 
+/**
+ * The money of a proposal: the bid and each proposed milestone are bounded positive money in the
+ * bid's currency (`@kelmah/contracts` `positiveMoney`), and the milestones (if any) add up to the
+ * bid exactly (summed with `sumMoney`, which refuses a sum beyond the safe-integer range).
+ *
+ * @throws InvalidBid (400 naming `bid.amountMinor`, `bid.currency` or `milestones.<i>.amountMinor`);
+ *   MilestonesDoNotSumToBid (400 naming `milestones`)
+ */
+export function assertProposalMoney(
+  bid: { amountMinor: number; currency: string },
+  milestones: readonly { amountMinor: number }[],
+): void {
+  const refuse = (field: string, err: MoneyError) =>
+    withFields(new InvalidBid(`${field} ${err.message}`), [{ field, message: err.message, in: 'body' }])
+  try {
+    positiveMoney(bid.amountMinor, bid.currency)
+  } catch (err) {
+    if (!(err instanceof MoneyError)) throw err
+    throw refuse(err.reason === 'currency' ? 'bid.currency' : 'bid.amountMinor', err)
+  }
+  if (milestones.length === 0) return
+  const amounts = milestones.map((m, i) => {
+    try {
+      return positiveMoney(m.amountMinor, bid.currency)
+    } catch (err) {
+      if (!(err instanceof MoneyError)) throw err
+      throw refuse(`milestones.${i}.amountMinor`, err)
+    }
+  })
+  let sum: number
+  try {
+    sum = sumMoney(amounts, bid.currency).amountMinor
+  } catch (err) {
+    if (!(err instanceof MoneyError)) throw err
+    throw refuse('milestones', err)
+  }
+  if (sum !== bid.amountMinor) {
+    throw withFields(new MilestonesDoNotSumToBid(sum, bid.amountMinor), [
+      { field: 'milestones', message: `add up to ${sum}, not the bid ${bid.amountMinor}`, in: 'body' },
+    ])
+  }
+}
+
 /** Application use cases. */
 export class Applications {
   readonly #d: ServiceDeps
@@ -95,7 +139,8 @@ export class Applications {
    * `applicationCount` grows by one.
    *
    * @throws JobNotFound (404; drafts included); JobNotOpen (409); BidCurrencyMismatch (400 naming
-   *   `bid.currency`); MilestonesDoNotSumToBid (400 naming `milestones`); AlreadyApplied (409)
+   *   `bid.currency`); InvalidBid / MilestonesDoNotSumToBid (400 naming the field — see
+   *   {@link assertProposalMoney}); AlreadyApplied (409)
    */
   async apply(caller: Caller, jobId: string, input: ApplyInput, ctx: EventContext): Promise<ApplicationDoc> {
     const job = await this.#d.Job.findById(new Types.ObjectId(jobId)).lean<JobDoc>()
@@ -115,18 +160,7 @@ export class Applications {
       amountMinor: m.amountMinor,
       dueDate: m.dueDate ?? null,
     }))
-    if (milestones.length > 0) {
-      const sum = milestones.reduce((acc, m) => acc + m.amountMinor, 0)
-      if (sum !== input.bid.amountMinor) {
-        throw withFields(new MilestonesDoNotSumToBid(sum, input.bid.amountMinor), [
-          {
-            field: 'milestones',
-            message: `add up to ${sum}, not the bid ${input.bid.amountMinor}`,
-            in: 'body',
-          },
-        ])
-      }
-    }
+    assertProposalMoney(input.bid, milestones)
     const now = this.#d.now()
     const doc = {
       _id: new Types.ObjectId(),
