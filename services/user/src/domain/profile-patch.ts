@@ -2,13 +2,14 @@
  * The owner's profile patch (`PATCH /me`) turned into stored values: the rules the request schema
  * cannot express (countries, time zones, currencies, languages, skills, experience dates). Pure.
  */
+import { MoneyError, positiveMoney } from '@kelmah/contracts'
 import { FieldNotForRole, InvalidField, withFields } from '../errors.js'
 import type { Availability, CompanyDoc, ExperienceDoc, LanguageDoc, ProfileDoc } from '../models/profile.js'
 import {
   canonicalLanguage,
   canonicalTimeZone,
   experienceProblem,
-  isCurrency,
+  HOURLY_RATE_MAX_MINOR,
   normaliseCountry,
   roleFieldProblem,
   type Role,
@@ -98,9 +99,23 @@ export function normalisePatch(patch: ProfilePatch, now: Date): Partial<ProfileD
   if (patch.hourlyRate !== undefined) {
     if (patch.hourlyRate === null) out.hourlyRate = null
     else {
-      if (!isCurrency(patch.hourlyRate.currency))
-        throw invalid('hourlyRate.currency', 'is not an ISO 4217 currency code')
-      out.hourlyRate = { amountMinor: patch.hourlyRate.amountMinor, currency: patch.hourlyRate.currency }
+      // Bounded money (`@kelmah/contracts`), then the rate's own stricter ceiling.
+      let rate: { amountMinor: number; currency: string }
+      try {
+        rate = positiveMoney(patch.hourlyRate.amountMinor, patch.hourlyRate.currency)
+      } catch (err) {
+        if (!(err instanceof MoneyError)) throw err
+        throw invalid(
+          err.reason === 'currency' ? 'hourlyRate.currency' : 'hourlyRate.amountMinor',
+          err.message,
+        )
+      }
+      if (rate.amountMinor > HOURLY_RATE_MAX_MINOR)
+        throw invalid(
+          'hourlyRate.amountMinor',
+          `must be at most ${HOURLY_RATE_MAX_MINOR} minor units an hour`,
+        )
+      out.hourlyRate = rate
     }
   }
   if (patch.availability !== undefined) out.availability = patch.availability

@@ -4,7 +4,7 @@
  * create and change a profile (the stored fields, the search keywords, the `ProfileUpdated`
  * event). Pure, unit-tested.
  */
-import type { EventContext, EventOf } from '@kelmah/contracts'
+import { isCurrency as isAllowedCurrency, type EventContext, type EventOf } from '@kelmah/contracts'
 import type { Decision } from '@kelmah/service-kit'
 import { ProfileDeactivated } from '../errors.js'
 import { profileUpdated } from '../events/publishers.js'
@@ -75,12 +75,21 @@ export function canonicalTimeZone(name: string): string | undefined {
   }
 }
 
-const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'))
-
-/** True when `code` is an ISO 4217 currency code the runtime knows (upper case). */
+/**
+ * True when `code` is on the platform's currency allow-list (`@kelmah/contracts` `CURRENCIES`,
+ * upper case) — the currencies money can be paid in, not every ISO 4217 code.
+ */
 export function isCurrency(code: string): boolean {
-  return CURRENCIES.has(code)
+  return isAllowedCurrency(code)
 }
+
+/**
+ * The highest hourly rate a worker may ask, in minor units (10,000,000: 100,000.00 an hour in
+ * two-decimal currencies). Stricter than the money ceiling of `@kelmah/contracts` (99,999,999,
+ * the largest single Stripe charge): a rate is a price per hour, not a payment, and above this
+ * it is a typo. The lower bound is money's own (at least 1 minor unit; `PositiveMoney`).
+ */
+export const HOURLY_RATE_MAX_MINOR = 10_000_000
 
 /** The canonical BCP 47 tag of a language code (`pt-br` → `pt-BR`), or undefined when malformed. */
 export function canonicalLanguage(code: string): string | undefined {

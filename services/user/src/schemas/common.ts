@@ -2,8 +2,9 @@
  * Shared pieces of the user API's schemas: field shapes with their limits, and the profile views
  * (the response schemas also stop private fields from leaking — fields not listed are dropped).
  */
-import { Currency } from '@kelmah/contracts'
+import { PositiveMoney } from '@kelmah/contracts'
 import Type from 'typebox'
+import { HOURLY_RATE_MAX_MINOR } from '../domain/profile.js'
 import { COMPANY_SIZES, PROFICIENCIES } from '../models/profile.js'
 
 /** Bearer-token security requirement for OpenAPI. */
@@ -22,15 +23,19 @@ export const HttpUrl = Type.String({
 export const YearMonth = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' })
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
-/** Money in integer minor units (an hourly rate: at most 10 000 000 minor units). */
+/**
+ * An hourly rate: `@kelmah/contracts` `PositiveMoney` (currency from the allow-list, at least 1
+ * minor unit) with the rate's own, stricter ceiling `HOURLY_RATE_MAX_MINOR` (10 000 000; see
+ * `domain/profile.ts`).
+ */
 export const RateInput = Type.Object(
   {
     amountMinor: Type.Integer({
-      minimum: 1,
-      maximum: 10_000_000,
-      description: 'integer minor units (cents)',
+      minimum: 1, // PositiveMoney's lower bound
+      maximum: HOURLY_RATE_MAX_MINOR,
+      description: 'integer minor units (cents) an hour',
     }),
-    currency: Currency,
+    currency: PositiveMoney.properties.currency,
   },
   { additionalProperties: false },
 )

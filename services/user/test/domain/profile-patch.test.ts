@@ -60,3 +60,27 @@ t.test('patchFields refuses a field of the other role', async (t) => {
   })
   t.same(patchFields('worker', { skills: ['Plumbing'] }, now), { skills: ['plumbing'] })
 })
+
+t.test('the hourly rate is bounded money with its own stricter ceiling', async (t) => {
+  const rate = (amountMinor: number, currency = 'USD') =>
+    normalisePatch({ hourlyRate: { amountMinor, currency } }, now)
+  t.same(rate(10_000_000).hourlyRate, { amountMinor: 10_000_000, currency: 'USD' }, 'the ceiling itself')
+  t.same(rate(1, 'JPY').hourlyRate, { amountMinor: 1, currency: 'JPY' })
+  for (const [amountMinor, currency, field] of [
+    [0, 'USD', 'hourlyRate.amountMinor'],
+    [10_000_001, 'USD', 'hourlyRate.amountMinor'],
+    [2 ** 53, 'USD', 'hourlyRate.amountMinor'],
+    [1.5, 'USD', 'hourlyRate.amountMinor'],
+    [100, 'CHF', 'hourlyRate.currency'],
+    [100, 'XYZ', 'hourlyRate.currency'],
+  ] as const) {
+    t.throws(
+      () => rate(amountMinor, currency),
+      {
+        code: 'USER_ERR_INVALID_FIELD',
+        fieldErrors: [{ field }],
+      },
+      `${amountMinor} ${currency}`,
+    )
+  }
+})

@@ -205,6 +205,12 @@ t.test('PATCH /api/users/me', async (t) => {
       ['hourlyRate.amountMinor', { hourlyRate: { amountMinor: -1, currency: 'USD' } }],
       ['hourlyRate.currency', { hourlyRate: { amountMinor: 100, currency: 'usd' } }],
       ['hourlyRate.currency', { hourlyRate: { amountMinor: 100, currency: 'XYZ' } }],
+      // ISO 4217 but not on the money allow-list (libs/contracts/src/money.ts)
+      ['hourlyRate.currency', { hourlyRate: { amountMinor: 100, currency: 'CHF' } }],
+      ['hourlyRate.amountMinor', { hourlyRate: { amountMinor: 0, currency: 'USD' } }],
+      // the rate's own ceiling (10 000 000), stricter than money's 99 999 999
+      ['hourlyRate.amountMinor', { hourlyRate: { amountMinor: 10_000_001, currency: 'USD' } }],
+      ['hourlyRate.amountMinor', { hourlyRate: { amountMinor: 1e308, currency: 'USD' } }],
       ['availability', { availability: 'sometimes' }],
       ['experience.0.from', { experience: [{ title: 'Dev', from: '2020-13' }] }],
       ['experience.0.to', { experience: [{ title: 'Dev', from: '2020-05', to: '2019-01' }] }],
