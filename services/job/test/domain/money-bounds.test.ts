@@ -16,9 +16,11 @@ t.test('assertValidBudget refuses amounts outside the money bounds, naming the f
     })
   }
   t.throws(() => assertValidBudget({ type: 'hourly', minMinor: 1, maxMinor: 1e308, currency: 'USD' }), {
+    code: 'JOB_ERR_INVALID_BUDGET',
     fieldErrors: [{ field: 'budget.maxMinor' }],
   })
   t.throws(() => assertValidBudget({ type: 'fixed', amountMinor: 100, currency: 'XYZ' }), {
+    code: 'JOB_ERR_INVALID_BUDGET',
     fieldErrors: [{ field: 'budget.currency' }],
   })
   t.doesNotThrow(() =>
@@ -35,9 +37,16 @@ t.test('assertProposalMoney bounds the bid and each proposed milestone and sums 
     code: 'JOB_ERR_INVALID_BID',
     fieldErrors: [{ field: 'bid.amountMinor' }],
   })
-  t.throws(() => assertProposalMoney(bid(2 ** 53), []), { fieldErrors: [{ field: 'bid.amountMinor' }] })
-  t.throws(() => assertProposalMoney(bid(100, 'XYZ'), []), { fieldErrors: [{ field: 'bid.currency' }] })
+  t.throws(() => assertProposalMoney(bid(2 ** 53), []), {
+    code: 'JOB_ERR_INVALID_BID',
+    fieldErrors: [{ field: 'bid.amountMinor' }],
+  })
+  t.throws(() => assertProposalMoney(bid(100, 'XYZ'), []), {
+    code: 'JOB_ERR_INVALID_BID',
+    fieldErrors: [{ field: 'bid.currency' }],
+  })
   t.throws(() => assertProposalMoney(bid(100), [{ amountMinor: 0 }, { amountMinor: 100 }]), {
+    code: 'JOB_ERR_INVALID_BID',
     fieldErrors: [{ field: 'milestones.0.amountMinor' }],
   })
   t.throws(() => assertProposalMoney(bid(100), [{ amountMinor: 60 }, { amountMinor: 50 }]), {
