@@ -203,7 +203,8 @@ export interface Res {
 }
 
 /**
- * Inject a JSON request as `actor` (bearer token) or anonymously; `url` is the full path.
+ * Inject a JSON request as `actor` (bearer token) or anonymously; `url` is the full path;
+ * `headers` are sent as well (e.g. `Idempotency-Key`).
  */
 export async function call(
   app: Pick<TestableApp, 'inject'>,
@@ -211,12 +212,13 @@ export async function call(
   url: string,
   actor?: { token: string } | null,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<Res> {
   const res = await app.inject({
     method,
     url,
     ...(body === undefined ? {} : { payload: body as object }),
-    headers: actor ? { authorization: `Bearer ${actor.token}` } : {},
+    headers: { ...headers, ...(actor ? { authorization: `Bearer ${actor.token}` } : {}) },
   })
   const text = res.body
   return {
