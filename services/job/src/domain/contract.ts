@@ -3,8 +3,8 @@
  * to the job — in one pure module:
  *
  * ```
- *                      both parties signed              every milestone released
- * pending_signatures ─────────────────────▶ active ───────────────────────────────▶ completed
+ *                      both parties signed              every milestone settled, one released
+ * pending_signatures ─────────────────────▶ active ──────────────────────────────────────▶ completed
  *         │                                   │
  *         └──────────────▶ cancelled ◀────────┘   (rules below)
  * ```
@@ -18,20 +18,28 @@
  *   declines it. No money has moved.
  * - `active`, while a milestone is `approved` (its payment is being released) or `disputed` (an
  *   admin decides where its escrow goes): nobody may cancel — wait for the payment or the ruling.
+ *   A `released` or `refunded` milestone is settled and blocks nothing.
  * - `active`, by the **worker**: at any other time. The worker walks away from the unpaid work;
  *   every funded, unreleased milestone is refunded to the hirer.
- * - `active`, by the **hirer**: at once when no milestone holds escrow (all `pending` or
- *   `released`). When money is in escrow (a milestone `funded`, `submitted` or
+ * - `active`, by the **hirer**: at once when no milestone holds escrow (all `pending`,
+ *   `released` or `refunded`). When money is in escrow (a milestone `funded`, `submitted` or
  *   `revision_requested`), the hirer's cancel is only a **request** (`cancellationRequest`); it
  *   takes effect when the worker agrees by cancelling too (mutual agreement), so a hirer cannot
  *   claw back escrow for work the worker has done without the worker's consent (the worker's
  *   remedy otherwise is a dispute through the payment service).
  * - `completed` and `cancelled` are final.
  *
- * `ContractCancelled.refundableMilestoneIds` lists the funded, unreleased milestones.
+ * `ContractCancelled.refundableMilestoneIds` lists the funded, unsettled milestones; the payment
+ * service refunds them and says so with `RefundIssued` (each becomes `refunded` on the cancelled
+ * contract).
  *
- * **Completion.** The `PaymentReleased` that releases the last unreleased milestone completes the
- * contract in the same write (`ContractCompleted`).
+ * **Completion** ({@link completesContract}). The payment fact that settles the last unsettled
+ * milestone (`PaymentReleased` → `released`, or a refund → `refunded`) completes an active
+ * contract in the same write (`ContractCompleted`) — provided at least one milestone was
+ * released: work was paid for. When every milestone ends `refunded` (all disputes decided for
+ * the hirer), nothing was delivered and paid, so the contract is **not** completed: it stays
+ * `active` with nothing left in escrow, and either party may cancel it at once (no milestone
+ * blocks a cancel and none is refundable), which frees the opening and reopens the job.
  *
  * **The job** ({@link jobStatusAfterContracts}): the first active contract moves an `open` job to
  * `in_progress`; when no contract of the job is active or awaiting signatures any more, an
@@ -45,7 +53,7 @@ import {
   ContractNotActive,
   IllegalContractTransition,
 } from '../errors.js'
-import { ESCROWED_STATUSES, type MilestoneStatus } from './milestone.js'
+import { ESCROWED_STATUSES, SETTLED_STATUSES, type MilestoneStatus } from './milestone.js'
 
 /** Every status a contract may have. */
 export const CONTRACT_STATUSES = ['pending_signatures', 'active', 'completed', 'cancelled'] as const
@@ -168,9 +176,16 @@ export function decideCancellation(
   return { kind: 'request' }
 }
 
-/** True when every milestone is released: the contract is complete. */
-export function allReleased(milestones: readonly { status: MilestoneStatus }[]): boolean {
-  return milestones.length > 0 && milestones.every((m) => m.status === 'released')
+/**
+ * True when these milestones complete their contract: every one is settled (`released` or
+ * `refunded`) and at least one was `released` (rules in this module's header).
+ */
+export function completesContract(milestones: readonly { status: MilestoneStatus }[]): boolean {
+  return (
+    milestones.length > 0 &&
+    milestones.every((m) => SETTLED_STATUSES.includes(m.status)) &&
+    milestones.some((m) => m.status === 'released')
+  )
 }
 
 /**

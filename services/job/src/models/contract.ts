@@ -39,6 +39,27 @@ export interface MilestoneDispute {
   at: Date
 }
 
+/**
+ * Money that went back to the hirer for a milestone, as the payment service reported it
+ * (`RefundIssued`): the whole escrow (`partial: false`, the milestone is `refunded`) or the
+ * hirer's part of a split dispute (`partial: true`, the status is left to `PaymentReleased`).
+ */
+export interface MilestoneRefund {
+  amount: Money
+  partial: boolean
+  reason: 'contract_cancelled' | 'dispute_resolved'
+  /** The Stripe Refund id, when the payment service sent one. */
+  refundId: string | null
+  at: Date
+}
+
+/** How an admin decided the milestone's dispute (`DisputeResolved`). */
+export interface MilestoneResolution {
+  disputeId: string
+  outcome: 'release' | 'refund' | 'split'
+  at: Date
+}
+
 /** A milestone as stored inside its contract. */
 export interface MilestoneDoc {
   /** 24-hex ObjectId string, unique within the platform. */
@@ -62,6 +83,15 @@ export interface MilestoneDoc {
   approvedAt: Date | null
   releasedAt: Date | null
   disputedAt: Date | null
+  /**
+   * When the escrow went back to the hirer (`refunded`). This and the two fields below are absent
+   * on milestones stored before refunds were consumed; read them with `?? null`.
+   */
+  refundedAt?: Date | null
+  /** The refund recorded for this milestone (whole or partial), or null. */
+  refund?: MilestoneRefund | null
+  /** The dispute's resolution, or null. */
+  resolution?: MilestoneResolution | null
 }
 
 /** How a contract ended early. */
@@ -147,6 +177,24 @@ const MilestoneSchema = new Schema<MilestoneDoc>(
     approvedAt: { type: Date, default: null },
     releasedAt: { type: Date, default: null },
     disputedAt: { type: Date, default: null },
+    refundedAt: { type: Date, default: null },
+    refund: {
+      type: new Schema<MilestoneRefund>(
+        {
+          amount: { type: MoneySchema, required: true },
+          partial: Boolean,
+          reason: String,
+          refundId: { type: String, default: null },
+          at: Date,
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
+    resolution: {
+      type: new Schema<MilestoneResolution>({ disputeId: String, outcome: String, at: Date }, { _id: false }),
+      default: null,
+    },
   },
   { _id: false },
 )

@@ -119,6 +119,25 @@ export const MilestoneView = Type.Object(
     approvedAt: NullableDateTime,
     releasedAt: NullableDateTime,
     disputedAt: NullableDateTime,
+    refundedAt: NullableDateTime,
+    refund: Type.Union([
+      Type.Object({
+        amount: Money,
+        partial: Type.Boolean({ description: "true: the hirer's part of a split dispute" }),
+        reason: Type.Enum(['contract_cancelled', 'dispute_resolved']),
+        refundId: Type.Union([Type.String(), Type.Null()]),
+        at: DateTime,
+      }),
+      Type.Null(),
+    ]),
+    resolution: Type.Union([
+      Type.Object({
+        disputeId: Type.String(),
+        outcome: Type.Enum(['release', 'refund', 'split']),
+        at: DateTime,
+      }),
+      Type.Null(),
+    ]),
   },
   { additionalProperties: false },
 )

@@ -1,7 +1,10 @@
 /**
  * The payment facts the job service consumes: `EscrowFunded` → milestone `funded`,
- * `PaymentReleased` → `released` (the last one completes the contract, and the job may complete),
- * `DisputeRaised` → `disputed`. Decided by `domain/contract-changes.ts#paymentFactChange`.
+ * `PaymentReleased` → `released`, `DisputeRaised` → `disputed`, `RefundIssued` (whole) and
+ * `DisputeResolved` (outcome `refund`) → `refunded`; a partial `RefundIssued` and a `release` /
+ * `split` resolution are recorded on the milestone without a status change. The fact that
+ * settles the last milestone may complete the contract, and then the job. Decided by
+ * `domain/contract-changes.ts#paymentFactChange`.
  */
 import { NonRetryableError, type HandlerContext } from '@kelmah/bus'
 import { Types } from 'mongoose'
@@ -24,7 +27,8 @@ export class PaymentFacts {
    * alone (logged at info).
    *
    * @throws NonRetryableError (→ DLQ at once) for an unknown contract or milestone, an amount or
-   *   currency that differs from the milestone's, a contract that is not active, or a fact that
+   *   currency that does not match the milestone's, a contract in the wrong status (not active;
+   *   for a whole refund, not active or cancelled), or a fact that
    *   contradicts the milestone's state (e.g. a release nobody approved): each means a bug or a
    *   lost event upstream, which retrying cannot fix and an operator must see (money is involved,
    *   so it is never dropped silently)
@@ -52,11 +56,9 @@ export class PaymentFacts {
           new NonRetryableError(`${event.type} names contract ${contractId}, which does not exist here`),
       },
     )
-    if (
-      event.type === 'PaymentReleased' &&
-      contract.status === 'completed' &&
-      contract.settledVersion < contract.version
-    ) {
+    // A completion (by a release or a refund) has follow-ups on the job; `settledVersion` says
+    // whether they ran for this version (a repeat costs nothing).
+    if (contract.status === 'completed' && contract.settledVersion < contract.version) {
       await this.#hiring.settle(contract, ctx)
     }
   }

@@ -112,6 +112,23 @@ export function toContractView(c: ContractDoc): ContractView {
       approvedAt: iso(m.approvedAt),
       releasedAt: iso(m.releasedAt),
       disputedAt: iso(m.disputedAt),
+      refundedAt: iso(m.refundedAt),
+      refund: m.refund
+        ? {
+            amount: plainMoney(m.refund.amount),
+            partial: Boolean(m.refund.partial),
+            reason: m.refund.reason,
+            refundId: m.refund.refundId ?? null,
+            at: iso(m.refund.at) as string,
+          }
+        : null,
+      resolution: m.resolution
+        ? {
+            disputeId: m.resolution.disputeId,
+            outcome: m.resolution.outcome,
+            at: iso(m.resolution.at) as string,
+          }
+        : null,
     })),
     hirerSignedAt: iso(c.hirerSignedAt),
     workerSignedAt: iso(c.workerSignedAt),

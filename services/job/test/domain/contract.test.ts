@@ -1,6 +1,6 @@
 import t from 'tap'
 import {
-  allReleased,
+  completesContract,
   assertActive,
   assertContractTransition,
   decideCancellation,
@@ -134,10 +134,13 @@ t.test(
   },
 )
 
-t.test('allReleased is true only when every milestone is released', async (t) => {
-  t.ok(allReleased(ms('released', 'released')))
-  t.notOk(allReleased(ms('released', 'approved')))
-  t.notOk(allReleased([]))
+t.test('completesContract: every milestone settled and at least one released', async (t) => {
+  t.ok(completesContract(ms('released', 'released')))
+  t.ok(completesContract(ms('released', 'refunded')), 'a refunded milestone is settled')
+  t.notOk(completesContract(ms('refunded', 'refunded')), 'nothing was paid for: the contract stays active')
+  t.notOk(completesContract(ms('released', 'approved')))
+  t.notOk(completesContract(ms('released', 'disputed')))
+  t.notOk(completesContract([]))
 })
 
 t.test('jobStatusAfterContracts: the first active contract starts the job', async (t) => {

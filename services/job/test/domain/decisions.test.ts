@@ -133,7 +133,12 @@ t.test('contract changes: signing, cancelling, milestone steps, payment facts', 
   t.equal(paymentFactChange(funded, escrow, now, ctx), null, 'already funded: nothing to do')
   const released = createEvent(
     'PaymentReleased',
-    { ...base, workerId: 'worker-1', platformFee: { amountMinor: 9000, currency: 'USD' } },
+    {
+      ...base,
+      workerId: 'worker-1',
+      amount: { amountMinor: 81_000, currency: 'USD' },
+      platformFee: { amountMinor: 9000, currency: 'USD' },
+    },
     { producer: 'payment' },
   )
   const approved = contract({ status: 'active', milestones: [{ ...ms, status: 'approved' }] })
