@@ -15,6 +15,7 @@
  *
  * Pure: no I/O.
  */
+import { SETTLED_STATUS } from './escrow.js'
 import { accounts, balanceOf, isLimited, type PostedTransfer } from './ledger.js'
 
 /** The escrow facts the check needs. */
@@ -57,6 +58,7 @@ export function checkLedger(
   const balances = new Map<string, number>()
   const slots = new Set<string>()
   const settlements = new Map<string, number>()
+  const settledAs = new Map<string, string>()
   const funded = new Set<string>()
   for (const t of transfers) {
     let sum = 0
@@ -70,6 +72,7 @@ export function checkLedger(
     slots.add(t.slot)
     if (t.escrowId && t.id.startsWith('settle:')) {
       settlements.set(t.escrowId, (settlements.get(t.escrowId) ?? 0) + 1)
+      settledAs.set(t.escrowId, t.kind)
     }
     if (t.escrowId && t.kind === 'fund') funded.add(t.escrowId)
   }
@@ -107,12 +110,18 @@ export function checkLedger(
         detail: `escrow ${id} is ${e.status} with ${settled} settlements and ${held} held`,
       })
     }
+    const kind = settledAs.get(id)
+    const expected = kind ? SETTLED_STATUS[kind as keyof typeof SETTLED_STATUS] : undefined
+    if (SETTLED.has(e.status) && expected && expected !== e.status) {
+      violations.push({ rule: 'escrow', detail: `escrow ${id} is ${e.status} but was settled as a ${kind}` })
+    }
     if ((e.status === 'pending' || e.status === 'failed') && (funded.has(id) || held !== 0)) {
       violations.push({ rule: 'escrow', detail: `escrow ${id} is ${e.status} but its payment was funded` })
     }
   }
+  const known = new Set(escrows.map((e) => String(e._id)))
   for (const id of funded) {
-    if (!escrows.some((e) => String(e._id) === id)) {
+    if (!known.has(id)) {
       violations.push({ rule: 'escrow', detail: `fund:${id} names no escrow` })
     }
   }

@@ -32,7 +32,7 @@
  * Pure: no I/O. Errors: {@link LedgerRuleError} (a malformed transfer: a bug), and
  * {@link InsufficientBalance} (a debit beyond a balance: the caller's 409).
  */
-import { isCurrency, type Money } from '@kelmah/contracts'
+import { isCurrency, MONEY_CEILING_MINOR, type Money } from '@kelmah/contracts'
 
 /** What a transfer records. */
 export const TRANSFER_KINDS = [
@@ -132,8 +132,8 @@ export function isLimited(account: string): boolean {
  * Check a draft against the ledger's rules.
  *
  * @returns the limited account it debits, or null
- * @throws LedgerRuleError when it has fewer than two postings, a posting that is zero or not a
- *   safe integer, an account twice, postings that do not sum to zero, a currency off the
+ * @throws LedgerRuleError when it has fewer than two postings, a posting that is zero, not an
+ *   integer or beyond the money ceiling (`@kelmah/contracts` money.ts), an account twice, postings that do not sum to zero, a currency off the
  *   allow-list, or debits of more than one limited account
  */
 export function checkTransfer(draft: TransferDraft): string | null {
@@ -144,9 +144,14 @@ export function checkTransfer(draft: TransferDraft): string | null {
   let sum = 0
   const limitedDebits: string[] = []
   for (const p of draft.postings) {
-    if (!Number.isSafeInteger(p.amountMinor) || p.amountMinor === 0) {
+    // Each leg is at most one amount's ceiling, so the sum of a handful stays exact in doubles.
+    if (
+      !Number.isSafeInteger(p.amountMinor) ||
+      p.amountMinor === 0 ||
+      Math.abs(p.amountMinor) > MONEY_CEILING_MINOR
+    ) {
       throw new LedgerRuleError(
-        `${draft.id}: posting ${p.account} of ${p.amountMinor} is not a non-zero integer`,
+        `${draft.id}: posting ${p.account} of ${p.amountMinor} is not a non-zero integer within the money ceiling`,
       )
     }
     if (seen.has(p.account)) throw new LedgerRuleError(`${draft.id}: account ${p.account} posted twice`)

@@ -179,7 +179,11 @@ export class Funding {
 
   /** Steps 3–4 of the module header. */
   async #ensurePaymentIntent(escrow: EscrowDoc, ctx: EventContext): Promise<EscrowDoc> {
-    if (escrow.paymentIntentId) return escrow
+    if (escrow.paymentIntentId) {
+      // A retry: apply what Stripe may have sent while the first try was cut short.
+      await this.#webhooks.applyParked(escrow.paymentIntentId, ctx)
+      return (await this.#d.stores.escrows.get(escrow._id)) ?? escrow
+    }
     const intent = await this.#d.stripe.createPaymentIntent(escrow.amount, {
       transferGroup: escrow.contractId,
       metadata: { escrowId: escrow._id, contractId: escrow.contractId, milestoneId: escrow.milestoneId },

@@ -456,10 +456,7 @@ t.test('checkLedger catches a hand-broken ledger', async (t) => {
   )
 })
 
-t.test('FINDING: checkLedger does not compare a settled status with its settlement kind', async (t) => {
-  // invariants.ts (header, rule 3) says "an escrow's status agrees with its transfers"; the check
-  // compares held/settled only, so an escrow marked `released` whose one settle: transfer is a
-  // refund passes. Expected to fail until invariants.ts compares SETTLED_STATUS[kind] with status.
+t.test('checkLedger compares a settled status with the kind of its settlement', async (t) => {
   const refunded = raw(
     'settle:e1',
     'refund',
@@ -470,31 +467,31 @@ t.test('FINDING: checkLedger does not compare a settled status with its settleme
     { escrowId: 'e1', debitAccount: 'escrow:e1', debitSeq: 1, slot: 'escrow:e1:1' },
   )
   const r = checkLedger([fund('e1'), refunded], [esc('e1', 'released')])
-  t.equal(r.ok, false, 'an escrow marked released whose settlement was a refund is a violation (FAILS today)')
+  t.equal(r.ok, false, 'an escrow marked released whose settlement was a refund is a violation')
 })
 
-t.test('FINDING: checkTransfer sums postings in doubles, so huge legs can hide an imbalance', async (t) => {
-  // ledger.ts checkTransfer: `sum += p.amountMinor` over safe integers; past 2^53 the running sum
-  // rounds. These legs sum to 1 (exactly, in BigInt) yet the transfer is accepted. No builder
-  // makes such legs (Money is at most 99,999,999), but the rule is documented as absolute.
-  // Expected to fail until each leg is bounded (e.g. by MONEY_CEILING_MINOR) or summed exactly.
-  const M = Number.MAX_SAFE_INTEGER
-  const postings = [
-    { account: 'wallet:a:GHS', amountMinor: M },
-    { account: 'wallet:b:GHS', amountMinor: M },
-    { account: 'wallet:c:GHS', amountMinor: 2 },
-    { account: 'stripe:clearing:GHS', amountMinor: -M },
-    { account: 'stripe:payouts:GHS', amountMinor: -M },
-    { account: 'escrow:e', amountMinor: -1 },
-  ]
-  t.equal(
-    postings.reduce((s, p) => s + BigInt(p.amountMinor), 0n),
-    1n,
-    'the legs really sum to 1',
-  )
-  t.throws(
-    () => checkTransfer({ id: 'huge', kind: 'payout', currency: 'GHS', postings, parties: [], cause }),
-    { name: 'LedgerRuleError' },
-    'an unbalanced transfer is refused (FAILS today)',
-  )
-})
+t.test(
+  'checkTransfer refuses legs beyond the money ceiling, which could round a sum in doubles',
+  async (t) => {
+    // These legs sum to 1 exactly (BigInt) but to 0 in doubles; each is beyond the ceiling, so refused.
+    const M = Number.MAX_SAFE_INTEGER
+    const postings = [
+      { account: 'wallet:a:GHS', amountMinor: M },
+      { account: 'wallet:b:GHS', amountMinor: M },
+      { account: 'wallet:c:GHS', amountMinor: 2 },
+      { account: 'stripe:clearing:GHS', amountMinor: -M },
+      { account: 'stripe:payouts:GHS', amountMinor: -M },
+      { account: 'escrow:e', amountMinor: -1 },
+    ]
+    t.equal(
+      postings.reduce((s, p) => s + BigInt(p.amountMinor), 0n),
+      1n,
+      'the legs really sum to 1',
+    )
+    t.throws(
+      () => checkTransfer({ id: 'huge', kind: 'payout', currency: 'GHS', postings, parties: [], cause }),
+      { name: 'LedgerRuleError' },
+      'an unbalanced transfer is refused',
+    )
+  },
+)
