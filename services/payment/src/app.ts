@@ -12,7 +12,7 @@ import { registerSubscriptions } from './events/handlers.js'
 import { initModels, paymentModels } from './models/index.js'
 import { disputeRoutes } from './routes/disputes.js'
 import { escrowRoutes } from './routes/escrow.js'
-// import { ledgerRoutes } from './routes/ledger.js'
+import { ledgerRoutes } from './routes/ledger.js'
 import { walletRoutes } from './routes/wallet.js'
 import { webhookRoutes } from './routes/webhooks.js'
 import { paymentDeps } from './services/deps.js'
@@ -46,7 +46,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     const models = paymentModels(app.mongo)
     await initModels(models)
     const cases = useCases(paymentDeps(app, models, config, opts.stripe))
-    for (const routes of [escrowRoutes, webhookRoutes, disputeRoutes, walletRoutes]) {
+    for (const routes of [escrowRoutes, webhookRoutes, disputeRoutes, walletRoutes, ledgerRoutes]) {
       await app.register(routes, cases)
     }
     if (!opts.skipSubscriptions) {

@@ -107,3 +107,42 @@ t.test('a release on approval pays the worker less 10 % into the wallet', async 
   t.same(event.data.amount, { amountMinor: 11_111, currency: 'USD' })
   t.same(event.data.platformFee, { amountMinor: 1_234, currency: 'USD' })
 })
+
+t.test('the ledger check route is for admins and reports every invariant holding', async (t) => {
+  t.equal((await call(ta.app, 'GET', '/api/payments/ledger/check', ta.hirer())).status, 403)
+  const res = await call(ta.app, 'GET', '/api/payments/ledger/check', ta.admin())
+  t.equal(res.status, 200)
+  t.equal(res.body.ok, true, JSON.stringify(res.body.violations))
+  t.ok(res.body.transfers >= 2)
+})
+
+t.test(
+  'Stripe down: 502 problem, nothing half-written, and the retry with the same key succeeds',
+  async (t) => {
+    const down = await buildTestApp({
+      mongoUrl: ta.mongoUrl,
+      busExchange: ta.exchange,
+      serviceName: ta.serviceName,
+      skipSubscriptions: true,
+      env: { STRIPE_API_URL: 'http://127.0.0.1:9' },
+    })
+    // Last test of the file: closing it drops the shared database.
+    t.teardown(() => down.close())
+    const c = await signedContract(ta, { amounts: [30_000] })
+    const body = { contractId: c.contractId, milestoneId: c.milestones[0]!.milestoneId }
+    const asHirerOnDown = down.actor('hirer', { id: c.hirer.id })
+    const failed = await fund(down, asHirerOnDown, body, 'retry-me')
+    t.equal(failed.status, 502)
+    t.equal(failed.body.code, 'PAYMENT_ERR_STRIPE_UNAVAILABLE')
+    t.match(failed.headers['content-type'], /application\/problem\+json/)
+    const escrows = await ta.app.mongo.collection('escrows').find({ milestoneId: body.milestoneId }).toArray()
+    t.equal(escrows.length, 1, 'the escrow is reserved (pending, no PaymentIntent) for the retry')
+    t.equal(escrows[0]?.paymentIntentId, null)
+    const retried = await fund(ta, c.hirer, body, 'retry-me')
+    t.equal(retried.status, 201, JSON.stringify(retried.body))
+    t.equal(retried.body.id, escrows[0]?._id, 'the same escrow')
+    t.match(retried.body.paymentIntentId, /^pi_/)
+    const otherKey = await fund(ta, c.hirer, body, 'another-key')
+    t.equal(otherKey.status, 409)
+  },
+)
