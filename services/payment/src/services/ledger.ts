@@ -11,6 +11,7 @@
  */
 import type { DomainEvent } from '@kelmah/contracts'
 import { isDuplicateKey, type AggregateStore, type Clock } from '@kelmah/service-kit'
+import type { Model } from 'mongoose'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   balanceOf,
@@ -55,7 +56,8 @@ export class Ledger {
 
   /** Every transfer touching `account` (oldest first is not guaranteed). */
   async history(account: string): Promise<PostedTransfer[]> {
-    const docs = (await this.#store.model.find({ accounts: account }).lean()) as TransferDoc[]
+    const model = this.#store.model as Model<TransferDoc>
+    const docs = await model.find({ accounts: account }).lean<TransferDoc[]>()
     return docs.map(toPosted)
   }
 

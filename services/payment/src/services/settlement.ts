@@ -101,6 +101,15 @@ export class Settlement {
         ctx.logger.info({ milestoneId }, 'cancelled milestone holds no escrow here; nothing to refund')
         continue
       }
+      const dispute = await this.#d.models.Dispute.findOne({ escrowId: escrow._id, status: 'open' }).lean()
+      if (dispute) {
+        // The admin's resolution settles a disputed escrow (the job service blocks such a cancel anyway).
+        ctx.logger.warn(
+          { escrowId: escrow._id, disputeId: dispute._id },
+          'cancelled milestone is disputed; left to the resolution',
+        )
+        continue
+      }
       await this.refundEscrow(escrow, 'contract_cancelled', { type: 'event', id: event.id }, ctx)
     }
   }

@@ -110,26 +110,16 @@ export class Webhooks {
 
   /** Dispatch by type and record the outcome. */
   async #apply(event: StripeEvent, ctx: EventContext): Promise<StripeEventStatus> {
-    let status: StripeEventStatus
-    let note: string | null = null
-    switch (event.type) {
-      case 'payment_intent.succeeded':
-        ;({ status, note } = await this.#succeeded(
-          event.data.object as unknown as IntentFields,
-          event.id,
-          ctx,
-        ))
-        break
-      case 'payment_intent.payment_failed':
-        ;({ status, note } = await this.#failed(event.data.object as unknown as IntentFields))
-        break
-      case 'charge.dispute.created':
-        ;({ status, note } = await this.#chargeback(event.data.object as unknown as Record<string, unknown>))
-        break
-      default:
-        status = 'ignored'
-        note = `${event.type} is not used`
-    }
+    const type: string = event.type
+    const object = event.data.object as unknown
+    const { status, note } =
+      type === 'payment_intent.succeeded'
+        ? await this.#succeeded(object as IntentFields, event.id, ctx)
+        : type === 'payment_intent.payment_failed'
+          ? await this.#failed(object as IntentFields)
+          : type === 'charge.dispute.created'
+            ? await this.#chargeback(object as Record<string, unknown>)
+            : { status: 'ignored' as const, note: `${type} is not used` }
     await this.#d.models.StripeEvent.updateOne(
       { _id: event.id },
       { $set: { status, note, updatedAt: this.#d.now() } },

@@ -103,7 +103,7 @@ t.test('a release on approval pays the worker less 10 % into the wallet', async 
       (e.data as { milestoneId?: string }).milestoneId === c.milestones[0]!.milestoneId,
   )
   await approve(ta, c)
-  const event = await released
+  const event = (await released) as { data: { amount: unknown; platformFee: unknown } }
   t.same(event.data.amount, { amountMinor: 11_111, currency: 'USD' })
   t.same(event.data.platformFee, { amountMinor: 1_234, currency: 'USD' })
 })
