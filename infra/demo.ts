@@ -17,13 +17,28 @@
  *  10. the hirer reads the reply (`mark_read`) → the worker gets `messages_read`
  *  11. the worker lists their conversations (the chat, and the job's conversation opened by
  *      `ApplicationSubmitted`) and notifications (`application_accepted`, `contract_signed`)
+ *  12. the hirer funds the contract's milestone (`POST /api/payments/escrow`, Idempotency-Key):
+ *      an escrow `pending` on a Stripe PaymentIntent
+ *  13. Stripe's `payment_intent.succeeded` — signed by us with `STRIPE_WEBHOOK_SECRET`, since
+ *      stripe-mock sends no webhooks — funds the escrow (`EscrowFunded`); the job service marks
+ *      the milestone `funded`
+ *  14. the worker submits the work, the hirer approves it (`MilestoneApproved`)
+ *  15. the payment service releases the escrow: the worker's wallet shows the amount less the
+ *      10 % platform fee (`PaymentReleased`), and the contract is `completed` (`ContractCompleted`)
+ *  16. the same webhook event delivered again changes nothing (the wallet is unchanged)
+ *  17. the worker makes a Stripe Connect payout account and pays out half the wallet: a
+ *      `completed` payout with a Stripe Transfer (`PayoutCompleted`)
+ *  18. with admin credentials only: the ledger check (`GET /api/payments/ledger/check`) holds
  *
  * Environment: `KELMAH_URL` (default http://127.0.0.1:5000), `MAILDEV_URL` (http://127.0.0.1:1080),
- * `AMQP_URL` (amqp://guest:guest@127.0.0.1:5672). Exits 1 on any unexpected answer.
+ * `AMQP_URL` (amqp://guest:guest@127.0.0.1:5672), `STRIPE_WEBHOOK_SECRET` (default
+ * `whsec_kelmah_local`, the payment service's local default), and optionally
+ * `KELMAH_ADMIN_EMAIL` + `KELMAH_ADMIN_PASSWORD` (an admin made with `npm run admin:create -w
+ * @kelmah/auth`) for step 18. Exits 1 on any unexpected answer.
  * `runDemo()` is the same story for tests.
  */
 import { randomBytes } from 'node:crypto'
-import { signUp } from './api/accounts.js'
+import { logIn, signUp } from './api/accounts.js'
 import { ChatSocketError } from './api/chat.js'
 import { ApiClient, describeBody, UnexpectedStatus } from './api/client.js'
 import { describeEvent, type EventTap, type SeenEvent, tapEvents } from './api/events.js'
@@ -41,10 +56,12 @@ import {
 } from './api/marketplace.js'
 import { type DemoChat, chatLive } from './demo/chat.js'
 import { DemoFailed } from './demo/errors.js'
+import { type DemoMoney, moneyFlow } from './demo/money.js'
 import { pollJobStatus, pollRecommended, sleep } from './demo/polls.js'
 import { isMain } from './paths.js'
 
 export type { DemoChat } from './demo/chat.js'
+export type { DemoMoney } from './demo/money.js'
 export { DemoFailed } from './demo/errors.js'
 
 /** Options of {@link runDemo}. */
@@ -70,6 +87,8 @@ export interface DemoOptions {
    * are then reported, not required.
    */
   requireEventEffects?: boolean
+  /** An admin account (`npm run admin:create -w @kelmah/auth`): when given, the ledger is checked at the end. */
+  admin?: { email: string; password: string }
 }
 
 /** What the story produced. */
@@ -79,7 +98,7 @@ export interface DemoResult {
   /** The job as last read (status `in_progress` at the end). */
   job: Job
   application: Application
-  /** The contract as last signed (status `active` at the end). */
+  /** The contract as signed by both (status `active`); {@link DemoResult.money} has it `completed`. */
   contract: Contract
   /** Whether the worker found the job by search and among their recommendations. */
   foundBySearch: boolean
@@ -88,6 +107,8 @@ export interface DemoResult {
   events: SeenEvent[]
   /** Steps 7–11. */
   chat: DemoChat
+  /** Steps 12–18. */
+  money: DemoMoney
 }
 
 /**
@@ -97,7 +118,9 @@ export interface DemoResult {
  * @throws DemoFailed when the story goes wrong: the job not found by search or not recommended
  *   in time, the contract not active, the job not in progress, no `ContractSigned` seen, a chat
  *   frame saying something else than it should, the chat or (see `requireEventEffects`) the job's
- *   conversation or the worker's notifications not listed
+ *   conversation or the worker's notifications not listed, the milestone not funded or released
+ *   in time, the wallet not the amount less 10 %, the contract not completed, a duplicate webhook
+ *   changing the wallet, the payout not completed, the ledger check (with an admin) failing
  * @throws ChatSocketError when a socket cannot open or closes, the server answers an `error`
  *   frame, or a frame does not come within `frameWaitMs`
  */
@@ -278,12 +301,31 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await tap
       .waitFor((e) => e.type === 'MessageSent' && e.data.messageId === chat.reply.id, waitMs)
       .catch(() => log(`[demo  ]   (no MessageSent event for the reply within ${waitMs / 1000} s)`))
-    // Give trailing events a moment to show.
+
+    const admin = options.admin
+    const money = await moneyFlow({
+      hirer,
+      worker,
+      stripe: clientFor('stripe'),
+      ...(admin ? { admin: () => logIn(clientFor('admin'), admin.email, admin.password) } : {}),
+      contract,
+      waitMs,
+      log,
+      step,
+      note,
+      learn,
+    })
+    // Give trailing events (PayoutCompleted) a moment to show.
+    await tap
+      .waitFor((e) => e.type === 'PayoutCompleted' && e.data.payoutId === money.payout.id, 5_000)
+      .catch(() => log(`[demo  ]   (no PayoutCompleted event for the payout within 5 s)`))
     await sleep(500)
 
     log(
-      `\n[demo  ] done: contract ${contract.id} active, job ${job.id} in progress, ` +
-        `chat ${chat.conversationId} delivered in ${chat.latencyMs} ms and read, ${relevant.length} events seen`,
+      `\n[demo  ] done: job ${job.id}, contract ${contract.id} signed, funded, released and ${money.contract.status}; ` +
+        `chat ${chat.conversationId} delivered in ${chat.latencyMs} ms and read; ` +
+        `the worker earned ${money.walletAfterRelease} ${money.amount.currency} (${money.amount.amountMinor} less 10 %) ` +
+        `and paid out ${money.payout.amount?.amountMinor ?? money.walletAfterRelease - money.walletAfterPayout}; ${relevant.length} events seen`,
     )
     return {
       hirer: { id: hirer.id, email: hirerEmail },
@@ -295,6 +337,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       recommended,
       events: [...relevant],
       chat,
+      money,
     }
   } finally {
     await tap?.close()
@@ -307,6 +350,9 @@ if (isMain(import.meta.url)) {
       baseUrl: process.env.KELMAH_URL ?? 'http://127.0.0.1:5000',
       maildevUrl: process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080',
       amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+      ...(process.env.KELMAH_ADMIN_EMAIL && process.env.KELMAH_ADMIN_PASSWORD
+        ? { admin: { email: process.env.KELMAH_ADMIN_EMAIL, password: process.env.KELMAH_ADMIN_PASSWORD } }
+        : {}),
     })
   } catch (err) {
     if (err instanceof ChatSocketError) {

@@ -1,15 +1,18 @@
 /**
  * `npm run seed`: fill a running Kelmah (`npm start`) with realistic data through the gateway's
  * public API — accounts verified by mailed code, complete profiles, jobs, applications, shortlists
- * and signed contracts. Text is reproducible with `--seed`; e-mail addresses are unique per run.
+ * and signed contracts, and the money of a few of them (`--paid`: each milestone funded, its Stripe
+ * webhook delivered signed, submitted, approved and released to the worker's wallet). Text is
+ * reproducible with `--seed`; e-mail addresses are unique per run.
  *
- *   npm run seed -- --users=200 --jobs=1000 --seed=1 --concurrency=8
+ *   npm run seed -- --users=200 --jobs=1000 --seed=1 --concurrency=8 --paid=5
  *
  * `--concurrency` bounds sign-ups in flight; job-service calls use at most 3 (it runs its database
  * commands one at a time, so more would only queue there).
  *
  * Environment: `KELMAH_URL` (gateway, default http://127.0.0.1:5000), `MAILDEV_URL` (default
- * http://127.0.0.1:1080). The gateway's per-IP limit on sign-ups and sign-ins
+ * http://127.0.0.1:1080), `STRIPE_WEBHOOK_SECRET` (default `whsec_kelmah_local`, the payment
+ * service's local default) to sign the webhooks. The gateway's per-IP limit on sign-ups and sign-ins
  * (`RATE_LIMIT_AUTH_MAX`) is raised by `npm start` for this; against a stricter gateway the seed
  * waits out each 429 as its `Retry-After` says (slow, but it finishes).
  */
@@ -17,8 +20,14 @@ import { parseArgs } from 'node:util'
 import { isMain } from './paths.js'
 import { seed } from './seed/run.js'
 
-/** Parse `--users=N --jobs=N --seed=N --concurrency=N`. @throws Error naming a bad flag */
-export function seedArgs(argv: string[]): { users: number; jobs: number; seed: number; concurrency: number } {
+/** Parse `--users=N --jobs=N --seed=N --concurrency=N --paid=N`. @throws Error naming a bad flag */
+export function seedArgs(argv: string[]): {
+  users: number
+  jobs: number
+  seed: number
+  concurrency: number
+  paid: number
+} {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -26,6 +35,7 @@ export function seedArgs(argv: string[]): { users: number; jobs: number; seed: n
       jobs: { type: 'string', default: '1000' },
       seed: { type: 'string', default: '1' },
       concurrency: { type: 'string', default: '8' },
+      paid: { type: 'string', default: '5' },
     },
     strict: true,
   })
@@ -40,6 +50,7 @@ export function seedArgs(argv: string[]): { users: number; jobs: number; seed: n
     jobs: int('jobs', 0),
     seed: int('seed', 0),
     concurrency: int('concurrency', 1),
+    paid: int('paid', 0),
   }
 }
 

@@ -78,8 +78,15 @@ export interface ApiClientOptions {
 export interface CallOptions {
   /** Access token to send as `Authorization: Bearer …`. */
   token?: string
-  /** JSON body. */
+  /** JSON body (serialised with `JSON.stringify`). */
   body?: unknown
+  /**
+   * A body sent byte for byte as `application/json` instead of `body` — for a signed payload
+   * whose signature covers the exact text (a Stripe webhook, infra/stripe-webhook.ts).
+   */
+  rawBody?: string
+  /** Extra request headers, e.g. `Idempotency-Key` or `Stripe-Signature` (lower-case names). */
+  headers?: Record<string, string>
   /** Statuses that are not an error (default: any 2xx). Others throw {@link UnexpectedStatus}. */
   expect?: readonly number[]
 }
@@ -114,14 +121,15 @@ export class ApiClient {
    */
   async call<T = unknown>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
     const started = Date.now()
-    const headers: Record<string, string> = { accept: 'application/json' }
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers }
     if (options.token) headers.authorization = `Bearer ${options.token}`
-    if (options.body !== undefined) headers['content-type'] = 'application/json'
+    const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
+    if (payload !== undefined) headers['content-type'] = 'application/json'
     for (let attempt = 0; ; attempt++) {
       const res = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: payload,
         signal: AbortSignal.timeout(this.#opts.timeoutMs),
       })
       const text = await res.text()

@@ -117,6 +117,13 @@ const KEY_FIELDS = [
   'senderId',
   'recipientId',
   'createdBy',
+  'escrowId',
+  'paymentIntentId',
+  'payoutId',
+  'stripeTransferId',
+  'amount',
+  'platformFee',
+  'total',
   'preview',
   'profileVersion',
   'status',
@@ -127,7 +134,13 @@ const KEY_FIELDS = [
 export function describeEvent(event: SeenEvent): string {
   const data = event.data ?? {}
   // Free text (a message preview) is quoted, so the line still reads as key=value pairs.
-  const show = (v: unknown) => (typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v))
+  // Money (`{amountMinor, currency}`) as `"126000 USD"` (minor units).
+  const show = (v: unknown): string => {
+    if (v && typeof v === 'object' && 'amountMinor' in v && 'currency' in v) {
+      return show(`${String(v.amountMinor)} ${String(v.currency)}`)
+    }
+    return typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)
+  }
   const parts = KEY_FIELDS.filter((k) => data[k] !== undefined && data[k] !== null).map(
     (k) => `${k}=${show(data[k])}`,
   )

@@ -25,14 +25,37 @@ export interface Application {
   status: string
 }
 
+/** Money as every service speaks it: integer minor units (cents for USD) and an ISO 4217 code. */
+export interface Money {
+  amountMinor: number
+  currency: string
+}
+
+/**
+ * The fields of a milestone read here. `status`: `pending` → `funded` (the payment service's
+ * `EscrowFunded`) → `submitted` → `approved` → `released` (`PaymentReleased`); also
+ * `revision_requested`, `disputed`, `refunded` (services/job/src/domain/milestone.ts).
+ */
+export interface Milestone {
+  id: string
+  title: string
+  amount: Money
+  status: string
+  /** The fee the payment service kept on release (`PaymentReleased`), else null. */
+  platformFee?: Money | null
+}
+
 /** The fields of a contract read here. */
 export interface Contract {
   id: string
   jobId: string
+  /** `pending_signatures` → `active` (both signed) → `completed` (every milestone released) or `cancelled`. */
   status: string
   hirerId?: string
   workerId?: string
   signedBy?: unknown
+  total?: Money
+  milestones?: Milestone[]
 }
 
 /** `{items, nextCursor}`. */
@@ -191,6 +214,95 @@ export async function sign(session: Session, contractId: string): Promise<Contra
     const res = await session.call('GET', `/api/contracts/${contractId}`, { expect: [200] })
     return unwrap<Contract>(res.body, 'contract')
   }
+}
+
+/** `GET /api/contracts/:id` → the contract (to its two parties). @throws UnexpectedStatus unless 200 */
+export async function getContract(session: Session, contractId: string): Promise<Contract> {
+  const res = await session.call('GET', `/api/contracts/${contractId}`, { expect: [200] })
+  return unwrap<Contract>(res.body, 'contract')
+}
+
+/**
+ * Read the contract until `done(contract)` holds or `waitMs` (milliseconds) is up — for what the
+ * job service learns from events (a milestone `funded` or `released`, the contract `completed`).
+ *
+ * @returns the last contract read, whether or not `done` held (the caller decides what a timeout means)
+ * @throws UnexpectedStatus when a read fails
+ */
+export async function pollContract(
+  session: Session,
+  contractId: string,
+  done: (contract: Contract) => boolean,
+  waitMs = 15_000,
+): Promise<Contract> {
+  const deadline = Date.now() + waitMs
+  for (let pause = 100; ; pause = Math.min(pause * 2, 500)) {
+    const contract = await getContract(session, contractId)
+    if (done(contract) || Date.now() > deadline) return contract
+    await sleep(pause)
+  }
+}
+
+/** The milestone `milestoneId` of `contract`, if it has one. */
+export function milestoneOf(contract: Contract, milestoneId: string): Milestone | undefined {
+  return contract.milestones?.find((m) => m.id === milestoneId)
+}
+
+/**
+ * A milestone step of the job service: `POST /api/contracts/:id/milestones/:mid/<step>` (200) →
+ * the contract. A lost answer (502/504) is settled by reading the contract back: if the milestone
+ * already reached `reached`, the step counted; otherwise it is sent once more.
+ */
+async function milestoneStep(
+  session: Session,
+  contractId: string,
+  milestoneId: string,
+  step: 'submit' | 'approve',
+  reached: readonly string[],
+  body?: Record<string, unknown>,
+): Promise<Contract> {
+  const send = async () => {
+    const res = await session.call('POST', `/api/contracts/${contractId}/milestones/${milestoneId}/${step}`, {
+      ...(body ? { body } : {}),
+      expect: [200],
+    })
+    return unwrap<Contract>(res.body, 'contract')
+  }
+  try {
+    return await send()
+  } catch (err) {
+    if (!uncertain(err)) throw err
+    await sleep(1_000)
+    const contract = await getContract(session, contractId)
+    if (reached.includes(milestoneOf(contract, milestoneId)?.status ?? '')) return contract
+    return send()
+  }
+}
+
+/**
+ * The worker hands in a funded milestone's work: `POST /api/contracts/:id/milestones/:mid/submit`
+ * `{note?, deliverables?: [http(s) URLs]}` (200; 409 unless the milestone is `funded` or
+ * `revision_requested`).
+ *
+ * @throws UnexpectedStatus when submitting fails
+ */
+export function submitMilestone(
+  worker: Session,
+  contractId: string,
+  milestoneId: string,
+  body: { note?: string; deliverables?: string[] } = {},
+): Promise<Contract> {
+  return milestoneStep(worker, contractId, milestoneId, 'submit', ['submitted', 'approved', 'released'], body)
+}
+
+/**
+ * The hirer approves a submitted milestone: `POST /api/contracts/:id/milestones/:mid/approve` (200)
+ * → `MilestoneApproved`, on which the payment service releases the escrow to the worker's wallet.
+ *
+ * @throws UnexpectedStatus when approving fails
+ */
+export function approveMilestone(hirer: Session, contractId: string, milestoneId: string): Promise<Contract> {
+  return milestoneStep(hirer, contractId, milestoneId, 'approve', ['approved', 'released'])
 }
 
 /**

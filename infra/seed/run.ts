@@ -1,8 +1,10 @@
 /**
  * `seed()`: fills a running Kelmah through the gateway's public API only — accounts (register,
  * code from MailDev, verify, sign in), complete profiles, jobs across the categories, applications,
- * shortlists, accepted applications and signed contracts — with at most `concurrency` requests in
- * flight, progress lines and a summary.
+ * shortlists, accepted applications and signed contracts, and for a handful of those contracts the
+ * money (each milestone funded, its Stripe webhook delivered signed, submitted and approved, so the
+ * payment service releases it to the worker's wallet and the contract completes) — with at most
+ * `concurrency` requests in flight, progress lines and a summary.
  */
 import { type Session, signUp } from '../api/accounts.js'
 import { ApiClient } from '../api/client.js'
@@ -10,12 +12,18 @@ import {
   accept,
   apply,
   type Application,
+  approveMilestone,
+  type Contract,
   listCategories,
+  milestoneOf,
+  pollContract,
   postJob,
   shortlist,
   sign,
+  submitMilestone,
   updateProfile,
 } from '../api/marketplace.js'
+import { availableMinor, deliverPaymentSucceeded, fundMilestone, pollWallet } from '../api/payments.js'
 import { FALLBACK_CATEGORIES } from './catalogue.js'
 import { makePlan, type PlannedJob, SEED_PASSWORD } from './plan.js'
 import { PhaseFailed, type PhaseResult, runPhase } from './pool.js'
@@ -34,6 +42,12 @@ export interface SeedOptions {
   seed?: number
   /** Requests in flight (default 8). */
   concurrency?: number
+  /**
+   * Active contracts whose milestones are funded and released (default 5): fund → signed
+   * `payment_intent.succeeded` webhook → submit → approve, then the worker's wallet and the
+   * completed contract are waited for. 0 leaves every contract unfunded.
+   */
+  paid?: number
   /** Where progress and the summary go (default stdout). */
   log?: (line: string) => void
 }
@@ -49,12 +63,18 @@ export interface SeedSummary {
   contracts: number
   /** Contracts both parties signed (active). */
   activeContracts: number
+  /** Contracts whose every milestone was funded, submitted and approved. */
+  paidContracts: number
+  /** Of those, contracts the job service shows `completed` (every milestone released) in time. */
+  completedContracts: number
+  /** Distinct workers of those contracts whose wallet shows their earnings (available > 0) in time. */
+  paidWorkers: number
   /** Requests that failed (each is also counted out of the numbers above). */
   failures: number
   /** Retries after a wait: 429 Too Many Requests (by `Retry-After`), a gateway 503, a 502/504 on an idempotent call. */
   backoffs: number
   /** Milliseconds per phase, and in all. */
-  ms: Record<'users' | 'jobs' | 'applications' | 'decisions' | 'total', number>
+  ms: Record<'users' | 'jobs' | 'applications' | 'decisions' | 'payments' | 'total', number>
   /** One account of each role to sign in with. */
   sample: { hirer?: string; worker?: string; password: string }
 }
@@ -177,6 +197,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   let shortlisted = 0
   let contracts = 0
   let activeContracts = 0
+  const active: Array<{ hirer: Session; worker: Session; contract: Contract }> = []
   const decisionPhase = reportErrors(
     await runPhase(
       decided,
@@ -195,14 +216,40 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
         await sign(hirer, contract.id)
         if (j.sign === 'both') {
           const signed = await sign(worker, contract.id)
-          if (signed.status === 'active') activeContracts++
+          if (signed.status === 'active') {
+            activeContracts++
+            active.push({ hirer, worker, contract: signed })
+          }
         }
       },
       { ...jobService, name: 'decisions' },
     ),
   )
 
-  const failures = userPhase.failed + jobPhase.failed + appPhase.failed + decisionPhase.failed
+  // 5. Money for a handful of active contracts: every milestone funded, its webhook, submitted,
+  // approved; then the contract completed and the worker's wallet non-zero (both by events).
+  const toPay = active.slice(0, options.paid ?? 5)
+  let paidContracts = 0
+  let completedContracts = 0
+  const paidWorkers = new Set<string>()
+  const paymentPhase = reportErrors(
+    await runPhase(
+      toPay,
+      async ({ hirer, worker, contract }) => {
+        await payContract(client, hirer, worker, contract)
+        paidContracts++
+        const done = await pollContract(hirer, contract.id, (c) => c.status === 'completed', 30_000)
+        if (done.status === 'completed') completedContracts++
+        const currency = contract.milestones?.[0]?.amount.currency ?? 'USD'
+        const wallet = await pollWallet(worker, (w) => availableMinor(w, currency) > 0, 30_000)
+        if (availableMinor(wallet, currency) > 0) paidWorkers.add(worker.id)
+      },
+      { ...jobService, name: 'payments' },
+    ),
+  )
+
+  const failures =
+    userPhase.failed + jobPhase.failed + appPhase.failed + decisionPhase.failed + paymentPhase.failed
   const summary: SeedSummary = {
     hirers: hirerSessions.filter(Boolean).length,
     workers: workerSessions.filter(Boolean).length,
@@ -212,6 +259,9 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     shortlisted,
     contracts,
     activeContracts,
+    paidContracts,
+    completedContracts,
+    paidWorkers: paidWorkers.size,
     failures,
     backoffs,
     ms: {
@@ -219,6 +269,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
       jobs: jobPhase.ms,
       applications: appPhase.ms,
       decisions: decisionPhase.ms,
+      payments: paymentPhase.ms,
       total: Date.now() - started,
     },
     sample: {
@@ -229,6 +280,43 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   }
   printSummary(summary, log)
   return summary
+}
+
+/**
+ * Fund and release every milestone of an active contract, one after another, through the gateway:
+ * the hirer funds it (`POST /api/payments/escrow`, waiting for the payment service to learn the
+ * contract is signed), Stripe's `payment_intent.succeeded` is delivered signed (stripe-mock sends
+ * none), the job service marks it `funded` (waited for, 30 s), the worker submits, the hirer
+ * approves (the payment service then releases it, asynchronously).
+ *
+ * @throws UnexpectedStatus when a call fails
+ * @throws Error when a milestone is not funded within 30 s of its webhook
+ */
+async function payContract(
+  client: ApiClient,
+  hirer: Session,
+  worker: Session,
+  contract: Contract,
+): Promise<void> {
+  for (const milestone of contract.milestones ?? []) {
+    const escrow = await fundMilestone(hirer, { contractId: contract.id, milestoneId: milestone.id })
+    await deliverPaymentSucceeded(client, escrow)
+    const funded = await pollContract(
+      hirer,
+      contract.id,
+      (c) => milestoneOf(c, milestone.id)?.status === 'funded',
+      30_000,
+    )
+    if (milestoneOf(funded, milestone.id)?.status !== 'funded')
+      throw new Error(
+        `milestone ${milestone.id} of contract ${contract.id} not funded 30 s after its webhook`,
+      )
+    await submitMilestone(worker, contract.id, milestone.id, {
+      note: 'Done as agreed; the files are linked.',
+      deliverables: ['https://example.com/delivery'],
+    })
+    await approveMilestone(hirer, contract.id, milestone.id)
+  }
 }
 
 /** One extra worker account, used to ask the job service for its categories. */
@@ -263,6 +351,9 @@ function printSummary(s: SeedSummary, log: (line: string) => void): void {
   log(`[seed]   applications  ${s.applications} — ${sec(s.ms.applications)}`)
   log(
     `[seed]   decisions     ${s.shortlisted} shortlisted, ${s.contracts} accepted → contracts, ${s.activeContracts} signed by both (active) — ${sec(s.ms.decisions)}`,
+  )
+  log(
+    `[seed]   payments      ${s.paidContracts} contracts funded by webhook and approved, ${s.completedContracts} completed, ${s.paidWorkers} workers' wallets credited — ${sec(s.ms.payments)}`,
   )
   log(`[seed]   failures      ${s.failures}; retries after a wait (429/503/504) ${s.backoffs}`)
   if (s.sample.hirer)

@@ -1,16 +1,24 @@
 /**
- * End to end: the real apps (gateway, auth, user, job, messaging) as child processes — exactly
+ * End to end: the real apps (gateway, auth, user, job, messaging, payment) as child processes — exactly
  * as `npm start` runs them, but on free ports, with databases, rate-limit counters and Redis keys
  * of their own — and the demo story told through the gateway, including the live chat over the
- * messaging service's WebSocket (`/ws` through the gateway). Everything started here is stopped
- * in teardown (SIGTERM, then SIGKILL), and the databases are dropped.
+ * messaging service's WebSocket (`/ws` through the gateway) and the money to the end: escrow
+ * funded by a signed Stripe webhook (stripe-mock, started by `npm run infra:up`, answers the
+ * payment service's Stripe calls), submit, approve, the release to the worker's wallet less
+ * 10 %, the completed contract, a duplicate webhook with no effect, a payout; then the ledger
+ * check, by `npm run ledger:check`'s CLI on this run's payment database and by the admin route
+ * (the admin made with auth's `admin:create` CLI in this run's auth database). Everything
+ * started here is stopped in teardown (SIGTERM, then SIGKILL), and the databases are dropped.
  *
  * Isolation limit: the apps publish on the shared `kelmah.events` exchange (servers take no
  * exchange setting), and the bus names consumer queues `<service>.<purpose>` whatever the
  * exchange; another job, user or messaging service consuming at the same moment (e.g. an
  * `npm start`) shares those queues and may take some of this run's events. The chat itself does
  * not ride the bus; what the messaging service makes from events (the job's conversation, the
- * notifications) is asserted only when no other messaging service consumes its queues.
+ * notifications) is asserted only when no other messaging service consumes its queues. The money
+ * rides the bus too (`ContractSigned` → payment, `EscrowFunded`/`PaymentReleased` → job,
+ * `MilestoneApproved` → payment): another payment or job service consuming those queues would
+ * take some of this run's events, and the story would stall — the test says so when it sees one.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -22,15 +30,28 @@ import readline from 'node:readline'
 import amqp from 'amqplib'
 import { MongoClient } from 'mongodb'
 import t from 'tap'
+import type { LedgerReport } from '../api/payments.js'
 import { runDemo } from '../demo.js'
 import { ensureJwtKey } from '../keys.js'
 import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
 import type { InfraUrls } from '../up.js'
 
-const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging']
+const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging', 'payment']
 
 /** The messaging service's consumer queues (`services/messaging/src/events/handlers.ts`). */
 const MESSAGING_QUEUES = ['messaging.timeline', 'messaging.notifications']
+
+/**
+ * The queues the money story needs to itself: the payment service's
+ * (`services/payment/src/events/handlers.ts`) and the job service's payment facts
+ * (`services/job/src/events/handlers.ts`).
+ */
+const MONEY_QUEUES = [
+  'payment.contracts',
+  'payment.release-on-approval',
+  'payment.refund-on-cancellation',
+  'job.payments',
+]
 
 const urls: InfraUrls = {
   MONGO_URL: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
@@ -77,6 +98,31 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port))
     })
   })
+}
+
+/**
+ * Run a workspace's command-line tool as an operator does (`node --import tsx <script>` in the
+ * workspace, the environment given on top of this one) and collect what it prints.
+ *
+ * @returns the exit code and stdout + stderr
+ */
+async function runCli(
+  cwd: string,
+  tsx: string,
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, script, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  return { code, out }
 }
 
 async function ready(app: AppEntry, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -184,6 +230,11 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
   // Asked before this run's messaging service consumes, so only others are counted.
   const shared = await othersConsume(urls.AMQP_URL, MESSAGING_QUEUES)
   if (shared) t.comment('another messaging service consumes messaging.* queues: event effects not asserted')
+  const moneyShared = await othersConsume(urls.AMQP_URL, MONEY_QUEUES)
+  if (moneyShared)
+    t.comment(
+      `another payment or job service consumes ${MONEY_QUEUES.join(', ')}: it may take this run's events and stall the money story`,
+    )
   const started = Date.now()
   try {
     const auth = apps.find((a) => a.name === 'auth')!
@@ -202,6 +253,21 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
   t.comment(`apps ready in ${Date.now() - started} ms`)
 
   const gateway = apps.find((a) => a.name === 'gateway')!
+  // An admin for the ledger route, made as an operator does: auth's admin:create CLI
+  // (services/auth/src/cli/create-admin.ts; registration makes no admins).
+  const admin = { email: `e2e-admin-${run}@e2e.kelmah.test`, password: 'Kelmah-e2e-admin-2026!' }
+  const made = await runCli(
+    appDir(apps.find((a) => a.name === 'auth')!),
+    tsx,
+    'src/cli/create-admin.ts',
+    ['--email', admin.email, '--password', admin.password, '--name', 'E2E Admin'],
+    {
+      MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${run}_auth`),
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_TIME_COST: '1',
+    },
+  )
+  if (made.code !== 0) throw new Error(`admin:create exited ${made.code}: ${made.out.trim()}`)
   const lines: string[] = []
   let result
   try {
@@ -211,6 +277,7 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
       amqpUrl: urls.AMQP_URL,
       log: (line) => lines.push(line),
       requireEventEffects: !shared,
+      admin,
     })
   } catch (err) {
     t.comment(lines.join('\n'))
@@ -262,4 +329,63 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
       t.ok(chat.notificationKinds.includes(kind), `the worker has a ${kind} notification`)
   }
   t.match(lines.join('\n'), /ws ← messages_read/, 'each frame received is printed')
+
+  // The money, to the end.
+  const { money } = result
+  t.equal(money.escrow.status, 'pending', 'the funding answered a pending escrow')
+  t.match(money.escrow.paymentIntentId, /^pi_/, 'on a Stripe PaymentIntent')
+  t.same(money.escrow.amount, money.amount, "for the milestone's amount")
+  t.equal(money.webhook.status, 'applied', 'the signed payment_intent.succeeded was applied')
+  const fee = Math.floor((money.amount.amountMinor * 1_000) / 10_000)
+  t.equal(
+    money.walletAfterRelease,
+    money.amount.amountMinor - fee,
+    `the worker's wallet shows the amount less 10 % (${money.amount.amountMinor} − ${fee})`,
+  )
+  t.equal(money.contract.status, 'completed', 'the contract is completed once its milestone is released')
+  t.equal(
+    money.contract.milestones?.find((m) => m.id === money.milestoneId)?.status,
+    'released',
+    'the milestone is released',
+  )
+  t.equal(money.duplicate.duplicate, true, 'the same event delivered again is recognised as a duplicate')
+  t.equal(money.walletAfterDuplicate, money.walletAfterRelease, 'and the wallet is unchanged by it')
+  t.match(money.payoutAccount.accountId, /^acct_/, 'the worker has a Stripe Connect account')
+  t.equal(money.payout.status, 'completed', 'the payout completed (201)')
+  t.match(money.payout.stripeTransferId, /^tr_/, 'with a Stripe Transfer')
+  t.equal(
+    money.walletAfterPayout,
+    money.walletAfterRelease - Math.floor(money.walletAfterRelease / 2),
+    'the payout left the wallet',
+  )
+
+  // The ledger after the story: the admin route through the gateway (the demo's step 18), and
+  // `npm run ledger:check` (the payment workspace's CLI) on this run's payment database.
+  const check = await runCli(
+    appDir(apps.find((a) => a.name === 'payment')!),
+    tsx,
+    'src/cli/ledger-check.ts',
+    ['--json'],
+    { MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${run}_payment`) },
+  )
+  t.equal(check.code, 0, `npm run ledger:check exits 0: every invariant holds\n${check.out}`)
+  const report = JSON.parse(check.out.slice(check.out.indexOf('{'))) as LedgerReport
+  t.same(report.violations, [], 'no violations')
+  t.ok(report.transfers >= 3, `the fund, release and payout are transfers (${report.transfers})`)
+  t.equal(money.ledger?.ok, true, "the admin route agrees (the demo's last step): every invariant holds")
+  for (const type of ['EscrowFunded', 'MilestoneApproved', 'PaymentReleased', 'ContractCompleted'])
+    t.ok(types.includes(type), `${type} crossed the bus`)
+  const releasedEvent = result.events.find(
+    (e) => e.type === 'PaymentReleased' && e.data.milestoneId === money.milestoneId,
+  )
+  t.same(
+    releasedEvent?.data.platformFee,
+    { amountMinor: fee, currency: money.amount.currency },
+    'PaymentReleased names the platform fee',
+  )
+  t.equal(
+    result.events.filter((e) => e.type === 'EscrowFunded' && e.data.milestoneId === money.milestoneId).length,
+    1,
+    'EscrowFunded crossed the bus once, despite the duplicate webhook',
+  )
 })

@@ -1,7 +1,10 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import Stripe from 'stripe'
+import t, { type Test } from 'tap'
+import { Session } from '../api/accounts.js'
 import { ApiClient, UnexpectedStatus } from '../api/client.js'
+import { deliverPaymentSucceeded, fundMilestone, platformFeeMinor } from '../api/payments.js'
 import { seedArgs } from '../seed.js'
 import { FALLBACK_CATEGORIES } from '../seed/catalogue.js'
 import { makePlan } from '../seed/plan.js'
@@ -127,13 +130,151 @@ t.test('ApiClient waits out a 429 for its Retry-After, then returns the answer',
 })
 
 t.test('seedArgs reads the flags and names a bad one', async (t) => {
-  t.same(seedArgs([]), { users: 200, jobs: 1000, seed: 1, concurrency: 8 })
-  t.same(seedArgs(['--users=20', '--jobs=5', '--seed=3', '--concurrency=2']), {
+  t.same(seedArgs([]), { users: 200, jobs: 1000, seed: 1, concurrency: 8, paid: 5 })
+  t.same(seedArgs(['--users=20', '--jobs=5', '--seed=3', '--concurrency=2', '--paid=0']), {
     users: 20,
     jobs: 5,
     seed: 3,
     concurrency: 2,
+    paid: 0,
   })
   t.throws(() => seedArgs(['--users=1']), /--users must be an integer ≥ 2/)
+  t.throws(() => seedArgs(['--paid=-1']), /--paid must be an integer ≥ 0/)
   t.throws(() => seedArgs(['--colour=red']))
+})
+
+/** A local HTTP server answering with `handle`; its base URL. */
+async function fakeApi(
+  t: Test,
+  handle: (req: http.IncomingMessage, body: string) => { status: number; body: unknown },
+): Promise<string> {
+  const server = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => {
+      const answer = handle(req, body)
+      res.writeHead(answer.status, {
+        'content-type': answer.status >= 400 ? 'application/problem+json' : 'application/json',
+      })
+      res.end(JSON.stringify(answer.body))
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+const sessionFor = (client: ApiClient) =>
+  new Session(client, {
+    user: { id: 'h1', email: 'h@x.test', name: 'H', role: 'hirer', emailVerified: true },
+    accessToken: 'token',
+    refreshToken: 'refresh',
+  })
+
+t.test('fundMilestone', async (t) => {
+  t.test('waits out "contract not known / not active yet" with one Idempotency-Key', async (t) => {
+    const keys: string[] = []
+    const url = await fakeApi(t, (req, body) => {
+      keys.push(String(req.headers['idempotency-key']))
+      if (keys.length === 1)
+        return {
+          status: 404,
+          body: { status: 404, code: 'PAYMENT_ERR_CONTRACT_NOT_FOUND', title: 'Not Found' },
+        }
+      if (keys.length === 2)
+        return {
+          status: 409,
+          body: { status: 409, code: 'PAYMENT_ERR_CONTRACT_NOT_ACTIVE', title: 'Conflict' },
+        }
+      const { contractId, milestoneId } = JSON.parse(body) as { contractId: string; milestoneId: string }
+      return {
+        status: 201,
+        body: {
+          id: `esc_${milestoneId}_1`,
+          contractId,
+          milestoneId,
+          amount: { amountMinor: 140_000, currency: 'USD' },
+          status: 'pending',
+          paymentIntentId: 'pi_123',
+          clientSecret: 'pi_123_secret_x',
+        },
+      }
+    })
+    const escrow = await fundMilestone(sessionFor(new ApiClient({ baseUrl: url })), {
+      contractId: 'c1',
+      milestoneId: 'm1',
+    })
+    t.equal(escrow.status, 'pending')
+    t.equal(escrow.paymentIntentId, 'pi_123')
+    t.equal(keys.length, 3, 'two refusals, then the escrow')
+    t.equal(new Set(keys).size, 1, 'every try sends the same Idempotency-Key')
+    t.match(keys[0], /^[0-9a-f-]{36}$/, 'a UUID by default')
+  })
+
+  t.test('does not retry another refusal, and gives up after waitMs', async (t) => {
+    let hits = 0
+    const url = await fakeApi(t, () => {
+      hits++
+      return hits === 1
+        ? { status: 409, body: { status: 409, code: 'PAYMENT_ERR_ALREADY_FUNDED', title: 'Conflict' } }
+        : { status: 409, body: { status: 409, code: 'PAYMENT_ERR_CONTRACT_NOT_ACTIVE', title: 'Conflict' } }
+    })
+    const hirer = sessionFor(new ApiClient({ baseUrl: url }))
+    const target = { contractId: 'c1', milestoneId: 'm1' }
+    const funded = await fundMilestone(hirer, target).catch((e: unknown) => e)
+    t.match(funded, { status: 409, body: { code: 'PAYMENT_ERR_ALREADY_FUNDED' } })
+    t.equal(hits, 1, 'already funded is final')
+    const started = Date.now()
+    const late = await fundMilestone(hirer, target, { waitMs: 600 }).catch((e: unknown) => e)
+    t.ok(late instanceof UnexpectedStatus, 'still not active after waitMs: the refusal')
+    t.ok(Date.now() - started < 3_000, 'within about waitMs')
+  })
+})
+
+t.test('deliverPaymentSucceeded signs exactly the body it sends, as Stripe does', async (t) => {
+  const secret = 'whsec_test_seed'
+  const received: Stripe.Event[] = []
+  const url = await fakeApi(t, (req, body) => {
+    t.equal(req.url, '/api/webhooks/stripe')
+    t.notOk(req.headers.authorization, 'no token: Stripe has none')
+    try {
+      const event = Stripe.webhooks.constructEvent(body, String(req.headers['stripe-signature']), secret)
+      const duplicate = received.some((e) => e.id === event.id)
+      received.push(event)
+      return {
+        status: 200,
+        body: { received: true, eventId: event.id, status: 'applied', duplicate },
+      }
+    } catch (err) {
+      return { status: 400, body: { status: 400, title: (err as Error).message } }
+    }
+  })
+  const client = new ApiClient({ baseUrl: url })
+  const escrow = { paymentIntentId: 'pi_abc', amount: { amountMinor: 140_000, currency: 'USD' } }
+  const first = await deliverPaymentSucceeded(client, escrow, { secret })
+  t.equal(first.ack.duplicate, false)
+  const intent = received[0]!.data.object as unknown as Record<string, unknown>
+  t.equal(received[0]!.type, 'payment_intent.succeeded')
+  t.match(intent, {
+    id: 'pi_abc',
+    object: 'payment_intent',
+    amount: 140_000,
+    amount_received: 140_000,
+    currency: 'usd',
+    status: 'succeeded',
+  })
+  const again = await deliverPaymentSucceeded(client, escrow, { secret, event: first.event })
+  t.equal(again.event.id, first.event.id, 'a redelivery is the same event')
+  t.equal(again.ack.duplicate, true)
+  const refused = await deliverPaymentSucceeded(client, escrow, { secret: 'whsec_wrong' }).catch(
+    (e: unknown) => e,
+  )
+  t.match(refused, { status: 400 }, 'another secret makes a signature the receiver refuses')
+})
+
+t.test('platformFeeMinor rounds the 10 % fee down to a whole minor unit', async (t) => {
+  t.equal(platformFeeMinor(140_000), 14_000)
+  t.equal(platformFeeMinor(999), 99)
+  t.equal(platformFeeMinor(9), 0)
+  t.equal(platformFeeMinor(1_000, 250), 25)
 })
