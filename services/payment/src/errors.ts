@@ -66,6 +66,12 @@ export const PayoutAccountMissing = createError(
   'Create a payout account first: POST /api/wallet/payout-account',
   409,
 )
+/** The worker has no payout account yet. 404. */
+export const PayoutAccountNotFound = createError(
+  'PAYMENT_ERR_PAYOUT_ACCOUNT_NOT_FOUND',
+  'No payout account yet: POST /api/wallet/payout-account creates it',
+  404,
+)
 /** Only workers receive payouts. 403. */
 export const WorkersOnly = createError(
   'PAYMENT_ERR_WORKERS_ONLY',
@@ -81,7 +87,7 @@ export const BadWebhookSignature = createError(
 /** Stripe could not be reached or failed; nothing was half-written, retry with the same key. 502. */
 export const StripeUnavailable = createError(
   'PAYMENT_ERR_STRIPE_UNAVAILABLE',
-  'Stripe did not complete the request (%s); nothing was charged twice — retry with the same Idempotency-Key',
+  'Stripe did not complete the request (%s); nothing was charged twice — send the same request again (with the same Idempotency-Key where it takes one)',
   502,
 )
 /** Stripe refused the request for good (a bad destination account, an invalid amount). 422. */

@@ -4,7 +4,8 @@
  * authenticates and acts on the caller's own wallet only (there is no user id in any path).
  */
 import type { Problem } from '@kelmah/contracts'
-import { authenticated, NotFound, sendProblem } from '@kelmah/service-kit'
+import { authenticated, sendProblem } from '@kelmah/service-kit'
+import { PayoutAccountNotFound } from '../errors.js'
 import {
   CreatePayoutAccountSchema,
   CreatePayoutSchema,
@@ -32,7 +33,7 @@ export const walletRoutes: PaymentRoutePlugin = authenticated(async (app, { wall
 
   app.get('/api/wallet/payout-account', { schema: GetPayoutAccountSchema }, async (request) => {
     const account = await wallet.payoutAccount(callerOf(request))
-    if (!account) throw new NotFound('no payout account yet: POST /api/wallet/payout-account creates it')
+    if (!account) throw new PayoutAccountNotFound()
     return account
   })
 

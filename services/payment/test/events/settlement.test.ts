@@ -13,7 +13,7 @@ import { releaseTransfer } from '../../src/domain/ledger.js'
 import { paymentReleased } from '../../src/events/publishers.js'
 import type { TransferDoc } from '../../src/models/index.js'
 import { Ledger } from '../../src/services/ledger.js'
-import { approve, buildTestApp, fundedMilestone, signedContract } from '../fixtures/app.js'
+import { approve, buildTestApp, fundedMilestone, milestoneApproved, signedContract } from '../fixtures/app.js'
 
 const ta = await buildTestApp()
 // A second instance of the service on the same database and queues: two consumers race.
@@ -37,19 +37,7 @@ t.test('the same approval delivered to two consumer instances at once releases o
   const c = await signedContract(ta, { amounts: [40_000] })
   const { escrowId } = await fundedMilestone(ta, c)
   const m = c.milestones[0]!
-  const event = createEvent(
-    'MilestoneApproved',
-    {
-      contractId: c.contractId,
-      milestoneId: m.milestoneId,
-      jobId: c.jobId,
-      hirerId: c.hirer.id,
-      workerId: c.worker.id,
-      title: m.title,
-      amount: m.amount,
-    },
-    { producer: 'job' },
-  )
+  const event = milestoneApproved(c)
   // A redelivery racing the first delivery, and a second event id for the same fact.
   const again = createEvent('MilestoneApproved', event.data, { producer: 'job' })
   await Promise.all([
