@@ -26,12 +26,19 @@ import {
 
 const ta = await buildTestApp()
 // A second instance on the same database: its own connection (FerretDB does not isolate
-// concurrent updates across connections, so the money rule must hold across them), its own
-// exchange and queues; tokens of the first app's key.
-const other = await buildTestApp({ mongoUrl: ta.mongoUrl, jwks: ta.kit.jwks, skipSubscriptions: true })
+// concurrent updates across connections, so the money rule must hold across them) and its own
+// queues, the SAME exchange (its outbox relay may publish what the first app wrote: the first
+// app's probe must see it); tokens of the first app's key.
+const other = await buildTestApp({
+  mongoUrl: ta.mongoUrl,
+  busExchange: ta.exchange,
+  jwks: ta.kit.jwks,
+  skipSubscriptions: true,
+})
 // An instance whose Stripe is down (nothing listens on port 9).
 const stripeDown = await buildTestApp({
   mongoUrl: ta.mongoUrl,
+  busExchange: ta.exchange,
   jwks: ta.kit.jwks,
   skipSubscriptions: true,
   stripe: new StripeGateway({
@@ -50,6 +57,7 @@ class RefusingStripe extends StripeGateway {
 }
 const stripeRefuses = await buildTestApp({
   mongoUrl: ta.mongoUrl,
+  busExchange: ta.exchange,
   jwks: ta.kit.jwks,
   skipSubscriptions: true,
   stripe: new RefusingStripe({
