@@ -7,6 +7,7 @@
 import cors from '@fastify/cors'
 import { buildService, type JwtOptions, type KelmahApp } from '@kelmah/service-kit'
 import type { FastifySchema } from 'fastify'
+import { canonicalPathHook } from './canonical-path.js'
 import { corsOrigins, trustProxy, type GatewayConfig } from './config.js'
 import { combinedDocs } from './plugins/docs.js'
 import { edgeAuthHooks } from './plugins/edge-auth.js'
@@ -60,6 +61,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         }
       : {}),
   })
+
+  // First of all hooks, every route: one canonical path per request, ambiguous spellings refused,
+  // the URL rewritten to it (src/canonical-path.ts). Public and rate-limit rules match on it.
+  app.addHook('onRequest', canonicalPathHook)
 
   // Proxied routes are documented by their services (merged at /docs), not as `/api/jobs/*`.
   app.addHook('onRoute', (route) => {

@@ -8,6 +8,16 @@ import createError from '@fastify/error'
 
 /** Too many requests from one user or IP in the window. 429, with `Retry-After`. */
 export const RateLimited = createError('GATEWAY_ERR_RATE_LIMITED', 'Too many requests; retry in %s', 429)
+/**
+ * The request path is spelled in a way routers disagree on (an encoded slash, backslash or dot
+ * segment, NUL, `;`, `#`, a `..` that leaves its prefix, …): refused before any decision is made
+ * on it (`src/canonical-path.ts`). 400.
+ */
+export const AmbiguousPath = createError(
+  'GATEWAY_ERR_AMBIGUOUS_PATH',
+  'The request path is refused (%s); send the plain path',
+  400,
+)
 /** The request body is larger than `BODY_LIMIT_BYTES`. 413. */
 export const BodyTooLarge = createError(
   'GATEWAY_ERR_BODY_TOO_LARGE',

@@ -4,12 +4,13 @@
  * (`/api/jobs/1` reaches the job service as `/api/jobs/1`), so services own their URL space and
  * their OpenAPI paths match ours.
  */
+import { canonicalPath } from './canonical-path.js'
 import type { GatewayConfig } from './config.js'
 
 /** The services behind the gateway. */
 export type ServiceName = 'auth' | 'user' | 'job' | 'messaging' | 'payment' | 'review'
 
-/** One exact `METHOD path` (no query string). */
+/** One exact `METHOD path`: a canonical path (`src/canonical-path.ts`), no query string. */
 export interface PathRule {
   method: string
   path: string
@@ -92,17 +93,26 @@ export function routedServices(config: GatewayConfig, table: readonly RouteRow[]
   })
 }
 
-/** The path of a request URL without its query string, trailing slashes removed. */
-export function pathOf(url: string): string {
-  const path = url.split('?', 1)[0] ?? '/'
-  return path.length > 1 ? path.replace(/\/+$/, '') : path
-}
-
 /**
- * A matcher for `METHOD path` rules. Paths compare exactly as sent (no decoding), so an encoded
- * variant of a public path is treated as protected: the safe side.
+ * A matcher for `METHOD path` rules, called with the request's canonical path
+ * (`src/canonical-path.ts`, `requestPath`) — never the raw URL, so every spelling an upstream
+ * would route to a rule's path matches it, and nothing else does. Paths compare exactly
+ * (case-sensitive, like the services' router).
+ *
+ * @param rules - rule paths must themselves be canonical
+ * @throws Error at build time for a rule path that is not canonical (it could never match)
  */
-export function ruleMatcher(rules: PathRule[]): (method: string, url: string) => boolean {
+export function ruleMatcher(rules: PathRule[]): (method: string, path: string) => boolean {
+  for (const r of rules) {
+    let canonical: string | undefined
+    try {
+      canonical = canonicalPath(r.path)
+    } catch {
+      canonical = undefined
+    }
+    if (canonical !== r.path)
+      throw new Error(`route table rule ${r.method} ${r.path} is not a canonical path`)
+  }
   const set = new Set(rules.map((r) => `${r.method.toUpperCase()} ${r.path}`))
-  return (method, url) => set.size > 0 && set.has(`${method} ${pathOf(url)}`)
+  return (method, path) => set.size > 0 && set.has(`${method} ${path}`)
 }

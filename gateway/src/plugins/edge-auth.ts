@@ -14,6 +14,7 @@
  */
 import { bearerToken, verifyOrThrow, type AccessClaims } from '@kelmah/service-kit'
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import { requestPath } from '../canonical-path.js'
 
 const kAuthError = Symbol('kelmah.gateway.authError')
 
@@ -23,14 +24,15 @@ type WithAuthError = FastifyRequest & { [kAuthError]?: unknown }
  * The two edge-auth hooks.
  *
  * @param app - an instance with `verifyAccessToken` (service-kit `jwtAuth`)
- * @param isPublic - `(method, url) => true` for requests that need no token
+ * @param isPublic - `(method, canonical path) => true` for requests that need no token; called
+ *   with `requestPath(request)` (`src/canonical-path.ts`), never the raw URL
  */
 export function edgeAuthHooks(
   app: FastifyInstance,
-  isPublic: (method: string, url: string) => boolean,
+  isPublic: (method: string, path: string) => boolean,
 ): { identify: onRequestAsyncHookHandler; enforce: onRequestAsyncHookHandler } {
   const identify: onRequestAsyncHookHandler = async (request) => {
-    if (isPublic(request.method, request.url)) return
+    if (isPublic(request.method, requestPath(request))) return
     const token = bearerToken(request)
     if (!token) return
     try {
@@ -41,7 +43,7 @@ export function edgeAuthHooks(
   }
 
   const enforce: onRequestAsyncHookHandler = async (request) => {
-    if (request.user || isPublic(request.method, request.url)) return
+    if (request.user || isPublic(request.method, requestPath(request))) return
     const failure = (request as WithAuthError)[kAuthError]
     // Re-use service-kit's mapping of verification failures to 401/503 with the same wording.
     const reason = failure instanceof Error ? failure : new Error('no token')

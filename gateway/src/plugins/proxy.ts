@@ -127,7 +127,8 @@ export async function registerProxies(scope: FastifyInstance, opts: ProxyOptions
           bodyTimeout: opts.upstreamTimeoutMs,
           keepAliveTimeout: 4_000,
         },
-        config: { kelmahProxy: svc.service },
+        // `kelmahPrefix`: a canonical path must stay under the prefix it was routed by (canonical-path.ts).
+        config: { kelmahProxy: svc.service, kelmahPrefix: prefix },
         replyOptions: {
           // Hop-by-hop headers of the upstream connection are not the client's (RFC 9110 §7.6.1).
           rewriteHeaders: (headers) => {

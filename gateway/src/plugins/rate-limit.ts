@@ -10,6 +10,7 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import type { GatewayConfig } from '../config.js'
+import { requestPath } from '../canonical-path.js'
 import { RateLimited } from '../errors.js'
 
 /** What the limiter needs from configuration. */
@@ -28,15 +29,16 @@ const SENSITIVE = 'auth:'
  * Register the limiter on `app` (which must have `app.redis`) and return the onRequest hook to
  * add where limits apply. Add it after the hook that sets `request.user`.
  *
- * @param isSensitive - `(method, url) => true` for requests under the tighter limit
+ * @param isSensitive - `(method, canonical path) => true` for requests under the tighter limit;
+ *   called with `requestPath(request)` (`src/canonical-path.ts`), never the raw URL
  */
 export async function gatewayRateLimitHook(
   app: FastifyInstance,
   config: RateLimitConfig,
-  isSensitive: (method: string, url: string) => boolean,
+  isSensitive: (method: string, path: string) => boolean,
 ): Promise<onRequestAsyncHookHandler> {
   const keyOf = (request: FastifyRequest): string => {
-    if (isSensitive(request.method, request.url)) return `${SENSITIVE}ip:${request.ip}`
+    if (isSensitive(request.method, requestPath(request))) return `${SENSITIVE}ip:${request.ip}`
     return request.user ? `api:user:${request.user.sub}` : `api:ip:${request.ip}`
   }
   await app.register(rateLimit, {
