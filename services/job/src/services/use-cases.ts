@@ -29,7 +29,7 @@ export interface UseCases {
 export function useCases(deps: ServiceDeps): UseCases {
   const hiring = new Hiring(deps)
   return {
-    jobs: new Jobs(deps, hiring),
+    jobs: new Jobs(deps),
     jobSearch: new JobSearch(deps),
     applications: new Applications(deps),
     recommendations: new Recommendations(deps),
