@@ -16,7 +16,7 @@
  * Pure: no I/O.
  */
 import { SETTLED_STATUS } from './escrow.js'
-import { accounts, balanceOf, isLimited, type PostedTransfer } from './ledger.js'
+import { accounts, isLimited, type PostedTransfer } from './ledger.js'
 
 /** The escrow facts the check needs. */
 export interface EscrowFacts {
@@ -134,6 +134,3 @@ export function checkLedger(
     pending,
   }
 }
-
-/** The balance of one account over its history (re-exported for the wallet view). */
-export { balanceOf }

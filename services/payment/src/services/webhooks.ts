@@ -19,7 +19,7 @@ import type { EventContext } from '@kelmah/contracts'
 import { isDuplicateKey } from '@kelmah/service-kit'
 import { fundTransfer } from '../domain/ledger.js'
 import { escrowFunded } from '../events/publishers.js'
-import type { EscrowDoc, StripeEventDoc } from '../models/index.js'
+import type { EscrowDoc } from '../models/index.js'
 import type { StripeEventStatus } from '../models/stripe-event.js'
 import { escrowRef, type PaymentDeps } from './deps.js'
 import type { StripeEvent } from './stripe.js'
@@ -94,11 +94,7 @@ export class Webhooks {
         return { received: true, eventId: event.id, status: seen.status, duplicate }
       }
     }
-    const status = await this.#apply(event, {
-      ...ctx,
-      causationId: undefined,
-      correlationId: ctx.correlationId,
-    })
+    const status = await this.#apply(event, ctx)
     return { received: true, eventId: event.id, status, duplicate }
   }
 
@@ -127,18 +123,12 @@ export class Webhooks {
     return status
   }
 
-  /** The escrow of a PaymentIntent: by the recorded id, else by the signed metadata of one not yet recorded. */
-  async #escrowOf(pi: Pick<IntentFields, 'id' | 'metadata'>): Promise<EscrowDoc | null> {
-    const byId = await this.#d.models.Escrow.findOne({ paymentIntentId: pi.id }).lean()
-    if (byId) return byId
-    const fromMetadata = pi.metadata?.escrowId
-    if (!fromMetadata) return null
-    const escrow = await this.#d.stores.escrows.get(fromMetadata)
-    return escrow && escrow.paymentIntentId === null
-      ? null
-      : escrow?.paymentIntentId === pi.id
-        ? escrow
-        : null
+  /**
+   * The escrow holding this PaymentIntent id, or null (an event ahead of the escrow's record is
+   * parked by the caller, never matched by metadata: only the recorded id ties a payment to an escrow).
+   */
+  async #escrowOf(pi: Pick<IntentFields, 'id'>): Promise<EscrowDoc | null> {
+    return this.#d.models.Escrow.findOne({ paymentIntentId: pi.id }).lean()
   }
 
   async #succeeded(
@@ -194,5 +184,3 @@ export class Webhooks {
     return { status: 'applied', note: 'escrow frozen' }
   }
 }
-
-export type { StripeEventDoc }
