@@ -324,10 +324,42 @@ export const catalogue = {
       preview: Type.String({ maxLength: 140 }),
     }),
   ),
-  // review (producer lands in a later issue)
+  // review
   /**
-   * A user's rating aggregate changed. `average` is 1–5 with two decimals (a score, not money);
-   * `sequence` grows per user, so a late, older update is ignored.
+   * A party of a contract reviewed the other. Carries no rating or text: reviews are double-blind
+   * until `ReviewsRevealed`, and events are readable by every consumer. `authorRole` is the author's
+   * side of the contract.
+   */
+  ReviewSubmitted: define(
+    'review.review.submitted',
+    Type.Object({
+      reviewId: Id,
+      contractId: Id,
+      authorId: Id,
+      subjectId: Id,
+      authorRole: Type.Union([Type.Literal('hirer'), Type.Literal('worker')]),
+    }),
+  ),
+  /**
+   * The reviews of one contract became public at once: both parties reviewed (`both_submitted`) or
+   * the review window closed (`window_closed`, possibly with one review or none).
+   */
+  ReviewsRevealed: define(
+    'review.reviews.revealed',
+    Type.Object({
+      contractId: Id,
+      reason: Type.Union([Type.Literal('both_submitted'), Type.Literal('window_closed')]),
+      reviews: Type.Array(Type.Object({ reviewId: Id, authorId: Id, subjectId: Id }), {
+        maxItems: 2,
+      }),
+    }),
+  ),
+  /**
+   * A user's rating aggregate changed. `average` is the plain mean of the revealed, visible
+   * reviews about the user, 1–5 with two decimals (0 when `count` is 0) — what profiles show;
+   * `bayesianScore` is the same mean shrunk towards the platform prior, for ranking only (the
+   * formula is in the review service's `src/domain/ratings.ts`). `sequence` grows by one per user
+   * and change, so a late, older update is ignored.
    */
   RatingUpdated: define(
     'review.rating.updated',
@@ -336,6 +368,7 @@ export const catalogue = {
       average: Type.Number({ minimum: 0, maximum: 5 }),
       count: Type.Integer({ minimum: 0 }),
       sequence: Type.Integer({ minimum: 1 }),
+      bayesianScore: Type.Optional(Type.Number({ minimum: 0, maximum: 5 })),
     }),
   ),
   /**
