@@ -10,10 +10,10 @@
  * within a version. A breaking change is a new `version` entry, never an edit of a published one.
  */
 import Type, { type Static, type TSchema } from 'typebox'
+import { Id } from './ids.js'
 import { Money } from './money.js'
 import { envelopeSchema } from './envelope.js'
 
-const Id = Type.String({ minLength: 1, maxLength: 64 })
 const Email = Type.String({ format: 'email', maxLength: 254 })
 const Role = Type.Union([Type.Literal('hirer'), Type.Literal('worker'), Type.Literal('admin')])
 

@@ -5,6 +5,7 @@
  */
 export * from './envelope.js'
 export * from './events.js'
+export * from './ids.js'
 export * from './validate.js'
 export * from './api.js'
 export * from './money.js'
