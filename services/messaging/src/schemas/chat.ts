@@ -1,12 +1,11 @@
 /** Route schemas of `/api/chat` (TypeBox; responses also stop private fields leaking). */
-import { Page, PageQuery } from '@kelmah/contracts'
+import { Id, Page, PageQuery } from '@kelmah/contracts'
 import Type from 'typebox'
 
 /** Bearer-token security requirement for OpenAPI. */
 export const bearer = [{ bearerAuth: [] }]
 const tags = ['chat']
 
-const Id = Type.String({ minLength: 1, maxLength: 128 })
 const Iso = Type.String({ description: 'ISO-8601 time' })
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
