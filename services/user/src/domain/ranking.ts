@@ -16,8 +16,11 @@ export type Sort = (typeof SORTS)[number]
 export interface Candidate {
   id: string
   skills: readonly string[]
-  /** Rating summary; `count` 0 means not rated yet. */
-  rating: { average: number; count: number }
+  /**
+   * Rating summary; `count` 0 means not rated yet. `bayesianScore` is the review service's
+   * ranking score (absent or null: the plain `average` stands in) — see {@link ratingTerm}.
+   */
+  rating: { average: number; count: number; bayesianScore?: number | null }
   /** Hourly rate in minor units, or null when the worker has not set one. */
   rateMinor: number | null
   /** When the profile was created, ms since the epoch. */
@@ -32,16 +35,29 @@ export interface Ranked<C extends Candidate> {
 }
 
 /**
- * The sort key of `c` (all components compared descending):
- * - `relevance`: skill overlap (how many requested skills the worker has), rating average,
- *   rating count, recency (profile creation);
- * - `rating`: rating average, rating count, skill overlap, recency;
+ * The rating term of the ranking: the Bayesian score the review service sends in
+ * `RatingUpdated.bayesianScore` (the mean shrunk towards the platform's prior, so a single
+ * 5-star review does not outrank forty 4.8s — formula in services/review/src/domain), or the
+ * plain average when the event carried none; 0 for an unrated worker (`count` 0), whatever the
+ * score, so every rated worker ranks above the unrated ones. Profiles still show the average.
+ */
+export function ratingTerm(rating: Candidate['rating']): number {
+  if (rating.count <= 0) return 0
+  return rating.bayesianScore ?? rating.average
+}
+
+/**
+ * The sort key of `c` (all components compared descending); "rating" is {@link ratingTerm}:
+ * - `relevance`: skill overlap (how many requested skills the worker has), rating, rating
+ *   count, recency (profile creation);
+ * - `rating`: rating, rating count, skill overlap, recency;
  * - `rate_asc` / `rate_desc`: has a rate (workers without one last), rate (ascending or
- *   descending), rating average, recency;
+ *   descending), rating, recency;
  * - `newest`: recency.
  */
 export function sortKey(c: Candidate, sort: Sort, overlap: number): [number, number, number, number] {
-  const { average, count } = c.rating
+  const average = ratingTerm(c.rating)
+  const { count } = c.rating
   const hasRate = c.rateMinor === null ? 0 : 1
   const rate = c.rateMinor ?? 0
   switch (sort) {

@@ -60,11 +60,18 @@ export interface PortfolioItemDoc {
   createdAt: Date
   updatedAt: Date
 }
-/** Rating summary from `RatingUpdated`; `sequence` is the last applied event's (0 = none yet). */
+/**
+ * Rating summary from `RatingUpdated`; `sequence` is the last applied event's (0 = none yet).
+ * `average` (plain mean, 1–5, 0 when unrated) is what profiles and search results show;
+ * `bayesianScore` (the review service's mean shrunk towards the platform prior) is what search
+ * ranks by, null (or absent) when the last event carried none (domain/ranking.ts `ratingTerm`).
+ */
 export interface RatingDoc {
   average: number
   count: number
   sequence: number
+  /** Absent on profiles rated before the field existed. */
+  bayesianScore?: number | null
 }
 
 /** A profile document as stored. */
@@ -137,7 +144,10 @@ const PortfolioItem = new Schema<PortfolioItemDoc>(
   },
   { _id: false },
 )
-const Rating = new Schema<RatingDoc>({ average: Number, count: Number, sequence: Number }, { _id: false })
+const Rating = new Schema<RatingDoc>(
+  { average: Number, count: Number, sequence: Number, bayesianScore: { type: Number, default: null } },
+  { _id: false },
+)
 
 /** Mongoose schema of `profiles`. Validation happens at the API edge; the schema only shapes. */
 export const ProfileSchema = new Schema<ProfileDoc>(
@@ -157,7 +167,7 @@ export const ProfileSchema = new Schema<ProfileDoc>(
     experience: { type: [Experience], default: [] },
     portfolio: { type: [PortfolioItem], default: [] },
     company: { type: Company, default: null },
-    rating: { type: Rating, default: () => ({ average: 0, count: 0, sequence: 0 }) },
+    rating: { type: Rating, default: () => ({ average: 0, count: 0, sequence: 0, bayesianScore: null }) },
     keywords: { type: [String], default: [] },
     deactivated: { type: Boolean, default: false },
     deactivatedAt: { type: Date, default: null },

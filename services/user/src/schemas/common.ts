@@ -2,7 +2,7 @@
  * Shared pieces of the user API's schemas: field shapes with their limits, and the profile views
  * (the response schemas also stop private fields from leaking — fields not listed are dropped).
  */
-import { PositiveMoney } from '@kelmah/contracts'
+import { Id, PositiveMoney } from '@kelmah/contracts'
 import Type from 'typebox'
 import { HOURLY_RATE_MAX_MINOR } from '../domain/profile.js'
 import { COMPANY_SIZES, PROFICIENCIES } from '../models/profile.js'
@@ -149,6 +149,6 @@ export const OwnProfileSchema = Type.Object(
 )
 
 /** `:id` path parameter. */
-export const UserIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+export const UserIdParams = Type.Object({ id: Id })
 
 export { MoneyOut, LocationOut, Nullable }

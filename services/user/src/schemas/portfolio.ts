@@ -1,5 +1,5 @@
 /** Schemas of `/api/users/me/portfolio`. */
-import { Page } from '@kelmah/contracts'
+import { Id, Page } from '@kelmah/contracts'
 import Type from 'typebox'
 import { bearer, HttpUrl, PortfolioItemSchema, tags } from './common.js'
 
@@ -31,7 +31,7 @@ export const UpdatePortfolioItemBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 /** `:itemId`. */
-export const ItemParams = Type.Object({ itemId: Type.String({ minLength: 1, maxLength: 64 }) })
+export const ItemParams = Type.Object({ itemId: Id })
 
 /** Route schema of `GET /me/portfolio`. */
 export const ListPortfolioSchema = {

@@ -187,9 +187,11 @@ export class Profiles {
   }
 
   /**
-   * `RatingUpdated`: store `{average, count}` when `sequence` is newer than the stored one; an
-   * older or equal sequence (late or duplicate) changes nothing. Not a profile change (no
-   * version, no event): written on the model directly.
+   * `RatingUpdated`: store `{average, count, bayesianScore}` when `sequence` is newer than the
+   * stored one; an older or equal sequence (late or duplicate) changes nothing. `bayesianScore`
+   * (optional in the event) is stored as null when absent, so a newer event without one never
+   * leaves an older score behind. Not a profile change (no version, no event): written on the
+   * model directly.
    *
    * @returns true when applied
    * @throws Error (retried by the bus) when the profile does not exist yet
@@ -199,10 +201,17 @@ export class Profiles {
     average: number
     count: number
     sequence: number
+    bayesianScore?: number
   }): Promise<boolean> {
+    const rating = {
+      average: data.average,
+      count: data.count,
+      sequence: data.sequence,
+      bayesianScore: data.bayesianScore ?? null,
+    }
     const res = await this.#d.Profile.updateOne(
       { _id: data.userId, 'rating.sequence': { $lt: data.sequence } },
-      { $set: { rating: { average: data.average, count: data.count, sequence: data.sequence } } },
+      { $set: { rating } },
       { timestamps: false },
     )
     if (res.matchedCount === 1) return true

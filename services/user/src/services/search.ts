@@ -73,10 +73,14 @@ function escapeRegex(s: string): string {
 const badQuery = (field: string, message: string) =>
   withFields(new BadRequest(`${field} ${message}`), [{ field, message, in: 'querystring' as const }])
 
-/** The database order that decides which matches survive the candidate cap, per sort. */
+/**
+ * The database order that decides which matches survive the candidate cap, per sort: for
+ * relevance and rating, the ranking's rating term first (the Bayesian score; profiles rated
+ * before the review service sent one have it null and come after those that have one).
+ */
 const CAP_ORDER: Record<Sort, Record<string, 1 | -1>> = {
-  relevance: { 'rating.average': -1, 'rating.count': -1, _id: 1 },
-  rating: { 'rating.average': -1, 'rating.count': -1, _id: 1 },
+  relevance: { 'rating.bayesianScore': -1, 'rating.average': -1, 'rating.count': -1, _id: 1 },
+  rating: { 'rating.bayesianScore': -1, 'rating.average': -1, 'rating.count': -1, _id: 1 },
   rate_asc: { 'hourlyRate.amountMinor': 1, _id: 1 },
   rate_desc: { 'hourlyRate.amountMinor': -1, _id: 1 },
   newest: { createdAt: -1, _id: 1 },
@@ -184,7 +188,11 @@ export class WorkerSearch {
     const candidates: RowCandidate[] = rows.map((row) => ({
       id: row._id,
       skills: row.skills ?? [],
-      rating: { average: row.rating?.average ?? 0, count: row.rating?.count ?? 0 },
+      rating: {
+        average: row.rating?.average ?? 0,
+        count: row.rating?.count ?? 0,
+        bayesianScore: row.rating?.bayesianScore ?? null,
+      },
       rateMinor: row.hourlyRate?.amountMinor ?? null,
       createdAtMs: new Date(row.createdAt).getTime(),
       row,

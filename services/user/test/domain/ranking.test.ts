@@ -5,6 +5,7 @@ import {
   positionFromCursor,
   positionOf,
   rank,
+  ratingTerm,
   sortKey,
   type Candidate,
 } from '../../src/domain/ranking.js'
@@ -53,6 +54,25 @@ t.test('rank', async (t) => {
     t.same(
       ranked.map((r) => r.candidate.id),
       ['b', 'c', 'a'],
+    )
+  })
+  t.test('the Bayesian score, when sent, is the rating term; the plain average otherwise', async (t) => {
+    t.equal(ratingTerm({ average: 5, count: 1, bayesianScore: 4.2 }), 4.2)
+    t.equal(ratingTerm({ average: 4.5, count: 3 }), 4.5, 'no score: the average')
+    t.equal(ratingTerm({ average: 4.5, count: 3, bayesianScore: null }), 4.5)
+    t.equal(ratingTerm({ average: 0, count: 0, bayesianScore: 4 }), 0, 'unrated ranks below every rated')
+    const ranked = rank(
+      [
+        c('one-five', { rating: { average: 5, count: 1, bayesianScore: 4.2 } }),
+        c('forty', { rating: { average: 4.8, count: 40, bayesianScore: 4.75 } }),
+        c('none', { rating: { average: 0, count: 0, bayesianScore: 4 } }),
+      ],
+      'rating',
+      [],
+    )
+    t.same(
+      ranked.map((r) => r.candidate.id),
+      ['forty', 'one-five', 'none'],
     )
   })
   t.test('rate_asc and rate_desc put workers without a rate last', async (t) => {

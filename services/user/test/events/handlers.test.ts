@@ -123,6 +123,40 @@ t.test('RatingUpdated', async (t) => {
     )
   })
 
+  t.test(
+    'keeps the Bayesian score beside the average, in order and out of order; profiles show only the average',
+    async (t) => {
+      const userId = newUserId()
+      await ta.deliver(userRegisteredEvent({ userId }), 'profiles')
+      const viewer = ta.kit.sign({ role: 'hirer' })
+      const scored = (average: number, count: number, sequence: number, bayesianScore?: number) =>
+        createEvent(
+          'RatingUpdated',
+          { userId, average, count, sequence, ...(bayesianScore === undefined ? {} : { bayesianScore }) },
+          { producer: 'review' },
+        )
+      // Sequences 1..4 delivered as 2, 4, 1, 3: only 2 and then 4 apply.
+      await ta.deliver(scored(5, 2, 2, 4.31), 'ratings')
+      t.match(await profileOf(userId), { rating: { average: 5, count: 2, sequence: 2, bayesianScore: 4.31 } })
+      await ta.deliver(scored(4.75, 4, 4, 4.42), 'ratings')
+      await ta.deliver(scored(5, 1, 1, 4.2), 'ratings')
+      await ta.deliver(scored(4.67, 3, 3, 4.35), 'ratings')
+      t.match(
+        await profileOf(userId),
+        { rating: { average: 4.75, count: 4, sequence: 4, bayesianScore: 4.42 } },
+        'late sequences 1 and 3 changed neither the average nor the score',
+      )
+      const view = (await call(ta.app, 'GET', `/${userId}`, undefined, viewer)).body
+      t.same(view.rating, { average: 4.75, count: 4 }, 'the public profile shows the plain average only')
+      await ta.deliver(scored(4.8, 5, 5), 'ratings')
+      t.match(
+        await profileOf(userId),
+        { rating: { average: 4.8, count: 5, sequence: 5, bayesianScore: null } },
+        'a newer event without a score leaves no stale score behind',
+      )
+    },
+  )
+
   t.test('is retried until the profile exists', async (t) => {
     const userId = newUserId()
     await ta.events.publish(rating(userId, 5, 1, 1))

@@ -188,6 +188,44 @@ t.test('GET /api/users/search', async (t) => {
     }
   })
 
+  t.test(
+    'ranks by the Bayesian score when the review service sends one, and shows the plain average',
+    async (t) => {
+      // One 5-star review against thirty 4.7s: by average the newcomer leads, by the shrunk score not.
+      const newcomer = await createUser(ta, { patch: { displayName: 'Kojo Newcomer', skills: ['cobol'] } })
+      const veteran = await createUser(ta, { patch: { displayName: 'Efua Veteran', skills: ['cobol'] } })
+      const unrated = await createUser(ta, { patch: { displayName: 'Nana Unrated', skills: ['cobol'] } })
+      const rated = (u: TestUser, average: number, count: number, sequence: number, bayesianScore: number) =>
+        ta.deliver(
+          createEvent(
+            'RatingUpdated',
+            { userId: u.id, average, count, sequence, bayesianScore },
+            { producer: 'review' },
+          ),
+          'ratings',
+        )
+      await rated(newcomer, 5, 1, 1, 4.23)
+      await rated(veteran, 4.7, 30, 1, 4.66)
+      for (const sort of ['rating', 'relevance'])
+        t.same(
+          await ids(`skills=cobol&sort=${sort}`),
+          [veteran.id, newcomer.id, unrated.id],
+          `${sort}: the veteran's 4.66 before the newcomer's 4.23, the unrated last`,
+        )
+      const hit = (await search('skills=cobol&sort=rating')).body.items[1]
+      t.same(hit.rating, { average: 5, count: 1 }, 'the result shows the plain average and count')
+      t.notOk('bayesianScore' in hit.rating, 'the score stays internal')
+      // A newer update, then an older one arriving late.
+      await rated(newcomer, 5, 12, 3, 4.9)
+      await rated(newcomer, 5, 2, 2, 4.3)
+      t.same(
+        await ids('skills=cobol&sort=rating'),
+        [newcomer.id, veteran.id, unrated.id],
+        'the newer score (4.9) moved the newcomer up; the late older one (4.3) was ignored',
+      )
+    },
+  )
+
   t.test('refuses a foreign or forged cursor with 400 naming cursor', async (t) => {
     const first = await search('sort=rating&limit=1')
     const cursor = first.body.nextCursor as string
