@@ -2,13 +2,13 @@
  * Shared pieces of the job service's route schemas: ids, money, budgets, the public views of a
  * job and an application (the only shapes that leave the service — no outbox, no keywords).
  */
-import { Currency, Money, MONEY_CEILING_MINOR, PositiveMoney } from '@kelmah/contracts'
+import { Currency, Money, MONEY_CEILING_MINOR, ObjectIdString, PositiveMoney } from '@kelmah/contracts'
 import Type from 'typebox'
 import { APPLICATION_STATUSES } from '../domain/application-status.js'
 import { JOB_STATUSES } from '../domain/job-status.js'
 import { DURATIONS, EXPERIENCE_LEVELS, VISIBILITIES } from '../models/job.js'
 
-export { Currency, Money, PositiveMoney }
+export { Currency, Money, ObjectIdString, PositiveMoney }
 
 /**
  * An amount someone types, in minor units, without its currency (the currency is a sibling
@@ -17,9 +17,6 @@ export { Currency, Money, PositiveMoney }
 export function PositiveAmount(description: string) {
   return Type.Integer({ minimum: 1, maximum: MONEY_CEILING_MINOR, description })
 }
-
-/** A 24-hex MongoDB ObjectId as a string (job, application and contract ids). */
-export const ObjectIdString = Type.String({ pattern: '^[0-9a-fA-F]{24}$', description: '24-hex id' })
 
 /** `:id` path parameter. */
 export const IdParams = Type.Object({ id: ObjectIdString })
