@@ -2,14 +2,12 @@
  * Shared pieces of the payment service's route schemas: ids, the Idempotency-Key header, money,
  * the escrow view.
  */
-import { Currency, Money, PositiveMoney, Problem } from '@kelmah/contracts'
+import { Currency, Money, ObjectIdString, PositiveMoney, Problem } from '@kelmah/contracts'
 import Type from 'typebox'
 import { ESCROW_STATUSES } from '../domain/escrow.js'
 
-export { Currency, Money, PositiveMoney, Problem }
+export { Currency, Money, ObjectIdString, PositiveMoney, Problem }
 
-/** A 24-hex id of the job service (contracts, milestones, users). */
-export const ObjectIdString = Type.String({ pattern: '^[0-9a-fA-F]{24}$', description: '24-hex id' })
 /** An escrow id: `esc_<milestoneId>_<attempt>`. */
 export const EscrowId = Type.String({ pattern: '^esc_[0-9a-fA-F]{24}_[0-9]{1,4}$', description: 'escrow id' })
 
