@@ -62,12 +62,23 @@ export function recency(postedAt: Date, now: Date): number {
   return 1 / (1 + ageDays / RECENCY_HALF_LIFE_DAYS)
 }
 
+/** A worker's rating as the read model keeps it (`bayesianScore` from `RatingUpdated`, optional). */
+export interface WorkerRating {
+  average: number
+  count: number
+  bayesianScore?: number | null
+}
+
 /**
- * Rating score: `(average / 5) × count / (count + RATING_CONFIDENCE_COUNT)` — a 5.0 from one
- * review scores below a 4.8 from forty.
+ * Rating score in [0, 1]: 0 for an unrated worker (`count` 0); else `bayesianScore / 5` when the
+ * review service sent one (its mean shrunk towards the platform prior — the formula and its
+ * source are in services/review/src/domain); else, for an aggregate without one,
+ * `(average / 5) × count / (count + RATING_CONFIDENCE_COUNT)`. Either way a 5.0 from one review
+ * scores below a 4.8 from forty.
  */
-export function ratingScore(rating: { average: number; count: number }): number {
+export function ratingScore(rating: WorkerRating): number {
   if (rating.count <= 0) return 0
+  if (typeof rating.bayesianScore === 'number') return rating.bayesianScore / 5
   return (rating.average / 5) * (rating.count / (rating.count + RATING_CONFIDENCE_COUNT))
 }
 
@@ -94,7 +105,7 @@ export function scoreJobForWorker(
  */
 export function scoreWorkerForJob(
   job: { skills: readonly string[]; budget: Budget },
-  worker: { skills: readonly string[]; hourlyRate: Money | null; rating: { average: number; count: number } },
+  worker: { skills: readonly string[]; hourlyRate: Money | null; rating: WorkerRating },
 ): number {
   return (
     WORKER_WEIGHTS.skill * skillOverlap(job.skills, worker.skills) +

@@ -5,7 +5,8 @@
  * (`hiring-handlers.ts`). The handlers here keep the `worker_profiles` read model:
  * - `ProfileUpdated` → the profile snapshot, applied only when its `profileVersion` is newer
  *   than the stored one;
- * - `RatingUpdated` → the rating aggregate, applied only when its `sequence` is newer.
+ * - `RatingUpdated` → the rating aggregate (average, count and the Bayesian score the
+ *   recommendations rank by), applied only when its `sequence` is newer.
  * Both are idempotent by these guards (the same event twice, or an older one late, changes
  * nothing), on top of the bus's inbox dedupe.
  */
@@ -67,12 +68,15 @@ export function profileUpdatedHandler(m: Pick<JobModels, 'WorkerProfile'>, now: 
         profileVersion: d.profileVersion,
         updatedAt: now(),
       },
-      { rating: { average: 0, count: 0, sequence: 0 } },
+      { rating: { average: 0, count: 0, sequence: 0, bayesianScore: null } },
     )
   }
 }
 
-/** `RatingUpdatedHandler`: keep the newest rating aggregate. */
+/**
+ * `RatingUpdatedHandler`: keep the newest rating aggregate. `bayesianScore` is optional in the
+ * event; stored as null when absent, so a newer event without one leaves no stale score.
+ */
 export function ratingUpdatedHandler(m: Pick<JobModels, 'WorkerProfile'>, now: Clock = () => new Date()) {
   return async function RatingUpdatedHandler(event: EventFor<'RatingUpdated'>): Promise<ApplyOutcome> {
     const d = event.data
@@ -80,7 +84,15 @@ export function ratingUpdatedHandler(m: Pick<JobModels, 'WorkerProfile'>, now: C
       m,
       d.userId,
       { 'rating.sequence': { $lt: d.sequence } },
-      { rating: { average: d.average, count: d.count, sequence: d.sequence }, updatedAt: now() },
+      {
+        rating: {
+          average: d.average,
+          count: d.count,
+          sequence: d.sequence,
+          bayesianScore: d.bayesianScore ?? null,
+        },
+        updatedAt: now(),
+      },
       // A rating may arrive before any profile: an empty worker snapshot any profile replaces.
       {
         role: 'worker',

@@ -23,8 +23,13 @@ export interface WorkerProfileDoc {
   country: string | null
   /** `profileVersion` of the last `ProfileUpdated` applied; 0 before any (a rating came first). */
   profileVersion: number
-  /** The rating aggregate; `sequence` of the last `RatingUpdated` applied (0 = none). */
-  rating: { average: number; count: number; sequence: number }
+  /**
+   * The rating aggregate; `sequence` of the last `RatingUpdated` applied (0 = none).
+   * `bayesianScore` is the review service's ranking score (null when the last event carried
+   * none, absent on documents older than the field): recommendations rank by it
+   * (domain/ranking.ts `ratingScore`).
+   */
+  rating: { average: number; count: number; sequence: number; bayesianScore?: number | null }
   updatedAt: Date
 }
 
@@ -47,6 +52,7 @@ export const WorkerProfileSchema = new Schema<WorkerProfileDoc>(
       average: { type: Number, default: 0 },
       count: { type: Number, default: 0 },
       sequence: { type: Number, default: 0 },
+      bayesianScore: { type: Number, default: null },
     },
     updatedAt: { type: Date, default: () => new Date() },
   },

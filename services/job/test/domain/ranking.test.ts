@@ -52,6 +52,20 @@ t.test('rating score shrinks averages with few ratings', async (t) => {
   t.ok(ratingScore({ average: 4.8, count: 40 }) > ratingScore({ average: 5, count: 1 }))
 })
 
+t.test('rating score uses the Bayesian score when the review service sends one', async (t) => {
+  t.equal(ratingScore({ average: 5, count: 1, bayesianScore: 4.2 }), 4.2 / 5)
+  t.equal(ratingScore({ average: 5, count: 0, bayesianScore: 4 }), 0, 'unrated stays 0')
+  t.equal(
+    ratingScore({ average: 4, count: 5, bayesianScore: null }),
+    ratingScore({ average: 4, count: 5 }),
+    'no score: the shrunk average',
+  )
+  t.ok(
+    ratingScore({ average: 4.7, count: 30, bayesianScore: 4.66 }) >
+      ratingScore({ average: 5, count: 1, bayesianScore: 4.23 }),
+  )
+})
+
 t.test('a job matching more skills outranks a newer job matching fewer', async (t) => {
   const now = new Date('2026-01-15T00:00:00Z')
   const worker = { skills: ['react', 'node'], hourlyRate: usd(4000) }

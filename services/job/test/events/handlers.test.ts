@@ -1,3 +1,4 @@
+import { createEvent } from '@kelmah/contracts'
 import t from 'tap'
 import { profileUpdatedHandler, ratingUpdatedHandler } from '../../src/events/handlers.js'
 import { jobModels } from '../../src/models/index.js'
@@ -59,6 +60,28 @@ t.test('RatingUpdated', async (t) => {
     t.equal(await onRating(ratingUpdated('w-5', 1, 1, 1)), 'stale')
     t.match((await profileOf('w-5'))?.rating, { average: 4, count: 3, sequence: 2 })
     t.equal((await profileOf('w-5'))?.displayName, 'Ama Mensah', 'the profile is untouched')
+  })
+})
+
+t.test('RatingUpdated with a Bayesian score', async (t) => {
+  t.test('keeps the newest score; a late older one and a newer one without a score', async (t) => {
+    const scored = (sequence: number, average: number, count: number, bayesianScore?: number) =>
+      createEvent(
+        'RatingUpdated',
+        {
+          userId: 'w-6',
+          average,
+          count,
+          sequence,
+          ...(bayesianScore === undefined ? {} : { bayesianScore }),
+        },
+        { producer: 'review' },
+      )
+    t.equal(await onRating(scored(2, 5, 2, 4.31)), 'applied')
+    t.equal(await onRating(scored(1, 5, 1, 4.2)), 'stale')
+    t.match((await profileOf('w-6'))?.rating, { average: 5, count: 2, sequence: 2, bayesianScore: 4.31 })
+    t.equal(await onRating(scored(3, 4.67, 3)), 'applied')
+    t.match((await profileOf('w-6'))?.rating, { average: 4.67, count: 3, sequence: 3, bayesianScore: null })
   })
 })
 
