@@ -10,6 +10,8 @@ export const NOTIFICATION_KINDS = [
   'contract_signed',
   'milestone_submitted',
   'milestone_approved',
+  'review_requested',
+  'reviews_revealed',
 ] as const
 /** A notification kind. */
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number]
@@ -72,6 +74,22 @@ export type NotifyingEvent =
         title: string
       }
     }
+  | {
+      /** `title` is the contract's, when `contract_refs` knows it (the event has none). */
+      type: 'ContractCompleted'
+      data: { contractId: string; jobId: string; hirerId: string; workerId: string; title?: string }
+    }
+  | {
+      type: 'ReviewsRevealed'
+      data: {
+        contractId: string
+        reviews: ReadonlyArray<{ reviewId: string; authorId: string; subjectId: string }>
+        title?: string
+      }
+    }
+
+/** ` "<title>"` when the title is known, else nothing. */
+const quoted = (title: string | undefined) => (title ? ` "${title}"` : '')
 
 /** The notifications an event causes. */
 export function notificationsFor(event: NotifyingEvent): NotificationDraft[] {
@@ -134,6 +152,35 @@ export function notificationsFor(event: NotifyingEvent): NotificationDraft[] {
           data: { jobId: d.jobId, contractId: d.contractId, milestoneId: d.milestoneId },
         },
       ]
+    }
+    case 'ContractCompleted': {
+      // Each party may now review the other (services/review): reviews stay hidden until both
+      // are in or the review window closes.
+      const d = event.data
+      return [
+        { recipientId: d.hirerId, subjectId: d.workerId, other: 'worker' },
+        { recipientId: d.workerId, subjectId: d.hirerId, other: 'hirer' },
+      ].map(({ recipientId, subjectId, other }) => ({
+        recipientId,
+        kind: 'review_requested' as const,
+        title: 'Leave a review',
+        body: `The contract${quoted(d.title)} is complete: review the ${other}. Reviews stay hidden until you both have reviewed or the review window closes.`,
+        data: { jobId: d.jobId, contractId: d.contractId, subjectId },
+      }))
+    }
+    case 'ReviewsRevealed': {
+      // The subject of each revealed review (one notification per subject, naming their reviews).
+      const d = event.data
+      const bySubject = new Map<string, string[]>()
+      for (const r of d.reviews)
+        bySubject.set(r.subjectId, [...(bySubject.get(r.subjectId) ?? []), r.reviewId])
+      return [...bySubject].map(([recipientId, reviewIds]) => ({
+        recipientId,
+        kind: 'reviews_revealed' as const,
+        title: reviewIds.length > 1 ? 'Your reviews are public' : 'Your review is public',
+        body: `The review${reviewIds.length > 1 ? 's' : ''} of you for the contract${quoted(d.title)} ${reviewIds.length > 1 ? 'are' : 'is'} now public`,
+        data: { contractId: d.contractId, reviewIds: reviewIds.join(',') },
+      }))
     }
   }
 }

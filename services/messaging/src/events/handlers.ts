@@ -6,7 +6,9 @@
  *   the job) and system messages from contract, payment and job events, written into the
  *   conversation of the two parties for that job (created when missing). Payment events name only
  *   the contract: the parties come from `contract_refs`, kept from `ContractCreated`/`ContractSigned`.
- * - `messaging.notifications`: in-app notifications.
+ * - `messaging.notifications`: in-app notifications — including `review_requested` to both
+ *   parties on `ContractCompleted` and `reviews_revealed` to each subject on `ReviewsRevealed`
+ *   (the contract's title from `contract_refs` when known; never waited for).
  *
  * Effects are idempotent: system messages have the unique key `<eventId>:<conversationId>`,
  * notifications the id `<eventId>:<recipientId>`, conversations the unique (pair, job) key.
@@ -144,11 +146,26 @@ export async function registerHandlers(d: HandlerDeps): Promise<void> {
   const NotificationHandler = async (event: NotifyingEvent & { id: string }): Promise<void> => {
     await d.notifications.deliver(event.id, notificationsFor(event))
   }
+  /** The contract's title for a notification's text, if `contract_refs` has it (optional: not retried). */
+  async function titleOf(contractId: string): Promise<string | undefined> {
+    const ref = await d.ContractRef.findOne({ _id: contractId }, { title: 1 }).lean()
+    return ref?.title || undefined
+  }
+  const ContractCompletedHandler: Handler<'ContractCompleted'> = async (event) => {
+    const title = await titleOf(event.data.contractId)
+    await NotificationHandler({ id: event.id, type: event.type, data: { ...event.data, title } })
+  }
+  const ReviewsRevealedHandler: Handler<'ReviewsRevealed'> = async (event) => {
+    const title = await titleOf(event.data.contractId)
+    await NotificationHandler({ id: event.id, type: event.type, data: { ...event.data, title } })
+  }
   await d.bus.subscribe('notifications', {
     ApplicationSubmitted: NotificationHandler,
     ApplicationAccepted: NotificationHandler,
     ContractSigned: NotificationHandler,
     MilestoneSubmitted: NotificationHandler,
     MilestoneApproved: NotificationHandler,
+    ContractCompleted: ContractCompletedHandler,
+    ReviewsRevealed: ReviewsRevealedHandler,
   })
 }
