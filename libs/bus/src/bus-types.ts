@@ -5,7 +5,8 @@
 import type { DomainEvent, EventContext, EventType, Producer } from '@kelmah/contracts'
 import type { Connection } from 'mongoose'
 import type { Logger } from 'pino'
-import type { QueueNames } from './topology.js'
+import type { BusMetrics } from './metrics.js'
+import type { QueueNames, QueueType } from './topology.js'
 
 /** Options of {@link Bus}. */
 export interface BusOptions {
@@ -39,6 +40,15 @@ export interface BusOptions {
   heartbeatSeconds?: number
   /** How long `start()` waits for the first connection, in milliseconds. Default 10 000. */
   connectTimeoutMs?: number
+  /** Counters to report to (service-kit's prom-client metrics). Default: count nothing. */
+  metrics?: BusMetrics
+  /**
+   * Type of every queue this bus declares — main, retry and dead-letter (`x-queue-type`):
+   * `classic` (default) or `quorum` (replicated over a RabbitMQ cluster; RabbitMQ ≥ 3.10 for the
+   * retry queues' message TTL). An existing queue keeps its type: RabbitMQ refuses (406) to
+   * declare it as the other one, so switching means new queues (docs/operations.md).
+   */
+  queueType?: QueueType
 }
 
 /**

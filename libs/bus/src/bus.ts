@@ -33,6 +33,7 @@ import {
   truncateHeader,
 } from './topology.js'
 import type { BusOptions, Handler, HandlerMap, SubscribeOptions, Subscription } from './bus-types.js'
+import { noBusMetrics, type BusMetrics, type QueueDepth } from './metrics.js'
 
 interface SubscriptionState extends Subscription {
   readonly purpose: string
@@ -63,7 +64,11 @@ interface SubscriptionState extends Subscription {
  * they die right after a state change use the outbox ({@link OutboxRelay}), not `publish` directly.
  */
 export class Bus {
-  readonly #opts: Required<Omit<BusOptions, 'inbox' | 'logger' | 'producer'>>
+  readonly #opts: Required<Omit<BusOptions, 'inbox' | 'logger' | 'producer' | 'metrics' | 'queueType'>>
+  readonly #metrics: BusMetrics
+  readonly #queueType: 'classic' | 'quorum'
+  /** A channel of its own for `queueDepths()` (a failed check closes its channel; never the publisher's). */
+  #statsChannel: ChannelWrapper | undefined
   readonly #producer: Producer
   readonly #logger: Logger
   readonly #inbox: Inbox
@@ -95,6 +100,8 @@ export class Bus {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     }
     this.#producer = options.producer ?? (isProducer(options.service) ? options.service : 'test')
+    this.#metrics = options.metrics ?? noBusMetrics
+    this.#queueType = options.queueType ?? 'classic'
     checkRetryDelays(this.#opts.retryDelaysMs)
     queueNames(this.#opts.service, 'check', []) // validates the service name early
     if (!Number.isInteger(this.#opts.prefetch) || this.#opts.prefetch < 1) {
@@ -169,7 +176,9 @@ export class Bus {
         appId: this.#opts.service,
         ...(valid.correlationId ? { correlationId: valid.correlationId } : {}),
       })
+      this.#metrics.published(valid.type, 'confirmed')
     } catch (err) {
+      this.#metrics.published(valid.type, 'failed')
       throw new PublishError(
         `publishing ${valid.type} ${valid.id} failed: ${(err as Error).message}`,
         valid.id,
@@ -241,6 +250,7 @@ export class Bus {
               queues,
               this.#opts.retryDelaysMs,
               routingKeys,
+              this.#queueType,
             )
             await channel.prefetch(prefetch, false)
             const { consumerTag } = await channel.consume(queues.main, (msg) => {
@@ -273,6 +283,35 @@ export class Bus {
   }
 
   /**
+   * Messages ready in each subscription's main queue and dead-letter queue, as the broker counts
+   * them now (a passive declare per queue, on a channel of its own). For the metrics' queue-depth
+   * gauge (`DLQ not empty` alert); queues whose check fails are left out.
+   */
+  async queueDepths(): Promise<QueueDepth[]> {
+    if (this.#closed || !this.isConnected() || this.#subscriptions.length === 0) return []
+    if (!this.#statsChannel) {
+      this.#statsChannel = this.#manager.createChannel({ name: 'stats', confirm: false })
+      this.#statsChannel.on('error', () => undefined)
+    }
+    await this.#statsChannel.waitForConnect()
+    const out: QueueDepth[] = []
+    for (const sub of this.#subscriptions) {
+      for (const [kind, name] of [
+        ['main', sub.queues.main],
+        ['dlq', sub.queues.dlq],
+      ] as const) {
+        try {
+          const { messageCount } = await this.#statsChannel.checkQueue(name)
+          out.push({ queue: sub.queues.main, kind, messages: messageCount })
+        } catch {
+          // Not declared yet (the subscription is still connecting) or the broker went away.
+        }
+      }
+    }
+    return out
+  }
+
+  /**
    * Stop consuming, wait for the handlers running now to finish (their acks still go out), then
    * close the channels and the connection. Messages delivered but not acked return to their
    * queue. Idempotent.
@@ -290,6 +329,7 @@ export class Bus {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight])
     await Promise.allSettled(this.#subscriptions.map((s) => s.channel.close()))
     await this.#publisher.close().catch(() => undefined)
+    await this.#statsChannel?.close().catch(() => undefined)
     await this.#manager.close().catch(() => undefined)
     this.#logger.info('bus closed')
   }
@@ -319,6 +359,7 @@ export class Bus {
         // The same bytes fail the same way every time: no retry.
         logger.error({ err }, 'invalid message; dead-lettering')
         await this.#deadLetter(sub, channel, msg, err as Error, attempt, routingKey)
+        this.#metrics.consumed(sub.queues.main, 'dead_lettered')
         return
       }
       logger = logger.child({ eventId: event.id, type: event.type })
@@ -339,6 +380,7 @@ export class Bus {
       // broker redelivers it, or return it now if the channel still lives.
       logger.error({ err }, 'message handling failed; returning it to the queue')
       this.#settle(channel, msg, 'requeue')
+      this.#metrics.consumed(sub.queues.main, 'requeued')
     }
   }
 
@@ -356,29 +398,39 @@ export class Bus {
       if (await this.#inbox.has(sub.queues.main, event.id)) {
         logger.debug('duplicate event; acking without handling')
         this.#settle(channel, msg, 'ack')
+        this.#metrics.consumed(sub.queues.main, 'duplicate')
         return
       }
       const handler = sub.handlers[event.type] as Handler<EventType>
-      await handler(event, {
-        ...contextFromEvent(event, this.#producer),
-        attempt,
-        redelivered: msg.fields.redelivered,
-        queue: sub.queues.main,
-        routingKey,
-        logger,
-      })
+      const started = performance.now()
+      let ok = false
+      try {
+        await handler(event, {
+          ...contextFromEvent(event, this.#producer),
+          attempt,
+          redelivered: msg.fields.redelivered,
+          queue: sub.queues.main,
+          routingKey,
+          logger,
+        })
+        ok = true
+      } finally {
+        this.#metrics.handled(sub.queues.main, event.type, (performance.now() - started) / 1000, ok)
+      }
       await this.#inbox.record(sub.queues.main, event.id, event.type)
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err))
     }
     if (!failure) {
       this.#settle(channel, msg, 'ack')
+      this.#metrics.consumed(sub.queues.main, 'handled')
       return
     }
     const delays = this.#opts.retryDelaysMs
     if (failure instanceof NonRetryableError || attempt > delays.length) {
       logger.error({ err: failure }, 'handler failed for good; dead-lettering')
       await this.#deadLetter(sub, channel, msg, failure, attempt, routingKey)
+      this.#metrics.consumed(sub.queues.main, 'dead_lettered')
       return
     }
     const delay = delays[attempt - 1]!
@@ -388,6 +440,7 @@ export class Bus {
       [HEADERS.routingKey]: routingKey,
       [HEADERS.error]: truncateHeader(failure.message),
     })
+    this.#metrics.consumed(sub.queues.main, 'retried')
   }
 
   async #deadLetter(

@@ -24,6 +24,7 @@ import { Schema, type Model, type mongo } from 'mongoose'
 import type { Logger } from 'pino'
 import type { Bus } from './bus.js'
 import { isDuplicateKey } from './errors.js'
+import type { OutboxBacklog } from './metrics.js'
 
 /** Any mongoose model, whatever its type parameters (the relay reads and writes it untyped). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -242,6 +243,8 @@ export class OutboxRelay {
   #again = false
   #sweepWanted = true
   #stopped = true
+  /** Per lease id: the entries this relay read from that document and has not removed yet. */
+  readonly #backlog = new Map<string, { pending: number; oldestMs: number | undefined }>()
 
   constructor(options: OutboxRelayOptions) {
     this.#bus = options.bus
@@ -297,6 +300,37 @@ export class OutboxRelay {
     return this.#running
   }
 
+  /**
+   * The outbox backlog this relay knows of, for the metrics (`kelmah_outbox_pending`,
+   * `kelmah_outbox_oldest_age_seconds`): entries it read from documents and has not yet had
+   * confirmed and removed — a broker that is down, a publish that keeps failing — with the
+   * `occurredAt` of the oldest. Updated as each document is relayed (at every kick and sweep);
+   * documents another instance holds the lease of are reported by that instance. Entries beyond a
+   * sweep's `batchSize` are not seen until an earlier batch clears.
+   */
+  backlog(): OutboxBacklog {
+    let pending = 0
+    let oldest: number | undefined
+    for (const b of this.#backlog.values()) {
+      pending += b.pending
+      if (b.oldestMs !== undefined && (oldest === undefined || b.oldestMs < oldest)) oldest = b.oldestMs
+    }
+    return { pending, oldestOccurredAtMs: oldest }
+  }
+
+  #noteBacklog(leaseId: string, entries: readonly OutboxEntry[]): void {
+    if (entries.length === 0) {
+      this.#backlog.delete(leaseId)
+      return
+    }
+    let oldestMs: number | undefined
+    for (const entry of entries) {
+      const at = Date.parse((JSON.parse(entry.body) as { occurredAt?: string }).occurredAt ?? '')
+      if (Number.isFinite(at) && (oldestMs === undefined || at < oldestMs)) oldestMs = at
+    }
+    this.#backlog.set(leaseId, { pending: entries.length, oldestMs })
+  }
+
   /** Stop sweeping and wait for the pass in progress. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true
@@ -330,11 +364,18 @@ export class OutboxRelay {
     const leaseId = `${collection.collectionName}:${String(_id)}`
     // A noted write often carried no event: look before taking a lease (an insert and a delete).
     const peek = await collection.findOne({ _id }, { projection: { outbox: 1 } })
-    if (!peek?.outbox?.length) return
-    if (!(await this.#takeLease(leases, leaseId))) return // another instance is on it
+    if (!peek?.outbox?.length) {
+      this.#backlog.delete(leaseId)
+      return
+    }
+    if (!(await this.#takeLease(leases, leaseId))) {
+      this.#backlog.delete(leaseId) // another instance is on it (and reports it)
+      return
+    }
     try {
       const doc = await collection.findOne({ _id }, { projection: { outbox: 1 } })
       const entries = doc?.outbox ?? []
+      this.#noteBacklog(leaseId, entries)
       const published: OutboxEntry[] = []
       for (const entry of entries) {
         try {
@@ -352,6 +393,7 @@ export class OutboxRelay {
       }
       if (published.length > 0) {
         await collection.updateOne({ _id }, { $pullAll: { outbox: published } })
+        this.#noteBacklog(leaseId, entries.slice(published.length))
         this.#logger.debug(
           { collection: collection.collectionName, _id, count: published.length },
           'outbox relayed',

@@ -131,13 +131,16 @@ export async function assertConsumerTopology(
   names: QueueNames,
   retryDelaysMs: readonly number[],
   routingKeys: readonly string[],
+  queueType: QueueType = 'classic',
 ): Promise<void> {
+  const typed = queueArguments(queueType)
   await assertExchange(channel, exchange)
-  await channel.assertQueue(names.dlq, { durable: true })
+  await channel.assertQueue(names.dlq, { durable: true, arguments: typed.plain })
   await channel.assertQueue(names.main, {
     durable: true,
     deadLetterExchange: '',
     deadLetterRoutingKey: names.dlq,
+    arguments: typed.deadLettering,
   })
   for (const [i, ms] of retryDelaysMs.entries()) {
     await channel.assertQueue(names.retry[i], {
@@ -145,9 +148,42 @@ export async function assertConsumerTopology(
       messageTtl: ms,
       deadLetterExchange: '',
       deadLetterRoutingKey: names.main,
+      arguments: typed.deadLettering,
     })
   }
   for (const key of routingKeys) await channel.bindQueue(names.main, exchange, key)
+}
+
+/**
+ * `classic` or `quorum` (`BusOptions.queueType`, `AMQP_QUEUE_TYPE`): the type of every queue the
+ * bus declares.
+ *
+ * @see https://www.rabbitmq.com/docs/quorum-queues
+ */
+export type QueueType = 'classic' | 'quorum'
+
+/**
+ * The `x-` arguments of the two kinds of queue for `queueType`: `plain` (the DLQ) and
+ * `deadLettering` (main and retry queues, which dead-letter to another queue). A quorum queue
+ * that dead-letters uses `at-least-once` dead-lettering — the expired retry message is only
+ * removed after the main queue confirms it (the default, at-most-once, may drop it on a leader
+ * change) — which RabbitMQ allows only with `x-overflow: reject-publish` (RabbitMQ ≥ 3.10).
+ *
+ * @see https://www.rabbitmq.com/docs/quorum-queues#dead-lettering
+ */
+export function queueArguments(queueType: QueueType): {
+  plain: Record<string, unknown>
+  deadLettering: Record<string, unknown>
+} {
+  if (queueType === 'classic') return { plain: {}, deadLettering: {} }
+  return {
+    plain: { 'x-queue-type': 'quorum' },
+    deadLettering: {
+      'x-queue-type': 'quorum',
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    },
+  }
 }
 
 const MAX_HEADER_TEXT = 1000

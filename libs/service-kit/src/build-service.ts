@@ -5,7 +5,7 @@
  */
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Bus, OutboxRelay } from '@kelmah/bus'
+import { Bus, OutboxRelay, type QueueType } from '@kelmah/bus'
 import { isProducer, type Producer } from '@kelmah/contracts'
 import Fastify, {
   LogController,
@@ -19,6 +19,7 @@ import { Redis } from 'ioredis'
 import mongoose, { type Connection } from 'mongoose'
 import { jwtAuth, type JwtOptions } from './auth.js'
 import { health } from './health.js'
+import { metrics } from './metrics.js'
 import { problemDetails } from './problem.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
 import { AggregateStore, systemClock, type AnyModel, type Clock, type StoreOptions } from './store.js'
@@ -67,6 +68,10 @@ export interface ServiceOptions {
   trustProxy?: boolean | string | string[]
   /** Skip Fastify's two per-request log lines (the gateway's hot path); errors are still logged. */
   disableRequestLogging?: boolean
+  /** Port of the `/metrics` listener `runService` starts (`METRICS_PORT`); 0 or unset = none (src/metrics.ts). */
+  metricsPort?: number
+  /** Type of the bus's queues (`AMQP_QUEUE_TYPE`): `classic` (default) or `quorum`. */
+  amqpQueueType?: QueueType
 }
 
 declare module 'fastify' {
@@ -166,6 +171,7 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
 
   await app.register(problemDetails)
   await app.register(health, { service: opts.name })
+  await app.register(metrics, { service: opts.name, port: opts.metricsPort ?? 0 })
   if (opts.auth) await app.register(jwtAuth, opts.auth)
 
   const closers: Array<() => Promise<unknown>> = []
@@ -212,6 +218,8 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
       logger: app.log as never,
       inbox: app.mongo,
       ...(opts.busExchange ? { exchange: opts.busExchange } : {}),
+      metrics: app.metrics.bus,
+      ...(opts.amqpQueueType ? { queueType: opts.amqpQueueType } : {}),
     })
     const relay = new OutboxRelay({
       bus,
@@ -220,6 +228,8 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
       intervalMs: opts.outboxIntervalMs ?? 5_000,
     })
     app.decorate('bus', bus)
+    app.metrics.trackOutbox(relay)
+    app.metrics.trackQueues(bus)
     app.addReadinessCheck('rabbitmq', () => bus.isConnected())
     app.decorate('store', (model, storeOpts) => {
       relay.add(model)

@@ -29,6 +29,12 @@ export const baseConfig = {
   /** Issuer and audience every access token must carry. */
   JWT_ISSUER: Type.String({ default: 'kelmah-auth' }),
   JWT_AUDIENCE: Type.String({ default: 'kelmah' }),
+  /**
+   * Port of the Prometheus `/metrics` listener, apart from `PORT` so that it is never public
+   * (src/metrics.ts; 9464 in k8s/ and docker-compose.yml). 0 = no listener (the default: on one
+   * developer machine every app would want the same port).
+   */
+  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
 } satisfies TProperties
 
 /** Variables of a service that owns a database and talks on the bus. */
@@ -39,6 +45,12 @@ export const storageConfig = {
   }),
   AMQP_URL: Type.String({ pattern: '^amqps?://', default: 'amqp://guest:guest@127.0.0.1:5672' }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  /**
+   * Type of every queue the bus declares (main, retry, DLQ): `classic`, or `quorum` for a
+   * RabbitMQ cluster (≥ 3.10; the prod overlay sets it). An existing queue keeps its type — see
+   * docs/operations.md before switching.
+   */
+  AMQP_QUEUE_TYPE: Type.Union([Type.Literal('classic'), Type.Literal('quorum')], { default: 'classic' }),
   /** Where services fetch the auth service's public keys. */
   JWT_JWKS_URL: Type.String({
     format: 'uri',

@@ -3,6 +3,7 @@
  */
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
+import { startMetricsServer } from './metrics.js'
 
 /** Where to listen and how long a graceful shutdown may take. */
 export interface RunOptions {
@@ -13,7 +14,7 @@ export interface RunOptions {
 }
 
 /**
- * Listen, and on SIGTERM/SIGINT (or an uncaught error) shut down gracefully: stop accepting,
+ * Listen — and serve `/metrics` on `app.metrics.port` when it is set (src/metrics.ts) — and on SIGTERM/SIGINT (or an uncaught error) shut down gracefully: stop accepting,
  * let in-flight requests finish, then close the bus, Redis and MongoDB (Fastify `onClose` hooks
  * registered by `buildService`), all within `graceMs`.
  *
@@ -25,5 +26,10 @@ export async function runService(app: FastifyInstance, opts: RunOptions): Promis
     else app.log.info({ signal }, 'shutting down')
     await app.close()
   })
-  return app.listen({ port: opts.port, host: opts.host })
+  const address = await app.listen({ port: opts.port, host: opts.host })
+  if (app.hasDecorator('metrics') && app.metrics.port) {
+    const served = await startMetricsServer(app, { port: app.metrics.port, host: opts.host })
+    app.log.info({ url: `${served.url}/metrics` }, 'serving metrics')
+  }
+  return address
 }

@@ -105,6 +105,10 @@ export interface BaseConfig {
   JWT_AUDIENCE: string
   /** The auth service's JWKS URL (every service but auth, which has its own keys). */
   JWT_JWKS_URL?: string
+  /** Port of the `/metrics` listener; 0 = none. */
+  METRICS_PORT?: number
+  /** `classic` or `quorum` queues. */
+  AMQP_QUEUE_TYPE?: 'classic' | 'quorum'
 }
 
 /**
@@ -135,6 +139,8 @@ export function serviceOptions(
       audience: config.JWT_AUDIENCE,
     },
     ...(opts.now ? { now: opts.now } : {}),
+    ...(config.METRICS_PORT ? { metricsPort: config.METRICS_PORT } : {}),
+    ...(config.AMQP_QUEUE_TYPE ? { amqpQueueType: config.AMQP_QUEUE_TYPE } : {}),
     ...extra,
   }
 }

@@ -1,0 +1,133 @@
+import t from 'tap'
+import amqp from 'amqplib'
+import { createEvent } from '@kelmah/contracts'
+import { NonRetryableError } from '@kelmah/bus'
+import { dropDatabase, testEnv, uniqueMongoUrl, uniqueName } from '@kelmah/testing'
+import Type from 'typebox'
+import { buildService, startMetricsServer } from '../src/index.js'
+
+const env = testEnv()
+
+/** The value of the series `name{labels…}` in a Prometheus text exposition (labels in any order). */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)\{(.*)\} (\S+)$/.exec(line)
+    if (!m || m[1] !== name) continue
+    const have = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]))
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3])
+  }
+  return undefined
+}
+
+async function scrape(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`)
+  t.equal(res.status, 200)
+  t.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/)
+  return res.text()
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+t.test(
+  '/metrics on its own port: requests by route pattern and status, events published, dead letters, dependencies',
+  async (t) => {
+    const mongoUrl = uniqueMongoUrl('kit_metrics')
+    const name = uniqueName('kitm').replace(/[^a-z0-9]/g, '')
+    const app = await buildService({
+      name,
+      producer: 'test',
+      logLevel: false,
+      mongoUrl,
+      redisUrl: env.redisUrl,
+      amqpUrl: env.amqpUrl,
+      busExchange: uniqueName('kit.metrics'),
+    })
+    app.get(
+      '/things/:id',
+      { schema: { params: Type.Object({ id: Type.String({ pattern: '^[a-z]+$' }) }) } },
+      async () => ({
+        ok: true,
+      }),
+    )
+    t.teardown(async () => {
+      const queues = app.bus.queueNames()
+      await app.close()
+      const conn = await amqp.connect(env.amqpUrl)
+      const ch = await conn.createChannel()
+      for (const q of queues) await ch.deleteQueue(q)
+      await ch.deleteExchange(app.bus.exchange)
+      await conn.close()
+      await dropDatabase(mongoUrl)
+    })
+    await app.ready()
+    const served = await startMetricsServer(app, { port: 0, host: '127.0.0.1' })
+
+    t.equal((await app.inject({ url: '/metrics' })).statusCode, 404, 'not a route of the app port')
+    t.equal((await fetch(`${served.url}/other`)).status, 404, 'the metrics port serves /metrics only')
+
+    for (const id of ['a', 'b', 'c']) t.equal((await app.inject({ url: `/things/${id}` })).statusCode, 200)
+    t.equal((await app.inject({ url: '/things/NOPE' })).statusCode, 400)
+    t.equal((await app.inject({ url: '/nowhere/42' })).statusCode, 404)
+
+    const { queues } = await app.bus.subscribe('refuse', {
+      BusProbed: async () => {
+        throw new NonRetryableError('this consumer refuses every probe')
+      },
+    })
+    await app.bus.publish(createEvent('BusProbed', { n: 1 }, { producer: 'test' }))
+
+    let text = ''
+    await until('the dead letter to be counted', async () => {
+      text = await scrape(served.url)
+      return sample(text, 'kelmah_bus_consumed_total', { queue: queues.main, outcome: 'dead_lettered' }) === 1
+    })
+    const http = (route: string, status: string) =>
+      sample(text, 'http_request_duration_seconds_count', {
+        app: name,
+        method: 'GET',
+        route,
+        status_code: status,
+      })
+    t.equal(http('/things/:id', '200'), 3, 'three requests under the route pattern, not three URLs')
+    t.equal(http('/things/:id', '400'), 1, 'the refused one under its own status')
+    t.equal(
+      http('unmatched', '404'),
+      2,
+      'no route (/nowhere/42, /metrics on the app port): one bounded label',
+    )
+    t.notMatch(text, /route="\/things\/a"/, 'never the raw URL')
+    t.ok(
+      (sample(text, 'http_request_duration_seconds_bucket', {
+        route: '/things/:id',
+        status_code: '200',
+        le: '+Inf',
+      }) ?? 0) >= 3,
+      'latency histogram',
+    )
+    t.equal(sample(text, 'kelmah_bus_published_total', { type: 'BusProbed', outcome: 'confirmed' }), 1)
+    t.equal(
+      sample(text, 'kelmah_bus_handler_duration_seconds_count', {
+        queue: queues.main,
+        type: 'BusProbed',
+        outcome: 'error',
+      }),
+      1,
+    )
+    t.equal(
+      sample(text, 'kelmah_bus_queue_messages', { queue: queues.main, kind: 'dlq' }),
+      1,
+      'the DLQ is not empty',
+    )
+    t.equal(sample(text, 'kelmah_bus_queue_messages', { queue: queues.main, kind: 'main' }), 0)
+    for (const dependency of ['mongodb', 'redis', 'rabbitmq'])
+      t.equal(sample(text, 'kelmah_dependency_up', { dependency }), 1, `${dependency} up`)
+    t.match(text, /^kelmah_outbox_pending\{app="[^"]+"\} 0$/m)
+    t.match(text, /^process_cpu_user_seconds_total /m, 'process metrics too')
+  },
+)
