@@ -18,6 +18,7 @@ import Fastify, {
 import { Redis } from 'ioredis'
 import mongoose, { type Connection } from 'mongoose'
 import { jwtAuth, type JwtOptions } from './auth.js'
+import { clientErrorOptions, clientErrors } from './client-errors.js'
 import { health } from './health.js'
 import { metrics } from './metrics.js'
 import { problemDetails } from './problem.js'
@@ -131,7 +132,8 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
           },
     genReqId,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    return503OnClosing: true,
+    // Parser, router and shutdown refusals as problem+json too (src/client-errors.ts).
+    ...clientErrorOptions,
     trustProxy: opts.trustProxy ?? false,
     logController: new LogController({ disableRequestLogging: opts.disableRequestLogging ?? false }),
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
@@ -153,6 +155,7 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
     if (closing) reply.header('connection', 'close')
     return payload
   })
+  await app.register(clientErrors)
 
   await app.register(swagger, {
     openapi: {

@@ -77,9 +77,12 @@ export function problem(status: number, detail?: string, extra: Partial<Problem>
   }
 }
 
+/** Longest `instance` echoed back, characters (a 414's path is kilobytes of the caller's own bytes). */
+const MAX_INSTANCE_CHARS = 512
+
 /** Send `body` as problem+json, bypassing the route's response serializer. */
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
-  const instance = body.instance ?? reply.request.url.split('?')[0]
+  const instance = (body.instance ?? reply.request.url.split('?')[0] ?? '/').slice(0, MAX_INSTANCE_CHARS)
   return reply
     .code(body.status)
     .type(PROBLEM_CONTENT_TYPE)
@@ -87,7 +90,16 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
     .send({ ...body, instance, requestId: reply.request.id })
 }
 
-function fromError(err: FastifyError, request: FastifyRequest): Problem {
+/**
+ * The problem for an error: validation errors as 400 `KIT_ERR_VALIDATION` naming each field,
+ * catalogue and Fastify errors with their status and `code`, anything else a 500 that says
+ * nothing about the cause (logged on `request`, when given, with the error).
+ */
+export function problemOf(err: FastifyError | Error, request?: FastifyRequest): Problem {
+  return fromError(err as FastifyError, request)
+}
+
+function fromError(err: FastifyError, request: FastifyRequest | undefined): Problem {
   if (err.validation) {
     const errors = validationErrors(err.validationContext, err.validation)
     const first = errors[0]
@@ -98,7 +110,7 @@ function fromError(err: FastifyError, request: FastifyRequest): Problem {
   }
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
   if (status >= 500) {
-    request.log.error({ err }, 'request failed')
+    request?.log.error({ err }, 'request failed')
     return problem(
       status,
       status === 500 ? 'An unexpected error occurred; quote the request id when reporting it.' : err.message,
