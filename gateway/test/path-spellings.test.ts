@@ -57,8 +57,8 @@ function rawRequest(
 
 /**
  * `bad-url`: malformed escapes and non-UTF-8 bytes are refused (400) by Fastify's router itself,
- * before any hook runs — today with Fastify's own JSON body (`FST_ERR_BAD_URL`), since
- * service-kit's `buildService` sets no `frameworkErrors`; the gateway's rule would refuse them too.
+ * before any hook runs — as problem+json `KIT_ERR_BAD_URL` (service-kit's `frameworkErrors`,
+ * libs/service-kit/src/client-errors.ts); the gateway's rule would refuse them too.
  */
 type Outcome = 'same' | 'refused' | 'bad-url'
 
@@ -144,11 +144,11 @@ function assertRefused(t: Test, res: RawResponse, what: string, outcome: Outcome
   t.equal(res.status, 400, `${what}: 400`)
   t.notOk(res.headers['x-ratelimit-limit'], `${what}: refused before any limit is counted`)
   const code = (JSON.parse(res.body) as { code?: string }).code
+  t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: problem+json`)
   if (outcome === 'bad-url') {
-    t.ok(code === 'FST_ERR_BAD_URL' || code === 'GATEWAY_ERR_AMBIGUOUS_PATH', `${what}: ${code}`)
+    t.ok(code === 'KIT_ERR_BAD_URL' || code === 'GATEWAY_ERR_AMBIGUOUS_PATH', `${what}: ${code}`)
     return
   }
-  t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: problem+json`)
   t.equal(code, 'GATEWAY_ERR_AMBIGUOUS_PATH', `${what}: the code`)
 }
 
