@@ -18,7 +18,7 @@ export interface AppEntry {
 
 /**
  * Every app `npm start` runs (it starts auth first whatever the order here: the others fetch its
- * JWKS). Port of the service still to come: review 3006.
+ * JWKS).
  */
 export const APPS: readonly AppEntry[] = [
   { name: 'gateway', dir: 'gateway', port: 5000 },
@@ -27,6 +27,7 @@ export const APPS: readonly AppEntry[] = [
   { name: 'messaging', dir: 'services/messaging', port: 3003 },
   { name: 'job', dir: 'services/job', port: 3004 },
   { name: 'payment', dir: 'services/payment', port: 3005 },
+  { name: 'review', dir: 'services/review', port: 3006 },
 ]
 
 /**

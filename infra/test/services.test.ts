@@ -32,6 +32,7 @@ t.test(
       messaging: 3003,
       job: 3004,
       payment: 3005,
+      review: 3006,
     })
     t.equal(new Set(APPS.map((a) => a.port)).size, APPS.length, 'no two apps share a port')
     t.equal(app('job').dir, 'services/job')
@@ -47,6 +48,7 @@ t.test('each service gets its own database and the peers it needs', async (t) =>
     ['messaging', '3003'],
     ['job', '3004'],
     ['payment', '3005'],
+    ['review', '3006'],
   ] as const) {
     const env = appEnv(app(name), urls)
     t.equal(env.PORT, port, `${name} listens on ${port}`)
@@ -70,6 +72,7 @@ t.test('the gateway is given the URL of every service it proxies to', async (t) 
   t.equal(gatewayEnv.MESSAGING_SERVICE_URL, 'http://127.0.0.1:3003')
   t.equal(gatewayEnv.JOB_SERVICE_URL, 'http://127.0.0.1:3004')
   t.equal(gatewayEnv.PAYMENT_SERVICE_URL, 'http://127.0.0.1:3005')
+  t.equal(gatewayEnv.REVIEW_SERVICE_URL, 'http://127.0.0.1:3006')
   t.notOk(gatewayEnv.GATEWAY_SERVICE_URL, 'not itself')
 })
 
