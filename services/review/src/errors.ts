@@ -50,12 +50,6 @@ export const NotTheSubject = createError(
   'Only the person the review is about can reply to it',
   403,
 )
-/** A reply before the review is public. 409. */
-export const NotRevealed = createError(
-  'REVIEW_ERR_NOT_REVEALED',
-  'The review is not public yet; reply once both reviews are revealed (or the window closes)',
-  409,
-)
 /** The subject already replied (once only). 409. */
 export const AlreadyReplied = createError(
   'REVIEW_ERR_ALREADY_REPLIED',

@@ -1,0 +1,38 @@
+/**
+ * Every use case of the review service, built once from the shared dependencies and handed to
+ * the route plugins, the subscriptions and the sweep.
+ */
+import { Contracts } from './contracts.js'
+import type { ReviewDeps } from './deps.js'
+import { Moderation } from './moderation.js'
+import { Ratings } from './ratings.js'
+import { Reveals } from './reveals.js'
+import { Reviews } from './reviews.js'
+import { Views } from './views.js'
+
+/** The use cases, by name. */
+export interface UseCases {
+  deps: ReviewDeps
+  contracts: Contracts
+  ratings: Ratings
+  reveals: Reveals
+  reviews: Reviews
+  moderation: Moderation
+}
+
+/** Build the use cases on `deps`. */
+export function useCases(deps: ReviewDeps): UseCases {
+  const contracts = new Contracts(deps)
+  const ratings = new Ratings(deps)
+  const reveals = new Reveals(deps, ratings)
+  const views = new Views(deps, contracts, reveals)
+  const reviews = new Reviews(deps, contracts, reveals, views)
+  return {
+    deps,
+    contracts,
+    ratings,
+    reveals,
+    reviews,
+    moderation: new Moderation(deps, reviews, ratings, views),
+  }
+}
