@@ -29,6 +29,14 @@
  *  17. the worker makes a Stripe Connect payout account and pays out half the wallet: a
  *      `completed` payout with a Stripe Transfer (`PayoutCompleted`)
  *  18. with admin credentials only: the ledger check (`GET /api/payments/ledger/check`) holds
+ *  19. the hirer reviews the worker (`POST /api/reviews`, once the review service has consumed
+ *      `ContractCompleted`): the review is `awaiting_reveal`
+ *  20. double-blind: the worker's public reviews and summary show nothing of it, the worker cannot
+ *      open it by id (404), and their pending reviews list the contract with the time left
+ *  21. the worker reviews the hirer: both reviews become public at once (`ReviewsRevealed`)
+ *  22. the worker's profile (`GET /api/users/:id`) and search result show the new average and
+ *      count (`RatingUpdated` → the user service); the worker has `review_requested` and
+ *      `reviews_revealed` notifications
  *
  * Environment: `KELMAH_URL` (default http://127.0.0.1:5000), `MAILDEV_URL` (http://127.0.0.1:1080),
  * `AMQP_URL` (amqp://guest:guest@127.0.0.1:5672), `STRIPE_WEBHOOK_SECRET` (default
@@ -58,10 +66,12 @@ import { type DemoChat, chatLive } from './demo/chat.js'
 import { DemoFailed } from './demo/errors.js'
 import { type DemoMoney, moneyFlow } from './demo/money.js'
 import { pollJobStatus, pollRecommended, sleep } from './demo/polls.js'
+import { type DemoReviews, reviewFlow } from './demo/reviews.js'
 import { isMain } from './paths.js'
 
 export type { DemoChat } from './demo/chat.js'
 export type { DemoMoney } from './demo/money.js'
+export type { DemoReviews } from './demo/reviews.js'
 export { DemoFailed } from './demo/errors.js'
 
 /** Options of {@link runDemo}. */
@@ -109,6 +119,8 @@ export interface DemoResult {
   chat: DemoChat
   /** Steps 12–18. */
   money: DemoMoney
+  /** Steps 19–22. */
+  reviews: DemoReviews
 }
 
 /**
@@ -120,7 +132,9 @@ export interface DemoResult {
  *   frame saying something else than it should, the chat or (see `requireEventEffects`) the job's
  *   conversation or the worker's notifications not listed, the milestone not funded or released
  *   in time, the wallet not the amount less 10 %, the contract not completed, a duplicate webhook
- *   changing the wallet, the payout not completed, the ledger check (with an admin) failing
+ *   changing the wallet, the payout not completed, the ledger check (with an admin) failing, a
+ *   review showing before both reviewed, the reviews not public at once after the second, the
+ *   worker's profile or search result not showing the new rating in time
  * @throws ChatSocketError when a socket cannot open or closes, the server answers an `error`
  *   frame, or a frame does not come within `frameWaitMs`
  */
@@ -204,7 +218,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const skills = ['react', 'typescript', 'node.js']
     await updateProfile(worker, {
       headline: 'Full-stack developer · React, TypeScript, Node.js',
-      bio: 'Six years building booking systems and dashboards for small businesses.',
+      // The tag makes the worker findable by search in step 22 among earlier demos' workers.
+      bio: `Six years building booking systems and dashboards for small businesses. Demo ${tag}.`,
       skills,
       hourlyRate: { amountMinor: 4_500, currency: 'USD' },
       location: { country: 'GH', city: 'Accra' },
@@ -315,7 +330,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       note,
       learn,
     })
-    // Give trailing events (PayoutCompleted) a moment to show.
+    const watching = tap
+    const reviews = await reviewFlow({
+      hirer,
+      worker,
+      contractId: contract.id,
+      searchWord: tag,
+      waitMs,
+      requireEventEffects: options.requireEventEffects ?? true,
+      step,
+      note,
+      learn,
+      revealed: () =>
+        watching.waitFor((e) => e.type === 'ReviewsRevealed' && e.data.contractId === contract.id, waitMs),
+    })
+    // Give trailing events (PayoutCompleted, RatingUpdated) a moment to show.
     await tap
       .waitFor((e) => e.type === 'PayoutCompleted' && e.data.payoutId === money.payout.id, 5_000)
       .catch(() => log(`[demo  ]   (no PayoutCompleted event for the payout within 5 s)`))
@@ -325,7 +354,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       `\n[demo  ] done: job ${job.id}, contract ${contract.id} signed, funded, released and ${money.contract.status}; ` +
         `chat ${chat.conversationId} delivered in ${chat.latencyMs} ms and read; ` +
         `the worker earned ${money.walletAfterRelease} ${money.amount.currency} (${money.amount.amountMinor} less 10 %) ` +
-        `and paid out ${money.payout.amount?.amountMinor ?? money.walletAfterRelease - money.walletAfterPayout}; ${relevant.length} events seen`,
+        `and paid out ${money.payout.amount?.amountMinor ?? money.walletAfterRelease - money.walletAfterPayout}; ` +
+        `both reviewed, revealed at once: the worker's profile shows ${reviews.profileRating.average} from ${reviews.profileRating.count} review(s); ${relevant.length} events seen`,
     )
     return {
       hirer: { id: hirer.id, email: hirerEmail },
@@ -338,6 +368,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       events: [...relevant],
       chat,
       money,
+      reviews,
     }
   } finally {
     await tap?.close()

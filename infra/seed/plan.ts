@@ -53,6 +53,19 @@ export interface PlannedJob {
   accept?: number
   /** Who signs the contract of an accepted application. */
   sign?: 'both' | 'hirer'
+  /**
+   * For an accepted application: the reviews both parties leave if the contract is paid and
+   * completes (`--paid`): the hirer's of the worker and the worker's of the hirer.
+   */
+  reviews?: { ofWorker: PlannedReview; ofHirer: PlannedReview }
+}
+
+/** A review to leave (body of `POST /api/reviews` without the contract id). */
+export interface PlannedReview {
+  /** 3–5, mostly 4 and 5 (as marketplaces' ratings cluster). */
+  rating: number
+  aspects: { communication: number; quality?: number; timeliness: number; professionalism: number }
+  comment: string
 }
 
 /** An application to submit. */
@@ -75,6 +88,20 @@ export const SEED_PASSWORD = 'Kelmah-seed-2026!'
 
 const CURRENCY = 'USD'
 
+/** Openings of the seed's reviews (the rest is lorem). */
+const WORKER_PRAISE = [
+  'Delivered what we agreed, on time.',
+  'Clear communication and careful work.',
+  'Good work; a couple of rounds of changes were needed.',
+  'Would hire again.',
+]
+const HIRER_PRAISE = [
+  'A clear brief and quick answers.',
+  'Paid promptly; easy to work with.',
+  'Good client, the scope moved a little.',
+  'Would work with them again.',
+]
+
 /**
  * Make the plan.
  *
@@ -84,6 +111,30 @@ export function makePlan(options: PlanOptions): SeedPlan {
   if (options.users < 2) throw new RangeError('--users must be at least 2 (one hirer, one worker)')
   if (options.categories.length === 0) throw new RangeError('no job categories to post in')
   const f = new Faker({ locale: [en, base], seed: options.seed })
+  // Reviews draw from their own generator, so adding them left every other text as it was.
+  const rf = new Faker({ locale: [en, base], seed: options.seed + 7_919 })
+  const review = (ofWorker: boolean): PlannedReview => {
+    const rating = rf.helpers.weightedArrayElement([
+      { weight: 5, value: 5 },
+      { weight: 3, value: 4 },
+      { weight: 1, value: 3 },
+    ])
+    const near = () => Math.max(1, Math.min(5, rating + rf.helpers.arrayElement([-1, 0, 0, 0, 1])))
+    return {
+      rating,
+      aspects: {
+        communication: near(),
+        ...(ofWorker ? { quality: near() } : {}),
+        timeliness: near(),
+        professionalism: near(),
+      },
+      comment:
+        `${rf.helpers.arrayElement(ofWorker ? WORKER_PRAISE : HIRER_PRAISE)} ${rf.lorem.sentence()}`.slice(
+          0,
+          2000,
+        ),
+    }
+  }
   const hirerCount = Math.max(1, Math.round(options.users * (options.hirerShare ?? 0.25)))
   const maxApps = options.maxApplicationsPerJob ?? 5
 
@@ -213,6 +264,7 @@ export function makePlan(options: PlanOptions): SeedPlan {
       if (roll < 0.12) {
         planned.accept = f.number.int({ min: 0, max: applications.length - 1 })
         planned.sign = f.datatype.boolean(0.8) ? 'both' : 'hirer'
+        planned.reviews = { ofWorker: review(true), ofHirer: review(false) }
       } else if (roll < 0.35) {
         planned.shortlist = f.number.int({ min: 0, max: applications.length - 1 })
       }

@@ -3,7 +3,8 @@
  * code from MailDev, verify, sign in), complete profiles, jobs across the categories, applications,
  * shortlists, accepted applications and signed contracts, and for a handful of those contracts the
  * money (each milestone funded, its Stripe webhook delivered signed, submitted and approved, so the
- * payment service releases it to the worker's wallet and the contract completes) — with at most
+ * payment service releases it to the worker's wallet and the contract completes), and on each
+ * completed contract both parties' reviews (so search ranking by rating has data) — with at most
  * `concurrency` requests in flight, progress lines and a summary.
  */
 import { type Session, signUp } from '../api/accounts.js'
@@ -24,8 +25,9 @@ import {
   updateProfile,
 } from '../api/marketplace.js'
 import { availableMinor, deliverPaymentSucceeded, fundMilestone, pollWallet } from '../api/payments.js'
+import { pollProfileRating, submitReview } from '../api/reviews.js'
 import { FALLBACK_CATEGORIES } from './catalogue.js'
-import { makePlan, type PlannedJob, SEED_PASSWORD } from './plan.js'
+import { makePlan, type PlannedJob, type PlannedReview, SEED_PASSWORD } from './plan.js'
 import { PhaseFailed, type PhaseResult, runPhase } from './pool.js'
 
 /** Options of {@link seed}. */
@@ -45,7 +47,8 @@ export interface SeedOptions {
   /**
    * Active contracts whose milestones are funded and released (default 5): fund → signed
    * `payment_intent.succeeded` webhook → submit → approve, then the worker's wallet and the
-   * completed contract are waited for. 0 leaves every contract unfunded.
+   * completed contract are waited for; then both parties of each completed contract review each
+   * other. 0 leaves every contract unfunded (and unreviewed).
    */
   paid?: number
   /** Where progress and the summary go (default stdout). */
@@ -69,12 +72,16 @@ export interface SeedSummary {
   completedContracts: number
   /** Distinct workers of those contracts whose wallet shows their earnings (available > 0) in time. */
   paidWorkers: number
+  /** Reviews submitted on the completed contracts (two per contract: both parties). */
+  reviews: number
+  /** Distinct workers whose profile shows all their new reviews (`RatingUpdated` consumed) in time. */
+  ratedWorkers: number
   /** Requests that failed (each is also counted out of the numbers above). */
   failures: number
   /** Retries after a wait: 429 Too Many Requests (by `Retry-After`), a gateway 503, a 502/504 on an idempotent call. */
   backoffs: number
   /** Milliseconds per phase, and in all. */
-  ms: Record<'users' | 'jobs' | 'applications' | 'decisions' | 'payments' | 'total', number>
+  ms: Record<'users' | 'jobs' | 'applications' | 'decisions' | 'payments' | 'reviews' | 'total', number>
   /** One account of each role to sign in with. */
   sample: { hirer?: string; worker?: string; password: string }
 }
@@ -197,7 +204,12 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   let shortlisted = 0
   let contracts = 0
   let activeContracts = 0
-  const active: Array<{ hirer: Session; worker: Session; contract: Contract }> = []
+  const active: Array<{
+    hirer: Session
+    worker: Session
+    contract: Contract
+    reviews: PlannedJob['reviews']
+  }> = []
   const decisionPhase = reportErrors(
     await runPhase(
       decided,
@@ -218,7 +230,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
           const signed = await sign(worker, contract.id)
           if (signed.status === 'active') {
             activeContracts++
-            active.push({ hirer, worker, contract: signed })
+            active.push({ hirer, worker, contract: signed, reviews: j.reviews })
           }
         }
       },
@@ -232,14 +244,19 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   let paidContracts = 0
   let completedContracts = 0
   const paidWorkers = new Set<string>()
+  const completed: typeof active = []
   const paymentPhase = reportErrors(
     await runPhase(
       toPay,
-      async ({ hirer, worker, contract }) => {
+      async (paid) => {
+        const { hirer, worker, contract } = paid
         await payContract(client, hirer, worker, contract)
         paidContracts++
         const done = await pollContract(hirer, contract.id, (c) => c.status === 'completed', 30_000)
-        if (done.status === 'completed') completedContracts++
+        if (done.status === 'completed') {
+          completedContracts++
+          completed.push(paid)
+        }
         const currency = contract.milestones?.[0]?.amount.currency ?? 'USD'
         const wallet = await pollWallet(worker, (w) => availableMinor(w, currency) > 0, 30_000)
         if (availableMinor(wallet, currency) > 0) paidWorkers.add(worker.id)
@@ -248,8 +265,45 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     ),
   )
 
+  // 6. Reviews on every completed contract: the hirer's, then the worker's (the second reveals
+  // both); then each reviewed worker's profile is read until it counts their new reviews.
+  let reviews = 0
+  const reviewsOf = new Map<string, { worker: Session; count: number }>()
+  const reviewPhase = reportErrors(
+    await runPhase(
+      completed,
+      async ({ hirer, worker, contract, reviews: planned }) => {
+        const fallback: PlannedReview = {
+          rating: 5,
+          aspects: { communication: 5, timeliness: 5, professionalism: 5 },
+          comment: 'Good work.',
+        }
+        const ofWorker = planned?.ofWorker ?? fallback
+        const ofHirer = planned?.ofHirer ?? fallback
+        await submitReview(hirer, { contractId: contract.id, ...ofWorker }, { waitMs: 30_000 })
+        reviews++
+        await submitReview(worker, { contractId: contract.id, ...ofHirer }, { waitMs: 30_000 })
+        reviews++
+        const seen = reviewsOf.get(worker.id) ?? { worker, count: 0 }
+        reviewsOf.set(worker.id, { worker, count: seen.count + 1 })
+      },
+      { ...phase, name: 'reviews' },
+    ),
+  )
+  let ratedWorkers = 0
+  const viewer = liveHirers[0]!
+  for (const { worker, count } of reviewsOf.values()) {
+    const rating = await pollProfileRating(viewer, worker.id, count, 30_000)
+    if (rating.count >= count) ratedWorkers++
+  }
+
   const failures =
-    userPhase.failed + jobPhase.failed + appPhase.failed + decisionPhase.failed + paymentPhase.failed
+    userPhase.failed +
+    jobPhase.failed +
+    appPhase.failed +
+    decisionPhase.failed +
+    paymentPhase.failed +
+    reviewPhase.failed
   const summary: SeedSummary = {
     hirers: hirerSessions.filter(Boolean).length,
     workers: workerSessions.filter(Boolean).length,
@@ -262,6 +316,8 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     paidContracts,
     completedContracts,
     paidWorkers: paidWorkers.size,
+    reviews,
+    ratedWorkers,
     failures,
     backoffs,
     ms: {
@@ -270,6 +326,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
       applications: appPhase.ms,
       decisions: decisionPhase.ms,
       payments: paymentPhase.ms,
+      reviews: reviewPhase.ms,
       total: Date.now() - started,
     },
     sample: {
@@ -354,6 +411,9 @@ function printSummary(s: SeedSummary, log: (line: string) => void): void {
   )
   log(
     `[seed]   payments      ${s.paidContracts} contracts funded by webhook and approved, ${s.completedContracts} completed, ${s.paidWorkers} workers' wallets credited — ${sec(s.ms.payments)}`,
+  )
+  log(
+    `[seed]   reviews       ${s.reviews} on the completed contracts (both parties), ${s.ratedWorkers} workers' profiles show their new rating — ${sec(s.ms.reviews)}`,
   )
   log(`[seed]   failures      ${s.failures}; retries after a wait (429/503/504) ${s.backoffs}`)
   if (s.sample.hirer)

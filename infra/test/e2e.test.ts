@@ -1,5 +1,5 @@
 /**
- * End to end: the real apps (gateway, auth, user, job, messaging, payment) as child processes — exactly
+ * End to end: the real apps (gateway, auth, user, job, messaging, payment, review) as child processes — exactly
  * as `npm start` runs them, but on free ports, with databases, rate-limit counters and Redis keys
  * of their own — and the demo story told through the gateway, including the live chat over the
  * messaging service's WebSocket (`/ws` through the gateway) and the money to the end: escrow
@@ -7,7 +7,10 @@
  * payment service's Stripe calls), submit, approve, the release to the worker's wallet less
  * 10 %, the completed contract, a duplicate webhook with no effect, a payout; then the ledger
  * check, by `npm run ledger:check`'s CLI on this run's payment database and by the admin route
- * (the admin made with auth's `admin:create` CLI in this run's auth database). Everything
+ * (the admin made with auth's `admin:create` CLI in this run's auth database); then both parties
+ * review each other — the hirer's review hidden from the worker until the worker's is in, then both
+ * public at once, and the worker's profile and search result showing the new rating (and
+ * `npm run ratings:rebuild -- --dry-run` agreeing with the incremental aggregates). Everything
  * started here is stopped in teardown (SIGTERM, then SIGKILL), and the databases are dropped.
  *
  * Isolation limit: the apps publish on the shared `kelmah.events` exchange (servers take no
@@ -36,7 +39,7 @@ import { ensureJwtKey } from '../keys.js'
 import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
 import type { InfraUrls } from '../up.js'
 
-const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging', 'payment']
+const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging', 'payment', 'review']
 
 /** The messaging service's consumer queues (`services/messaging/src/events/handlers.ts`). */
 const MESSAGING_QUEUES = ['messaging.timeline', 'messaging.notifications']
@@ -52,6 +55,13 @@ const MONEY_QUEUES = [
   'payment.refund-on-cancellation',
   'job.payments',
 ]
+
+/**
+ * The queues the review story needs to itself: the review service's
+ * (`services/review/src/events/handlers.ts`) and the user service's ratings
+ * (`services/user/src/events/handlers.ts`).
+ */
+const REVIEW_QUEUES = ['review.contracts', 'review.people', 'user.ratings']
 
 const urls: InfraUrls = {
   MONGO_URL: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
@@ -235,6 +245,11 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
     t.comment(
       `another payment or job service consumes ${MONEY_QUEUES.join(', ')}: it may take this run's events and stall the money story`,
     )
+  const reviewShared = await othersConsume(urls.AMQP_URL, REVIEW_QUEUES)
+  if (reviewShared)
+    t.comment(
+      `another review or user service consumes ${REVIEW_QUEUES.join(', ')}: it may take this run's events and stall the review story`,
+    )
   const started = Date.now()
   try {
     const auth = apps.find((a) => a.name === 'auth')!
@@ -375,6 +390,50 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
   t.equal(money.ledger?.ok, true, "the admin route agrees (the demo's last step): every invariant holds")
   for (const type of ['EscrowFunded', 'MilestoneApproved', 'PaymentReleased', 'ContractCompleted'])
     t.ok(types.includes(type), `${type} crossed the bus`)
+  // The reviews, double-blind, and the rating on the profile and in search.
+  const { reviews } = result
+  t.equal(reviews.hirerReview.status, 'awaiting_reveal', "the hirer's review waits for the worker's")
+  t.same(
+    reviews.beforeReveal.workerSees.filter((r) => r.authorId === result.hirer.id),
+    [],
+    "before the worker reviewed, the worker's public reviews show nothing from the hirer",
+  )
+  t.same(reviews.beforeReveal.hirerSees, [], 'nor do they for the hirer (public reviews only)')
+  t.equal(reviews.beforeReveal.workerSummary.count, 0, "and the worker's summary is empty")
+  t.equal(reviews.beforeReveal.workerOpensById, 404, "the worker cannot open the hirer's review by id")
+  t.ok(reviews.beforeReveal.workerPending, "the contract is in the worker's pending reviews")
+  t.equal(reviews.workerReview.status, 'published', "the worker's review, the second, is public at once")
+  const ofWorker = reviews.aboutWorker.find((r) => r.id === reviews.hirerReview.id)
+  const ofHirer = reviews.aboutHirer.find((r) => r.id === reviews.workerReview.id)
+  t.match(
+    ofWorker,
+    { authorId: result.hirer.id, subjectId: result.worker.id, rating: 5, status: 'published' },
+    "the hirer's review is public about the worker",
+  )
+  t.notOk(ofWorker && 'privateNote' in ofWorker && ofWorker.privateNote, 'without its private note')
+  t.match(ofHirer, { authorId: result.worker.id, rating: 4 }, "the worker's review is public about the hirer")
+  t.equal(ofWorker?.revealedAt, ofHirer?.revealedAt, 'both revealed at the same moment')
+  t.match(reviews.workerSummary, { count: 1, average: 5 }, "the worker's summary counts the review")
+  t.same(reviews.profileRating, { average: 5, count: 1 }, "the worker's profile shows the new rating")
+  t.same(reviews.searchHit?.rating, { average: 5, count: 1 }, 'and so does their search result')
+  for (const type of ['ReviewSubmitted', 'ReviewsRevealed', 'RatingUpdated'])
+    t.ok(types.includes(type), `${type} crossed the bus`)
+  const submitted = result.events.find((e) => e.type === 'ReviewSubmitted')
+  t.notOk(submitted && 'rating' in submitted.data, 'ReviewSubmitted carries no rating (double-blind)')
+  // `npm run ratings:rebuild -w @kelmah/review -- --dry-run` on this run's review database: the
+  // incremental aggregates match the reviews recomputed from scratch.
+  const rebuild = await runCli(
+    appDir(apps.find((a) => a.name === 'review')!),
+    tsx,
+    'src/cli/ratings-rebuild.ts',
+    ['--dry-run', '--json'],
+    { MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${run}_review`) },
+  )
+  t.equal(rebuild.code, 0, `ratings:rebuild --dry-run finds every aggregate right\n${rebuild.out}`)
+  if (!shared)
+    for (const kind of ['review_requested', 'reviews_revealed'])
+      t.ok(reviews.notificationKinds.includes(kind), `the worker has a ${kind} notification`)
+
   const releasedEvent = result.events.find(
     (e) => e.type === 'PaymentReleased' && e.data.milestoneId === money.milestoneId,
   )

@@ -50,6 +50,29 @@ t.test('makePlan', async (t) => {
     t.notOk('skills' in plan.hirers[0]!.profile, 'hirers have no worker-only fields')
   })
 
+  t.test("plans both parties' reviews for every accepted application, 3–5 stars", async (t) => {
+    const plan = makePlan({ users: 200, jobs: 1000, seed: 1, categories, runTag: 'x' })
+    const accepted = plan.jobs.filter((j) => j.accept !== undefined)
+    t.ok(accepted.length > 50, `${accepted.length} accepted`)
+    t.ok(
+      accepted.every((j) => j.reviews),
+      'each has its two reviews',
+    )
+    const all = accepted.flatMap((j) => [j.reviews!.ofWorker, j.reviews!.ofHirer])
+    t.ok(all.every((r) => Number.isInteger(r.rating) && r.rating >= 3 && r.rating <= 5))
+    t.ok(
+      all.every((r) => Object.values(r.aspects).every((a) => Number.isInteger(a) && a >= 1 && a <= 5)),
+      'aspects are integers 1–5',
+    )
+    t.ok(all.every((r) => r.comment.length > 0 && r.comment.length <= 2000))
+    t.ok(new Set(all.map((r) => r.rating)).size >= 2, 'the ratings differ, so ranking by rating has data')
+    t.notOk(
+      accepted.some((j) => 'quality' in j.reviews!.ofHirer.aspects),
+      'a hirer is not rated on quality',
+    )
+    t.equal(plan.jobs.filter((j) => j.reviews).length, accepted.length, 'no reviews without a contract')
+  })
+
   t.test('refuses fewer than two users', async (t) => {
     t.throws(() => makePlan({ users: 1, jobs: 1, seed: 1, categories, runTag: 'x' }), RangeError)
   })
