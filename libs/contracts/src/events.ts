@@ -342,7 +342,9 @@ export const catalogue = {
   ),
   /**
    * The reviews of one contract became public at once: both parties reviewed (`both_submitted`) or
-   * the review window closed (`window_closed`, possibly with one review or none).
+   * the review window closed (`window_closed`, with the one review written; a window that closes
+   * with none publishes nothing). Published once per contract (the review service's `reveals`
+   * insert is the commit point). `subjectId`s are whom to tell.
    */
   ReviewsRevealed: define(
     'review.reviews.revealed',
