@@ -177,8 +177,13 @@ t.test('POST /api/reviews', async (t) => {
     }
     const missing = await call(ta.app, 'POST', '/api/reviews', c.hirer, { contractId: c.contractId })
     t.equal(missing.status, 400)
-    const fields = (missing.body.errors as { field: string }[]).map((e) => e.field)
-    t.ok(fields.includes('rating') && fields.includes('comment'), JSON.stringify(fields))
+    t.equal(missing.body.errors[0].field, 'rating', 'the first missing field is named')
+    const noComment = await call(ta.app, 'POST', '/api/reviews', c.hirer, {
+      contractId: c.contractId,
+      rating: 5,
+    })
+    t.equal(noComment.status, 400)
+    t.equal(noComment.body.errors[0].field, 'comment')
     t.equal(await ta.app.mongo.collection('reviews').countDocuments({ contractId: c.contractId }), 0)
   })
 })
@@ -469,4 +474,12 @@ t.test('OpenAPI documents every route with a summary, tags and responses', async
   for (const { p, verb, op } of ops) {
     t.ok(op.summary && op.tags?.length && op.responses, `${verb} ${p}`)
   }
+})
+
+t.test('after all of the above (races included), every stored aggregate matches the reviews', async (t) => {
+  const { main } = await import('../../src/cli/ratings-rebuild.js')
+  const lines: string[] = []
+  const out = { log: (l: string) => lines.push(l), error: (l: string) => lines.push(l) }
+  const code = await main(['--dry-run'], { MONGO_URL: ta.mongoUrl }, out)
+  t.equal(code, 0, lines.join('\n'))
 })
