@@ -135,3 +135,25 @@ export const InvalidMilestones = createError(
   'The milestones are invalid: %s',
   400,
 )
+
+// ── The job and contract state machines together (src/domain/job-contracts.ts) ──────────────────
+
+/**
+ * A signature on a contract whose job is closed or cancelled: the job's end withdrew every offer
+ * still awaiting signatures, so the contract is cancelled and can never activate. 409.
+ */
+export const JobEnded = createError(
+  'JOB_ERR_JOB_ENDED',
+  'This job is %s: its contracts awaiting signatures were withdrawn and none can be signed',
+  409,
+)
+/**
+ * Closing or cancelling a job on which a contract was signed by both parties (the job is in
+ * progress; end the contract instead — `POST /api/contracts/:id/cancel`). The loser of the race
+ * "close while the second signature lands" gets this when the signature won. 409.
+ */
+export const HireInProgress = createError(
+  'JOB_ERR_HIRE_IN_PROGRESS',
+  'Contract %s on this job is signed by both parties, so the job is in progress; end it through its contract',
+  409,
+)

@@ -1,6 +1,7 @@
 /** The models of the job service, by aggregate name (one place; `app.ts` builds them once). */
 import type { Connection, Model } from 'mongoose'
 import { applicationModel, type ApplicationDoc } from './application.js'
+import { contractFateModel, type ContractFateDoc } from './contract-fate.js'
 import { contractModel, type ContractDoc } from './contract.js'
 import { jobModel, type JobDoc } from './job.js'
 import { workerProfileModel, type WorkerProfileDoc } from './worker-profile.js'
@@ -10,6 +11,8 @@ export interface JobModels {
   Job: Model<JobDoc>
   Application: Model<ApplicationDoc>
   Contract: Model<ContractDoc>
+  /** Insert-only commit points of pending contracts (`contract-fate.ts`). */
+  ContractFate: Model<ContractFateDoc>
   WorkerProfile: Model<WorkerProfileDoc>
 }
 
@@ -19,6 +22,7 @@ export function jobModels(conn: Connection): JobModels {
     Job: jobModel(conn),
     Application: applicationModel(conn),
     Contract: contractModel(conn),
+    ContractFate: contractFateModel(conn),
     WorkerProfile: workerProfileModel(conn),
   }
 }

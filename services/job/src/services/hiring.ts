@@ -9,11 +9,16 @@
  *   hold even across processes. Nothing is written before it, so a losing accept changes nothing.
  * - The follow-ups (application `accepted`, the other applications `rejected`, the job's
  *   `hiredCount` and status) are guarded store writes that are no-ops when already done.
+ * - A contract leaves `pending_signatures` only after winning its fate (`services/fates.ts`,
+ *   `models/contract-fate.ts`), and a live contract found on a closed or cancelled job is ended
+ *   by {@link Hiring.syncJob} (`domain/job-contracts.ts`: the two state machines agree).
  */
 import type { EventContext } from '@kelmah/contracts'
 import { isDuplicateKey, type Caller } from '@kelmah/service-kit'
 import { assertApplicationTransition, moveIfActive } from '../domain/application-status.js'
+import { LIVE_CONTRACT_STATUSES } from '../domain/contract.js'
 import { cancelling } from '../domain/contract-changes.js'
+import { endingWithJob, jobHasEnded } from '../domain/job-contracts.js'
 import {
   everyOpeningHeld,
   hireSlot,
@@ -37,6 +42,7 @@ import type { ContractDoc } from '../models/contract.js'
 import type { JobDoc } from '../models/job.js'
 import { rejectActiveApplications } from './applications.js'
 import type { ServiceDeps } from './deps.js'
+import { changeWithFate } from './fates.js'
 
 /** `POST /api/applications/:id/accept` input. */
 export interface AcceptInput {
@@ -96,7 +102,17 @@ export class Hiring {
     }
     if (!claimed) throw new PositionFilled()
 
-    const contract = await this.completeHire(claimed, ctx, { application })
+    let contract = await this.completeHire(claimed, ctx, { application })
+    if (contract.status === 'pending_signatures') {
+      // The job closed between our read and the claim: its follow-up withdrew the new contract
+      // (`domain/job-contracts.ts`); the accept reports the job's state.
+      const latest = (await this.#d.stores.contracts.get(contract._id)) ?? contract
+      if (latest.status === 'cancelled' && latest.cancellation?.reason?.startsWith('job_')) {
+        const ended = await Job.findById(job._id).lean<JobDoc>()
+        throw new JobNotOpen(ended?.status ?? 'deleted')
+      }
+      contract = latest
+    }
     if (contract.status === 'cancelled') {
       // The application was withdrawn or rejected between our read and the claim: the contract
       // was undone by completeHire; report the application's state as the conflict.
@@ -141,7 +157,9 @@ export class Hiring {
       }
       if (status !== 'accepted' && current.status === 'pending_signatures') {
         const reason = `application_${status ?? 'deleted'}`
-        current = await this.#d.stores.contracts.change(
+        // Lost to an activation (both parties signed first): the contract stands.
+        ;({ contract: current } = await changeWithFate(
+          this.#d,
           current._id,
           (c) =>
             c.status === 'pending_signatures'
@@ -153,7 +171,7 @@ export class Hiring {
                 )
               : null,
           { current },
-        )
+        ))
       }
     }
     await this.settle(current, ctx)
@@ -210,9 +228,15 @@ export class Hiring {
     for (let attempt = 0; attempt < SYNC_ATTEMPTS; attempt++) {
       const job = await Job.findById(jobId).lean<JobDoc>()
       if (!job) return
-      const contracts = await Contract.find({ jobId: job._id }, { status: 1, applicationId: 1 }).lean<
-        Pick<ContractDoc, 'status' | 'applicationId'>[]
+      let contracts = await Contract.find({ jobId: job._id }, { status: 1, applicationId: 1 }).lean<
+        Pick<ContractDoc, '_id' | 'status' | 'applicationId'>[]
       >()
+      if (jobHasEnded(job.status) && contracts.some((c) => LIVE_CONTRACT_STATUSES.includes(c.status))) {
+        await this.#endWithJob(job, contracts, ctx)
+        contracts = await Contract.find({ jobId: job._id }, { status: 1, applicationId: 1 }).lean<
+          Pick<ContractDoc, '_id' | 'status' | 'applicationId'>[]
+        >()
+      }
       if (everyOpeningHeld(job, contracts)) {
         const hired = holdingContracts(contracts).map((c) => c.applicationId)
         await rejectActiveApplications(this.#d, job._id, 'position_filled', ctx, hired)
@@ -222,5 +246,48 @@ export class Hiring {
       if (await stores.jobs.write({ _id: job._id, version: job.version ?? 0 }, decision)) return
     }
     throw new ConcurrentUpdate('job')
+  }
+
+  /**
+   * Withdraw contracts still awaiting signatures (cancelled, reason `reason`, by the hirer,
+   * `ContractCancelled`), each once its `voided` fate is won; one that lost to an activation is
+   * left as it is. Then their job is brought in line ({@link syncJob}).
+   */
+  async withdraw(
+    contracts: readonly Pick<ContractDoc, '_id' | 'jobId'>[],
+    reason: string,
+    ctx: EventContext,
+  ): Promise<void> {
+    for (const c of contracts) {
+      await changeWithFate(this.#d, c._id, (fresh) =>
+        fresh.status === 'pending_signatures'
+          ? cancelling(
+              fresh,
+              { by: fresh.hirerId, refundableMilestoneIds: [], mutual: false, reason },
+              this.#d.now(),
+              ctx,
+            )
+          : null,
+      )
+    }
+    const jobIds = new Set(contracts.map((c) => String(c.jobId)))
+    for (const c of contracts.filter((x) => jobIds.delete(String(x.jobId)))) await this.syncJob(c.jobId, ctx)
+  }
+
+  /**
+   * End the live contracts of a closed or cancelled job (`domain/job-contracts.ts#endingWithJob`):
+   * each pending one is withdrawn once its `voided` fate is won (one that lost to an activation
+   * is left to its signer, whose own follow-up ends it as an active contract with nothing in
+   * escrow); an active one with no money moved is cancelled. Each publishes `ContractCancelled`.
+   */
+  async #endWithJob(
+    job: JobDoc,
+    contracts: readonly Pick<ContractDoc, '_id' | 'status'>[],
+    ctx: EventContext,
+  ): Promise<void> {
+    for (const c of contracts) {
+      if (!LIVE_CONTRACT_STATUSES.includes(c.status)) continue
+      await changeWithFate(this.#d, c._id, (fresh) => endingWithJob(fresh, job.status, this.#d.now(), ctx))
+    }
   }
 }

@@ -3,17 +3,29 @@
  * `job-search.ts`). Each change reads the job, decides with `domain/job-status.ts` /
  * `domain/job-fields.ts`, and writes through the jobs store (one update guarded by
  * `{_id, version}`, carrying its events; a lost race decides again on the new state).
+ *
+ * Closing and cancelling also decide on the job's contracts (`domain/job-contracts.ts`): the
+ * unsigned ones are withdrawn, a signed one refuses the end. The commit point is each pending
+ * contract's fate (`services/fates.ts`), claimed `voided` BEFORE the job is written, so a second
+ * signature landing at the same moment either won its `activated` fate first (the end is refused,
+ * 409 `JOB_ERR_HIRE_IN_PROGRESS`, and the job is not written) or finds the contract voided (its
+ * 409 `JOB_ERR_JOB_ENDED`) — also across processes, where the job's guarded update alone would
+ * not decide it (docs/ferretdb.md).
  */
 import type { EventContext } from '@kelmah/contracts'
 import type { Caller } from '@kelmah/service-kit'
 import { Types } from 'mongoose'
 import { editJob, newJob, type CreateJobInput, type UpdateJobInput } from '../domain/job-fields.js'
+import { planJobEnd, withdrawalReason, type JobEnd } from '../domain/job-contracts.js'
 import { moveJob } from '../domain/job-status.js'
-import { IllegalJobTransition, JobNotFound } from '../errors.js'
+import { HireInProgress, JobNotFound } from '../errors.js'
 import { jobClosed, jobPosted } from '../events/publishers.js'
+import type { ContractDoc } from '../models/contract.js'
 import type { JobDoc } from '../models/job.js'
 import { rejectActiveApplications } from './applications.js'
 import type { ServiceDeps } from './deps.js'
+import { claimFate, fatesOf } from './fates.js'
+import type { Hiring } from './hiring.js'
 
 export type { BudgetInput, CreateJobInput, JobFields, UpdateJobInput } from '../domain/job-fields.js'
 
@@ -22,9 +34,11 @@ const toId = (id: string) => new Types.ObjectId(id)
 /** Job use cases. */
 export class Jobs {
   readonly #d: ServiceDeps
+  readonly #hiring: Hiring
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: ServiceDeps, hiring: Hiring) {
     this.#d = deps
+    this.#hiring = hiring
   }
 
   /**
@@ -73,40 +87,70 @@ export class Jobs {
 
   /**
    * Close an open job (the hirer stops taking applications): open → closed, `JobClosed`; every
-   * pending or shortlisted application is then rejected with reason `job_closed`.
+   * contract still awaiting signatures is withdrawn (cancelled, reason `job_closed`,
+   * `ContractCancelled`); every pending or shortlisted application is rejected (`job_closed`).
    *
-   * @throws JobNotFound, IllegalJobTransition, ConcurrentUpdate
+   * @throws JobNotFound (404); IllegalJobTransition (409) unless open; HireInProgress (409) when a
+   *   contract on the job is signed by both parties (or its second signature won the race);
+   *   ConcurrentUpdate (409)
    */
   async close(caller: Caller, id: string, reason: string | undefined, ctx: EventContext): Promise<JobDoc> {
-    const job = await this.own(caller, id)
-    const closed = await this.#d.stores.jobs.change(
-      job._id,
-      (j) => moveJob(j, 'closed', { closedAt: this.#d.now() }, [jobClosed(j, 'closed', ctx, reason)]),
-      { current: job },
-    )
-    await rejectActiveApplications(this.#d, closed._id, 'job_closed', ctx)
-    return closed
+    return this.#end(caller, id, 'closed', reason, ctx)
   }
 
   /**
-   * Cancel a draft or open job: → cancelled, `JobClosed` with status `cancelled`; open
-   * applications are rejected with reason `job_closed`.
+   * Cancel a draft or open job: → cancelled, `JobClosed` with status `cancelled`; contracts
+   * awaiting signatures are withdrawn (reason `job_cancelled`); open applications are rejected
+   * with reason `job_closed`.
    *
-   * @throws JobNotFound, IllegalJobTransition, ConcurrentUpdate
+   * @throws JobNotFound (404); IllegalJobTransition (409) unless draft or open (a job in progress
+   *   ends through its contracts); HireInProgress (409) as for {@link close}; ConcurrentUpdate (409)
    */
   async cancel(caller: Caller, id: string, reason: string | undefined, ctx: EventContext): Promise<JobDoc> {
+    return this.#end(caller, id, 'cancelled', reason, ctx)
+  }
+
+  /**
+   * Close or cancel (module header): plan on the job and its contracts, claim `voided` for each
+   * pending contract (the commit point), write the job, then let the follow-ups withdraw the
+   * voided contracts (and any an accept created meanwhile) and reject the open applications.
+   *
+   * A refusal after some claims (a second signature won on one opening of several) still
+   * withdraws the offers already voided — they would otherwise be unsignable and pending.
+   */
+  async #end(caller: Caller, id: string, to: JobEnd, reason: string | undefined, ctx: EventContext) {
     const job = await this.own(caller, id)
-    const cancelled = await this.#d.stores.jobs.change(
+    const contracts = await this.#d.Contract.find({ jobId: job._id }, { status: 1, jobId: 1 }).lean<
+      Pick<ContractDoc, '_id' | 'jobId' | 'status'>[]
+    >()
+    const fates = await fatesOf(
+      this.#d,
+      contracts.filter((c) => c.status === 'pending_signatures').map((c) => c._id),
+    )
+    const plan = planJobEnd(
+      job,
+      to,
+      contracts.map((c) => ({ id: String(c._id), status: c.status, fate: fates.get(String(c._id)) ?? null })),
+    )
+    const voided: Pick<ContractDoc, '_id' | 'jobId'>[] = []
+    for (const c of contracts.filter((x) => plan.withdraw.includes(String(x._id)))) {
+      if ((await claimFate(this.#d, c, 'voided', withdrawalReason(to))) === 'activated') {
+        await this.#hiring.withdraw(voided, withdrawalReason(to), ctx)
+        throw new HireInProgress(String(c._id))
+      }
+      voided.push(c)
+    }
+    const ended = await this.#d.stores.jobs.change(
       job._id,
       (j) => {
-        // Only draft/open may be cancelled by the hirer; a job in progress ends through its contracts.
-        if (j.status !== 'draft' && j.status !== 'open') throw new IllegalJobTransition(j.status, 'cancelled')
-        return moveJob(j, 'cancelled', { closedAt: this.#d.now() }, [jobClosed(j, 'cancelled', ctx, reason)])
+        planJobEnd(j, to, [])
+        return moveJob(j, to, { closedAt: this.#d.now() }, [jobClosed(j, to, ctx, reason)])
       },
       { current: job },
     )
-    await rejectActiveApplications(this.#d, cancelled._id, 'job_closed', ctx)
-    return cancelled
+    await this.#hiring.syncJob(ended._id, ctx)
+    await rejectActiveApplications(this.#d, ended._id, 'job_closed', ctx)
+    return (await this.#d.Job.findById(ended._id).lean<JobDoc>()) ?? ended
   }
 
   /**

@@ -29,7 +29,7 @@ export interface UseCases {
 export function useCases(deps: ServiceDeps): UseCases {
   const hiring = new Hiring(deps)
   return {
-    jobs: new Jobs(deps),
+    jobs: new Jobs(deps, hiring),
     jobSearch: new JobSearch(deps),
     applications: new Applications(deps),
     recommendations: new Recommendations(deps),
