@@ -15,7 +15,7 @@ import { registerProxies } from './plugins/proxy.js'
 import { securityHeaders } from './plugins/security-headers.js'
 import { gatewayRateLimitHook } from './plugins/rate-limit.js'
 import { upstreamHealth } from './plugins/upstream-health.js'
-import { routedServices, ruleMatcher, type RouteRow } from './routes.js'
+import { routedServices, ruleMatcher, uploadMatcher, type RouteRow } from './routes.js'
 
 /** What {@link buildApp} needs. */
 export interface BuildAppOptions {
@@ -49,6 +49,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     disableRequestLogging: !config.LOG_REQUESTS,
     trustProxy: trustProxy(config),
     bodyLimit: config.BODY_LIMIT_BYTES,
+    metricsPort: config.METRICS_PORT,
     openapi: { title: 'Kelmah gateway' },
     ...(full
       ? {
@@ -124,6 +125,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       services,
       upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
       bodyLimit: config.BODY_LIMIT_BYTES,
+      uploadBodyLimit: config.UPLOAD_BODY_LIMIT_BYTES,
+      isUpload: uploadMatcher(services.flatMap((s) => s.uploads ?? [])),
     })
   })
 

@@ -3,8 +3,11 @@
  * Peers are `<NAME>_SERVICE_URL`; a service whose URL is unset (or empty) is simply not routed, so
  * the gateway can front a partial system while services are being built.
  */
-import { baseConfig, loadConfig } from '@kelmah/service-kit'
+import { baseConfig, ConfigError, loadConfig } from '@kelmah/service-kit'
 import Type, { type Static } from 'typebox'
+
+/** The developer machine's browser apps (CRA, Vite): the CORS default, refused in production. */
+const LOCAL_CORS_ORIGINS = 'http://localhost:3000,http://localhost:5173'
 
 /** An upstream base URL (`http://host:port`), or empty for "not routed". */
 const serviceUrl = (description: string, fallback?: string) =>
@@ -48,8 +51,12 @@ export const GatewayConfigSchema = Type.Object({
    * such as `10.0.0.0/8,127.0.0.1`.
    */
   TRUST_PROXY: Type.String({ default: '' }),
-  /** Comma-separated browser origins allowed by CORS, e.g. `https://app.kelmah.com`. */
-  CORS_ORIGINS: Type.String({ default: 'http://localhost:3000,http://localhost:5173' }),
+  /**
+   * Comma-separated browser origins allowed by CORS, e.g. `https://app.kelmah.com` (empty: no
+   * browser origin). The default is for a developer machine only: a production process (the
+   * container images set `NODE_ENV=production`) refuses to start without an explicit value.
+   */
+  CORS_ORIGINS: Type.String({ default: LOCAL_CORS_ORIGINS }),
 
   /** Requests per window for one user (by token `sub`) or, without a token, one IP. */
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
@@ -66,8 +73,13 @@ export const GatewayConfigSchema = Type.Object({
   PROBE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 1_500 }),
   /** How long the combined OpenAPI document is reused before upstreams are asked again. */
   DOCS_CACHE_MS: Type.Integer({ minimum: 0, default: 30_000 }),
-  /** Largest request body accepted (and streamed upstream). */
+  /** Largest request body accepted (and streamed upstream), except on the route table's upload routes. */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
+  /**
+   * Largest body of an upload route (`uploads` in src/routes.ts: messaging's attachments). Keep it
+   * equal to messaging's `ATTACHMENT_MAX_BYTES` (10 MiB by default), which answers the precise 413.
+   */
+  UPLOAD_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024 }),
 })
 
 /** The gateway's typed configuration. */
@@ -76,11 +88,20 @@ export type GatewayConfig = Static<typeof GatewayConfigSchema>
 /**
  * Read and check the gateway's configuration.
  *
+ * In production (`NODE_ENV=production`, which the container images set — the one use of
+ * `NODE_ENV`, a refusal at boot, never a change of behaviour) `CORS_ORIGINS` must be given: the
+ * localhost default would refuse the real browser app, and silently.
+ *
  * @param env - variables to read (default `process.env`); tests pass a small object
- * @throws ConfigError naming every bad variable
+ * @throws ConfigError naming every bad variable, or `CORS_ORIGINS` unset in production
  */
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  return loadConfig(GatewayConfigSchema, env)
+  const config = loadConfig(GatewayConfigSchema, env)
+  if (env.NODE_ENV === 'production' && env.CORS_ORIGINS === undefined)
+    throw new ConfigError(
+      `invalid configuration — CORS_ORIGINS: is required in production (NODE_ENV=production); set the browser app's origins, e.g. https://app.kelmah.example.com, or an empty value for none (the default ${LOCAL_CORS_ORIGINS} is for a developer machine)`,
+    )
+  return config
 }
 
 /** The allowed CORS origins as a list (`CORS_ORIGINS` split on commas, blanks dropped). */

@@ -27,6 +27,11 @@ export interface RouteRow {
   publicPaths?: PathRule[]
   /** Requests under the tighter, per-IP rate limit (credential guessing, mail bombing). */
   sensitivePaths?: PathRule[]
+  /**
+   * Upload requests: bodies up to `UPLOAD_BODY_LIMIT_BYTES` instead of `BODY_LIMIT_BYTES`. A
+   * path segment `:name` matches any one segment (see {@link uploadMatcher}).
+   */
+  uploads?: PathRule[]
 }
 
 const post = (path: string): PathRule => ({ method: 'POST', path })
@@ -57,7 +62,13 @@ export const ROUTES: readonly RouteRow[] = [
   },
   { service: 'user', prefixes: ['/api/users'] },
   { service: 'job', prefixes: ['/api/jobs', '/api/applications', '/api/contracts'] },
-  { service: 'messaging', prefixes: ['/api/chat', '/api/notifications', '/ws'], websocket: ['/ws'] },
+  {
+    service: 'messaging',
+    prefixes: ['/api/chat', '/api/notifications', '/ws'],
+    websocket: ['/ws'],
+    // services/messaging/src/routes/attachments.ts: the raw file, up to ATTACHMENT_MAX_BYTES.
+    uploads: [post('/api/chat/conversations/:id/attachments')],
+  },
   {
     service: 'payment',
     prefixes: ['/api/payments', '/api/wallet', '/api/webhooks/stripe'],
@@ -115,4 +126,22 @@ export function ruleMatcher(rules: PathRule[]): (method: string, path: string) =
   }
   const set = new Set(rules.map((r) => `${r.method.toUpperCase()} ${r.path}`))
   return (method, path) => set.size > 0 && set.has(`${method} ${path}`)
+}
+
+/**
+ * A matcher for upload rules, called with the request's canonical path: a rule segment `:name`
+ * matches any one non-empty segment, every other segment compares exactly.
+ */
+export function uploadMatcher(rules: PathRule[]): (method: string, path: string) => boolean {
+  const compiled = rules.map((r) => ({ method: r.method.toUpperCase(), segments: r.path.split('/') }))
+  return (method, path) => {
+    if (compiled.length === 0) return false
+    const segments = path.split('/')
+    return compiled.some(
+      (r) =>
+        r.method === method &&
+        r.segments.length === segments.length &&
+        r.segments.every((s, i) => (s.startsWith(':') ? segments[i] !== '' : s === segments[i])),
+    )
+  }
 }

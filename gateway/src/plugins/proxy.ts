@@ -17,6 +17,7 @@ import { problem, sendProblem } from '@kelmah/service-kit'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import { requestPath } from '../canonical-path.js'
 import { BadGateway, BodyTooLarge, UpstreamTimeout, UpstreamUnavailable } from '../errors.js'
 import type { RoutedService } from '../routes.js'
 
@@ -29,6 +30,10 @@ export interface ProxyOptions {
   upstreamTimeoutMs: number
   /** Largest request body streamed upstream, bytes. */
   bodyLimit: number
+  /** Largest body of an upload request ({@link ProxyOptions.isUpload}), bytes. */
+  uploadBodyLimit?: number
+  /** `(method, canonical path) => true` for upload requests (src/routes.ts, `uploads`). */
+  isUpload?: (method: string, path: string) => boolean
 }
 
 const UNREACHABLE = new Set([
@@ -104,10 +109,14 @@ export async function registerProxies(scope: FastifyInstance, opts: ProxyOptions
   scope.addContentTypeParser(
     '*',
     (request: FastifyRequest, payload: Readable, done: (err: Error | null, body?: unknown) => void) => {
+      const limit =
+        opts.uploadBodyLimit && opts.isUpload?.(request.method, requestPath(request))
+          ? opts.uploadBodyLimit
+          : opts.bodyLimit
       const declared = Number(request.headers['content-length'])
-      if (declared > opts.bodyLimit) return done(new BodyTooLarge(opts.bodyLimit))
+      if (declared > limit) return done(new BodyTooLarge(limit))
       // A declared length is enforced by Node's parser; only chunked bodies need counting.
-      done(null, Number.isFinite(declared) ? payload : payload.pipe(new BodyLimiter(opts.bodyLimit)))
+      done(null, Number.isFinite(declared) ? payload : payload.pipe(new BodyLimiter(limit)))
     },
   )
 

@@ -8,6 +8,7 @@
  * scope by `app.ts` through `gatewayRateLimitHook`), so health probes and docs never count.
  */
 import rateLimit from '@fastify/rate-limit'
+import { Counter } from 'prom-client'
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import type { GatewayConfig } from '../config.js'
 import { requestPath } from '../canonical-path.js'
@@ -41,6 +42,12 @@ export async function gatewayRateLimitHook(
     if (isSensitive(request.method, requestPath(request))) return `${SENSITIVE}ip:${request.ip}`
     return request.user ? `api:user:${request.user.sub}` : `api:ip:${request.ip}`
   }
+  const rejected = new Counter({
+    name: 'kelmah_gateway_rate_limited_total',
+    help: 'Requests refused 429 by the rate limit, by limit (api: per user or IP; auth: sign-in, register, OTP, password)',
+    labelNames: ['limit'],
+    registers: [app.metrics.registry],
+  })
   await app.register(rateLimit, {
     global: false,
     redis: app.redis,
@@ -53,6 +60,7 @@ export async function gatewayRateLimitHook(
     // turning a cache outage into a full outage.
     skipOnError: true,
     errorResponseBuilder: (_request, context) => new RateLimited(context.after),
+    onExceeded: (_request, key) => rejected.inc({ limit: key.startsWith(SENSITIVE) ? 'auth' : 'api' }),
   })
   return app.rateLimit()
 }

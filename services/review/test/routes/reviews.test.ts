@@ -219,6 +219,8 @@ t.test('double-blind', async (t) => {
     ])
     const left = pendingW.body.items[0].timeLeftMs as number
     t.ok(left > 13 * DAY_MS && left <= 14 * DAY_MS, `time left ${left}`)
+    const pendingS = await call(ta.app, 'GET', '/api/reviews/pending', stranger)
+    t.same(pendingS.body.items, [], "a stranger has nothing pending on someone else's contract")
     const pendingH = await call(ta.app, 'GET', '/api/reviews/pending', c.hirer)
     t.notOk(pendingH.body.items.some((p: { contractId: string }) => p.contractId === c.contractId))
 
