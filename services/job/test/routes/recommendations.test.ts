@@ -1,3 +1,4 @@
+import { createEvent } from '@kelmah/contracts'
 import t from 'tap'
 import { profileUpdatedHandler, ratingUpdatedHandler } from '../../src/events/handlers.js'
 import { jobModels } from '../../src/models/index.js'
@@ -108,6 +109,32 @@ t.test('GET /api/jobs/:id/recommended-workers', async (t) => {
       p2.body.items.map((w: { workerId: string }) => w.workerId),
       [ids.half],
     )
+  })
+
+  t.test('ranks by the Bayesian score the review service sends, and shows the plain average', async (t) => {
+    const a = tag()
+    const hirer = ctx.hirer()
+    const job = await createJob(app, hirer, { skills: [a] })
+    const rate = { amountMinor: 4000, currency: 'USD' }
+    const [long, short] = ['rw-long-' + a, 'rw-short-' + a]
+    await onProfile(profileUpdated(long, 1, { skills: [a], hourlyRate: rate }))
+    await onProfile(profileUpdated(short, 1, { skills: [a], hourlyRate: rate }))
+    // Without a score the shrunk average would put forty 4.0s (0.71) above ten 5.0s (0.67); the
+    // review service's Bayesian scores (prior 4, weight 5: 4.0 and 4.67) say the opposite.
+    const scored = (userId: string, average: number, count: number, bayesianScore: number) =>
+      createEvent(
+        'RatingUpdated',
+        { userId, average, count, sequence: 1, bayesianScore },
+        { producer: 'review' },
+      )
+    await onRating(scored(long, 4, 40, 4))
+    await onRating(scored(short, 5, 10, 4.67))
+    const res = await call(app, 'GET', `/api/jobs/${job.id}/recommended-workers`, hirer)
+    t.same(
+      res.body.items.map((w: { workerId: string }) => w.workerId),
+      [short, long],
+    )
+    t.match(res.body.items[0], { rating: { average: 5, count: 10 } })
   })
 
   t.test('only the job’s hirer may ask (404 for another hirer, 403 for a worker)', async (t) => {
