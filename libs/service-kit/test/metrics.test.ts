@@ -131,3 +131,21 @@ t.test(
     t.match(text, /^process_cpu_user_seconds_total /m, 'process metrics too')
   },
 )
+
+t.test('a WebSocket hub reports its connections at scrape time and counts frames by direction', async (t) => {
+  const app = await buildService({ name: 'kit-ws', logLevel: false })
+  t.teardown(() => app.close())
+  let open = 3
+  const ws = app.metrics.trackWebSockets(() => open)
+  ws.frame('in')
+  ws.frame('out')
+  ws.frame('out')
+  const served = await startMetricsServer(app, { port: 0, host: '127.0.0.1' })
+  let text = await scrape(served.url)
+  t.match(text, /^kelmah_ws_connections\{app="kit-ws"\} 3$/m)
+  t.equal(sample(text, 'kelmah_ws_frames_total', { direction: 'in' }), 1)
+  t.equal(sample(text, 'kelmah_ws_frames_total', { direction: 'out' }), 2)
+  open = 1
+  text = await scrape(served.url)
+  t.match(text, /^kelmah_ws_connections\{app="kit-ws"\} 1$/m, 'read again at each scrape')
+})

@@ -84,6 +84,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       maxFrameBytes: config.WS_MAX_FRAME_BYTES,
       hardMaxFrameBytes: config.WS_HARD_MAX_FRAME_BYTES,
       maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+      metrics: app.metrics.trackWebSockets((): number => hub.connections),
     })
     app.decorate('hub', hub)
     const presence = new Presence(app.redis, prefix, config.PRESENCE_TTL_MS, app.now)

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { AccessClaims } from '@kelmah/service-kit'
+import type { AccessClaims, WebSocketMetrics } from '@kelmah/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import { WebSocket, WebSocketServer } from 'ws'
@@ -55,6 +55,8 @@ export interface HubOptions {
   maxBufferedBytes: number
   /** The upgrade path (default `/ws`). */
   path?: string
+  /** Frame counts for `/metrics` (`app.metrics.trackWebSockets`). */
+  metrics?: WebSocketMetrics
 }
 
 /** WebSocket close codes used. */
@@ -170,6 +172,7 @@ export class Hub implements Push {
       return
     }
     ws.send(json)
+    this.#o.metrics?.frame('out')
   }
 
   /**
@@ -237,6 +240,7 @@ export class Hub implements Push {
   }
 
   async #onMessage(conn: Conn, data: Buffer, isBinary: boolean): Promise<void> {
+    this.#o.metrics?.frame('in')
     const parsed = isBinary
       ? { error: { reason: 'invalid_json' as const, message: 'send JSON text frames' } }
       : parseFrame(data, this.#o.maxFrameBytes)
