@@ -13,6 +13,7 @@ import { registerSubscriptions } from './events/handlers.js'
 import { jobModels } from './models/index.js'
 import { applicationRoutes } from './routes/applications.js'
 import { contractRoutes } from './routes/contracts.js'
+import { invitationRoutes } from './routes/invitations.js'
 import { jobRoutes } from './routes/jobs.js'
 import { recommendationRoutes } from './routes/recommendations.js'
 import { serviceDeps } from './services/deps.js'
@@ -47,11 +48,18 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       models.Job.init(),
       models.Application.init(),
       models.Contract.init(),
+      models.JobInvitation.init(),
       models.WorkerProfile.init(),
     ])
     const deps = serviceDeps(app, models, config.RANKING_CANDIDATE_CAP)
     const cases = useCases(deps)
-    for (const routes of [jobRoutes, applicationRoutes, recommendationRoutes, contractRoutes]) {
+    for (const routes of [
+      jobRoutes,
+      applicationRoutes,
+      invitationRoutes,
+      recommendationRoutes,
+      contractRoutes,
+    ]) {
       await app.register(routes, cases)
     }
 

@@ -157,3 +157,21 @@ export const HireInProgress = createError(
   'Contract %s on this job is signed by both parties, so the job is in progress; end it through its contract',
   409,
 )
+
+// ── Invitations (src/services/invitations.ts, src/domain/job-visibility.ts) ─────────────────────
+
+/**
+ * Inviting a user the job service does not know as a worker (no worker profile in its read model
+ * of the user service's `ProfileUpdated`, or a profile of another role). 404.
+ */
+export const WorkerNotFound = createError(
+  'JOB_ERR_WORKER_NOT_FOUND',
+  'No worker %s; invite a worker by the id of their profile (e.g. from GET /api/jobs/:id/recommended-workers)',
+  404,
+)
+/** Inviting to a job that no longer takes applications (closed, cancelled, in progress, completed). 409. */
+export const InvitationNotAllowed = createError(
+  'JOB_ERR_INVITATION_NOT_ALLOWED',
+  'This job is %s; invitations can only be sent while it is a draft or open',
+  409,
+)

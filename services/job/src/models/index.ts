@@ -3,6 +3,7 @@ import type { Connection, Model } from 'mongoose'
 import { applicationModel, type ApplicationDoc } from './application.js'
 import { contractFateModel, type ContractFateDoc } from './contract-fate.js'
 import { contractModel, type ContractDoc } from './contract.js'
+import { jobInvitationModel, type JobInvitationDoc } from './job-invitation.js'
 import { jobModel, type JobDoc } from './job.js'
 import { workerProfileModel, type WorkerProfileDoc } from './worker-profile.js'
 
@@ -13,6 +14,8 @@ export interface JobModels {
   Contract: Model<ContractDoc>
   /** Insert-only commit points of pending contracts (`contract-fate.ts`). */
   ContractFate: Model<ContractFateDoc>
+  /** Insert-only invitations of workers to jobs (`job-invitation.ts`). */
+  JobInvitation: Model<JobInvitationDoc>
   WorkerProfile: Model<WorkerProfileDoc>
 }
 
@@ -23,6 +26,7 @@ export function jobModels(conn: Connection): JobModels {
     Application: applicationModel(conn),
     Contract: contractModel(conn),
     ContractFate: contractFateModel(conn),
+    JobInvitation: jobInvitationModel(conn),
     WorkerProfile: workerProfileModel(conn),
   }
 }

@@ -39,7 +39,7 @@ const ApplicationPage = Page(ApplicationView)
 
 /** Route schema of `POST /api/jobs/:id/applications`. */
 export const ApplySchema = {
-  summary: 'Apply to an open job (verified workers, once per job)',
+  summary: 'Apply to an open job (verified workers, once per job; an invite-only job only when invited)',
   tags,
   security: bearer,
   params: IdParams,

@@ -156,7 +156,8 @@ export const MyJobsSchema = {
 
 /** Route schema of `GET /api/jobs/:id`. */
 export const GetJobSchema = {
-  summary: 'Read a job (a draft only by its hirer)',
+  summary:
+    'Read a job (a draft only by its hirer; an invite-only job by its hirer, admins, invited workers and applicants)',
   tags,
   security: bearer,
   params: IdParams,

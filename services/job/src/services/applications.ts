@@ -13,6 +13,7 @@ import {
   moveIfActive,
   type ApplicationStatus,
 } from '../domain/application-status.js'
+import { mayApply } from '../domain/job-visibility.js'
 import {
   AlreadyApplied,
   ApplicationNotFound,
@@ -27,6 +28,7 @@ import { applicationRejected, applicationSubmitted, applicationWithdrawn } from 
 import type { ApplicationDoc, RejectionReason } from '../models/application.js'
 import type { JobDoc } from '../models/job.js'
 import type { ServiceDeps } from './deps.js'
+import { jobFor, relationOf } from './invitations.js'
 import { decodeTypedCursor, toDate, toObjectId } from './paging.js'
 
 /** `POST /api/jobs/:id/applications` body. */
@@ -138,13 +140,19 @@ export class Applications {
    * A worker applies to an open job, once. Publishes `ApplicationSubmitted`; the job's
    * `applicationCount` grows by one.
    *
-   * @throws JobNotFound (404; drafts included); JobNotOpen (409); BidCurrencyMismatch (400 naming
+   * @throws JobNotFound (404; drafts included, and an invite-only job the caller is not invited
+   *   to — `domain/job-visibility.ts`); JobNotOpen (409); BidCurrencyMismatch (400 naming
    *   `bid.currency`); InvalidBid / MilestonesDoNotSumToBid (400 naming the field — see
    *   {@link assertProposalMoney}); AlreadyApplied (409)
    */
   async apply(caller: Caller, jobId: string, input: ApplyInput, ctx: EventContext): Promise<ApplicationDoc> {
-    const job = await this.#d.Job.findById(new Types.ObjectId(jobId)).lean<JobDoc>()
-    if (!job || job.status === 'draft') throw new JobNotFound(jobId)
+    // Seeing first, then the invitation (an invite-only job takes invited workers only): anyone
+    // else is told the job does not exist, whatever its status (domain/job-visibility.ts).
+    const { job, relation } = await jobFor(this.#d, caller, jobId)
+    if (job.visibility === 'invite_only') {
+      const known = relation ?? (await relationOf(this.#d, job, caller))
+      if (!mayApply(job, caller, known)) throw new JobNotFound(jobId)
+    }
     if (job.status !== 'open') throw new JobNotOpen(job.status)
     if (input.bid.currency !== job.budget.currency) {
       throw withFields(new BidCurrencyMismatch(job.budget.currency), [

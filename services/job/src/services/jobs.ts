@@ -26,6 +26,7 @@ import { rejectActiveApplications } from './applications.js'
 import type { ServiceDeps } from './deps.js'
 import { claimFate, fatesOf } from './fates.js'
 import type { Hiring } from './hiring.js'
+import { jobFor } from './invitations.js'
 
 export type { BudgetInput, CreateJobInput, JobFields, UpdateJobInput } from '../domain/job-fields.js'
 
@@ -52,15 +53,13 @@ export class Jobs {
   }
 
   /**
-   * A job as `caller` may see it: anyone authenticated sees non-draft jobs (public or
-   * invite-only, by id); a draft only its hirer.
+   * A job as `caller` may see it (`domain/job-visibility.ts`): a draft only its hirer; a public
+   * job anyone; an invite-only job its hirer, admins, the invited workers and workers who applied.
    *
-   * @throws JobNotFound (404)
+   * @throws JobNotFound (404) when unknown or not visible to the caller
    */
   async get(caller: Caller, id: string): Promise<JobDoc> {
-    const job = await this.#d.Job.findById(toId(id)).lean<JobDoc>()
-    if (!job || (job.status === 'draft' && job.hirerId !== caller.sub)) throw new JobNotFound(id)
-    return job
+    return (await jobFor(this.#d, caller, id)).job
   }
 
   /**

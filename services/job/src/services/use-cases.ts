@@ -4,6 +4,7 @@ import { Cancellation } from './cancellation.js'
 import { Contracts } from './contracts.js'
 import type { ServiceDeps } from './deps.js'
 import { Hiring } from './hiring.js'
+import { Invitations } from './invitations.js'
 import { JobSearch } from './job-search.js'
 import { Jobs } from './jobs.js'
 import { Milestones } from './milestones.js'
@@ -16,6 +17,7 @@ export interface UseCases {
   jobs: Jobs
   jobSearch: JobSearch
   applications: Applications
+  invitations: Invitations
   recommendations: Recommendations
   hiring: Hiring
   contracts: Contracts
@@ -32,6 +34,7 @@ export function useCases(deps: ServiceDeps): UseCases {
     jobs: new Jobs(deps, hiring),
     jobSearch: new JobSearch(deps),
     applications: new Applications(deps),
+    invitations: new Invitations(deps),
     recommendations: new Recommendations(deps),
     hiring,
     contracts: new Contracts(deps),

@@ -7,9 +7,11 @@
 import type { Static } from 'typebox'
 import type { ApplicationDoc } from '../models/application.js'
 import type { ContractDoc } from '../models/contract.js'
+import type { JobInvitationDoc } from '../models/job-invitation.js'
 import type { JobDoc } from '../models/job.js'
 import type { ApplicationView, JobView } from '../schemas/common.js'
 import type { ContractView } from '../schemas/contracts.js'
+import type { InvitationView } from '../schemas/invitations.js'
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null)
 
@@ -154,4 +156,9 @@ export function toContractView(c: ContractDoc): ContractView {
     createdAt: iso(c.createdAt) as string,
     updatedAt: iso(c.updatedAt) as string,
   }
+}
+
+/** The public view of an invitation. */
+export function toInvitationView(i: JobInvitationDoc): Static<typeof InvitationView> {
+  return { jobId: String(i.jobId), workerId: i.workerId, invitedAt: new Date(i.createdAt).toISOString() }
 }
