@@ -92,6 +92,15 @@ export const catalogue = {
     Type.Object({ userId: Id, reason: Type.Union([Type.Literal('change'), Type.Literal('reset')]) }),
   ),
   UserDeactivated: define('auth.user.deactivated', Type.Object({ userId: Id })),
+  /**
+   * An admin suspended the account: it can no longer sign in or refresh, its access tokens are
+   * void (the revocation mark, libs/service-kit/src/revocation.ts) and its sockets are closed.
+   * Consumers take the user's public traces out of view (jobs, profile in search). The admin's
+   * reason stays in auth's audit log, not here.
+   */
+  UserSuspended: define('auth.user.suspended', Type.Object({ userId: Id })),
+  /** An admin lifted a suspension: the account may sign in again (old tokens stay void). */
+  UserReinstated: define('auth.user.reinstated', Type.Object({ userId: Id })),
   // user
   /**
    * A profile changed (or was created from `UserRegistered`). Carries the searchable snapshot, so

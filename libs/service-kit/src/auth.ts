@@ -11,6 +11,13 @@
  *
  * Only `ES256` is accepted (so `alg: none` and HMAC-with-public-key confusion fail), and `iss`,
  * `aud`, `exp` are required and checked.
+ *
+ * A signed token can still be void: `authenticate` and `verifyAccessToken` also refuse tokens
+ * issued before the user's revocation mark (src/revocation.ts — logout-all, password change or
+ * reset, suspension), read from `app.redis` through a short in-process cache
+ * (`JwtOptions.revocationCacheMs`, default 1 s: see `RevocationCache` for why not a GET per
+ * request). `verifyTokenSignature` skips that check, for the gateway, which reads the mark in the
+ * same Redis round trip as its rate limit.
  */
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import { createVerifier, TokenError } from 'fast-jwt'
@@ -18,6 +25,7 @@ import buildGetJwks from 'get-jwks'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Forbidden, Unauthorized, Unavailable } from './errors.js'
+import { isRevoked, RevocationCache } from './revocation.js'
 
 /** The claims of a Kelmah access token. */
 export interface AccessClaims {
@@ -29,6 +37,8 @@ export interface AccessClaims {
   sid?: string
   /** Issued-at and expiry, seconds since the epoch. */
   iat: number
+  /** Issued-at in epoch milliseconds (auth's tokens; compared with revocation marks). */
+  iatMs?: number
   exp: number
   iss: string
   aud: string | string[]
@@ -44,10 +54,15 @@ export interface JwtOptions {
   audience: string
   /** Entries in fast-jwt's verified-token cache (default 10 000; 0 turns it off). */
   cacheSize?: number
+  /**
+   * Milliseconds a user's revocation mark read from Redis is reused (default 1000; 0 reads on
+   * every check). Only applies where the instance has `app.redis`.
+   */
+  revocationCacheMs?: number
 }
 
 /** Error codes a failed verification carries (`err.code`), mapped to 401 or 503 by callers. */
-export type VerifyFailure = 'missing' | 'invalid' | 'expired' | 'keys-unavailable'
+export type VerifyFailure = 'missing' | 'invalid' | 'expired' | 'revoked' | 'keys-unavailable'
 
 /** Thrown by a verifier; `failure` says why. */
 export class TokenVerificationError extends Error {
@@ -152,8 +167,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler: verify the bearer token and set `request.user`; 401 problem otherwise. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
-    /** Verify a raw token (used for WebSocket upgrades). */
+    /**
+     * Verify a raw token, revocation mark included (used for WebSocket upgrades).
+     *
+     * @throws TokenVerificationError (`invalid`, `expired`, `revoked`, `keys-unavailable`)
+     */
     verifyAccessToken: (token: string) => Promise<AccessClaims>
+    /** Verify a raw token's signature and claims only, without the revocation mark (the gateway). */
+    verifyTokenSignature: (token: string) => Promise<AccessClaims>
   }
   interface FastifyRequest {
     /** The verified claims; set by `authenticate`. */
@@ -177,22 +198,45 @@ export async function verifyOrThrow(
     if (err instanceof TokenVerificationError && err.failure === 'keys-unavailable') {
       throw new Unavailable('cannot verify access tokens right now; try again shortly')
     }
+    const failure = err instanceof TokenVerificationError ? err.failure : 'invalid'
     throw new Unauthorized(
-      err instanceof TokenVerificationError && err.failure === 'expired'
+      failure === 'expired'
         ? 'the access token has expired; refresh it'
-        : 'the access token is invalid',
+        : failure === 'revoked'
+          ? 'the access token was revoked (signed out everywhere, password changed or account suspended); sign in again'
+          : 'the access token is invalid',
     )
   }
 }
 
-/** Fastify plugin decorating `authenticate` and `verifyAccessToken`. */
+/**
+ * Fastify plugin decorating `authenticate`, `verifyAccessToken` (both with the revocation mark,
+ * when the instance has `app.redis` — looked up at request time, so it may be decorated after
+ * this plugin) and `verifyTokenSignature`.
+ */
 export const jwtAuth = fp<JwtOptions>(
   async function jwtAuth(app: FastifyInstance, opts) {
     const verify = createAccessTokenVerifier(opts)
+    const marks = new RevocationCache(() => (app.hasDecorator('redis') ? app.redis : undefined), {
+      ...(opts.revocationCacheMs !== undefined ? { ttlMs: opts.revocationCacheMs } : {}),
+    })
+    const verifyLive = async (token: string): Promise<AccessClaims> => {
+      const claims = await verify(token)
+      let mark: number | null = null
+      try {
+        mark = await marks.markOf(claims.sub)
+      } catch (err) {
+        // Availability over strictness (src/revocation.ts): a Redis outage is not a full outage.
+        app.log.warn({ err }, 'cannot read the revocation mark; accepting the signed token')
+      }
+      if (isRevoked(claims, mark)) throw new TokenVerificationError('revoked', 'the token was revoked')
+      return claims
+    }
     app.decorateRequest('user', undefined)
-    app.decorate('verifyAccessToken', verify)
+    app.decorate('verifyAccessToken', verifyLive)
+    app.decorate('verifyTokenSignature', verify)
     app.decorate('authenticate', async (request: FastifyRequest) => {
-      request.user = await verifyOrThrow(verify, bearerToken(request))
+      request.user = await verifyOrThrow(verifyLive, bearerToken(request))
     })
   },
   { name: '@kelmah/jwt-auth' },
