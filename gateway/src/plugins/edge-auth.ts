@@ -6,15 +6,49 @@
  *    it never rejects (public routes accept requests with a stale token, e.g. `/refresh`);
  * 2. the rate limiter runs (keyed by `request.user.sub` or the IP);
  * 3. `enforce` (onRequest) answers 401 problem+json on protected routes without a valid token,
- *    before the body is read or the upstream is called.
+ *    or with a token issued before the user's revocation mark (logout-all, password change or
+ *    reset, suspension — read by the rate limiter in the same Redis round trip, see
+ *    `rate-limit.ts`), and 403 problem+json on admin routes ({@link isAdminRoute}) for every role
+ *    but `admin` — all before the body is read or the upstream is called. WebSocket upgrades pass
+ *    the same hooks, so a revoked token cannot open a socket either.
  *
- * The Authorization header is forwarded untouched: services verify again (zero trust).
- * Verification is service-kit's (`app.verifyAccessToken`: ES256 only, iss/aud/exp checked, fast-jwt
- * cache on). WebSocket upgrades may carry the token as `?token=` (`bearerToken`).
+ * The Authorization header is forwarded untouched: services verify again (zero trust), the
+ * revocation mark and the admin role included. Verification is service-kit's
+ * (`app.verifyTokenSignature`: ES256 only, iss/aud/exp checked, fast-jwt cache on; the mark is
+ * not read there but with the rate limit). WebSocket upgrades may carry the token as `?token=`
+ * (`bearerToken`).
  */
-import { bearerToken, verifyOrThrow, type AccessClaims } from '@kelmah/service-kit'
+import {
+  bearerToken,
+  Forbidden,
+  isRevoked,
+  TokenVerificationError,
+  verifyOrThrow,
+  type AccessClaims,
+} from '@kelmah/service-kit'
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { requestPath } from '../canonical-path.js'
+import { revocationMarkOf } from './rate-limit.js'
+
+/**
+ * Admin-only routes, matched on the canonical path (`src/canonical-path.ts`): every
+ * `/api/<service>/admin/...` path (each service's admin surface: user search, suspension, audit
+ * logs, report queues — issue 14), and the payment service's older admin routes, which predate
+ * that convention (services/payment/src/routes/disputes.ts and ledger.ts). The services check
+ * the role again (`requireRole('admin')`); this refuses everyone else before proxying.
+ */
+const ADMIN_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
+  { method: '*', path: /^\/api\/[^/]+\/admin(?:\/|$)/ },
+  { method: 'GET', path: /^\/api\/payments\/disputes$/ },
+  { method: 'POST', path: /^\/api\/payments\/disputes\/[^/]+\/resolve$/ },
+  { method: 'GET', path: /^\/api\/payments\/ledger\/check$/ },
+]
+
+/** True when `method path` (canonical) is an admin-only route. HEAD counts as GET. */
+export function isAdminRoute(method: string, path: string): boolean {
+  const m = method === 'HEAD' ? 'GET' : method
+  return ADMIN_ROUTES.some((r) => (r.method === '*' || r.method === m) && r.path.test(path))
+}
 
 const kAuthError = Symbol('kelmah.gateway.authError')
 
@@ -36,14 +70,29 @@ export function edgeAuthHooks(
     const token = bearerToken(request)
     if (!token) return
     try {
-      request.user = await app.verifyAccessToken(token)
+      request.user = await app.verifyTokenSignature(token)
     } catch (err) {
       ;(request as WithAuthError)[kAuthError] = err
     }
   }
 
   const enforce: onRequestAsyncHookHandler = async (request) => {
-    if (request.user || isPublic(request.method, requestPath(request))) return
+    const path = requestPath(request)
+    const user = request.user
+    if (user) {
+      const mark = revocationMarkOf(request)
+      if (mark !== undefined && isRevoked(user, mark)) {
+        request.user = undefined
+        await verifyOrThrow(
+          () => Promise.reject<AccessClaims>(new TokenVerificationError('revoked', 'the token was revoked')),
+          bearerToken(request),
+        )
+      }
+      if (user.role !== 'admin' && isAdminRoute(request.method, path))
+        throw new Forbidden('only admin accounts may do this')
+      return
+    }
+    if (isPublic(request.method, path)) return
     const failure = (request as WithAuthError)[kAuthError]
     // Re-use service-kit's mapping of verification failures to 401/503 with the same wording.
     const reason = failure instanceof Error ? failure : new Error('no token')
