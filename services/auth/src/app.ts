@@ -3,16 +3,25 @@
  * auth routes under `/api/auth`. Never listens (see `server.ts`); tests call it directly.
  */
 import { hkdfSync } from 'node:crypto'
-import { buildService, serviceOptions, type AppOptions, type KelmahApp } from '@kelmah/service-kit'
+import {
+  AuditLog,
+  auditRoutes,
+  buildService,
+  revokeTokens,
+  serviceOptions,
+  type AppOptions,
+  type KelmahApp,
+} from '@kelmah/service-kit'
 import type { FastifyRequest } from 'fastify'
 import type { AuthConfig } from './config.js'
-import { privateKeyPem } from './config.js'
+import { privateKeyPem, trustProxyOf } from './config.js'
 import type { LockoutPolicy } from './domain/lockout.js'
 import { SessionEnded } from './errors.js'
 import { Mailer } from './mail.js'
 import { sessionModels } from './models/session.js'
 import { userModel, type UserDoc } from './models/user.js'
 import { PasswordHasher, type Argon2Params } from './passwords.js'
+import { adminRoutes } from './routes/admin.js'
 import type { RouteOptions } from './routes/context.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { meRoutes } from './routes/me.js'
@@ -21,6 +30,7 @@ import { passwordChangeRoutes, passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
 import { logoutRoutes, sessionRoutes } from './routes/sessions.js'
 import { Accounts } from './services/accounts.js'
+import { AdminUsers } from './services/admin.js'
 import { LoginThrottle } from './services/login-throttle.js'
 import { OtpCodes } from './services/otp-codes.js'
 import { SessionStore } from './services/sessions.js'
@@ -68,8 +78,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         jwks: { keys: jwks.keys.map((k) => ({ ...k })) },
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,
+        // Auth sets the marks: it reads them fresh (no 1 s reuse), so its own answers agree at once.
+        revocationCacheMs: 0,
       },
       openapi: { title: 'Kelmah auth', description: 'Accounts, sessions and tokens.' },
+      trustProxy: trustProxyOf(config),
     }),
   )
   try {
@@ -91,6 +104,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       maxAttempts: opts.otp?.maxAttempts ?? config.OTP_MAX_ATTEMPTS,
     }
     const prefix = opts.redisKeyPrefix ?? config.REDIS_KEY_PREFIX
+    // The revocation mark and notice (@kelmah/service-kit src/revocation.ts): real time, not the
+    // service clock, because access tokens carry real issue times.
+    const tokenTtlMs = config.ACCESS_TOKEN_TTL_S * 1000
+    const revoke = async (userId: string) => {
+      await revokeTokens(app.redis, userId, { tokenTtlMs })
+    }
     const accounts = new Accounts({
       users,
       sessions: new SessionStore(sessionStore, { ttlMs: config.REFRESH_TOKEN_TTL_S * 1000, now }),
@@ -117,6 +136,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         maxFailures: opts.lockout?.maxFailures ?? config.LOGIN_MAX_FAILURES,
         windowS: opts.lockout?.windowS ?? config.LOGIN_FAILURE_WINDOW_S,
         lockoutS: opts.lockout?.lockoutS ?? config.LOGIN_LOCKOUT_S,
+        baseDelayS: opts.lockout?.baseDelayS ?? 1,
+        accountCeiling: opts.lockout?.accountCeiling ?? config.LOGIN_ACCOUNT_CEILING,
+        accountMaxSpacingS: opts.lockout?.accountMaxSpacingS ?? config.LOGIN_ACCOUNT_MAX_SPACING_S,
       }),
       hasher: new PasswordHasher(
         opts.argon2 ?? {
@@ -130,9 +152,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         audience: config.JWT_AUDIENCE,
         ttlS: config.ACCESS_TOKEN_TTL_S,
       }),
+      revokeTokens: revoke,
+      loginAlert: (email) => mailer.sendLoginAlert(email),
       now,
       log: app.log,
     })
+    const audit = new AuditLog(app.mongo, { now })
+    const admin = new AdminUsers({ users, audit, revokeTokens: revoke, now })
 
     const routeOptions: RouteOptions = {
       accounts,
@@ -156,9 +182,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         ]) {
           await scope.register(routes, routeOptions)
         }
+        await scope.register(adminRoutes, { admin })
       },
       { prefix: API_PREFIX },
     )
+    await app.register(auditRoutes, { service: 'auth', log: audit })
     return app
   } catch (err) {
     await app.close()

@@ -39,13 +39,41 @@ export const AuthConfigSchema = Type.Object({
   OTP_TTL_S: PositiveInt(600, 'one-time code lifetime, seconds'),
   OTP_MAX_ATTEMPTS: PositiveInt(5, 'wrong guesses that kill a one-time code'),
   OTP_RESEND_COOLDOWN_S: PositiveInt(60, 'seconds between two code mails to one address'),
-  LOGIN_MAX_FAILURES: PositiveInt(5, 'failed logins within the window that lock an account'),
+  LOGIN_MAX_FAILURES: PositiveInt(
+    5,
+    'failed logins of one (account, source) pair within the window before its delays start (domain/lockout.ts)',
+  ),
   LOGIN_FAILURE_WINDOW_S: PositiveInt(900, 'window in which failed logins are counted, seconds'),
-  LOGIN_LOCKOUT_S: PositiveInt(900, 'how long a locked account stays locked, seconds'),
+  LOGIN_LOCKOUT_S: PositiveInt(900, 'the longest delay of one (account, source) pair, seconds'),
+  LOGIN_ACCOUNT_CEILING: PositiveInt(
+    50,
+    'failed logins of one account from all sources within the window before it is slowed (never locked)',
+  ),
+  LOGIN_ACCOUNT_MAX_SPACING_S: PositiveInt(
+    30,
+    'the longest spacing between attempts on a slowed account, seconds',
+  ),
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client IP — the login throttle's source:
+   * the gateway's address or CIDR list (comma-separated), `true` for any. Empty (default): trust
+   * nobody, the source is the peer address (behind a gateway every login would share one source).
+   */
+  TRUST_PROXY: Type.String({ default: '' }),
   /** Prefix of every Redis key this service writes (lockout counters, mail cooldowns). */
   REDIS_KEY_PREFIX: Type.String({ default: 'kelmah:auth:' }),
   ...argon2Config,
 })
+
+/** `TRUST_PROXY` in the shape Fastify's `trustProxy` takes. */
+export function trustProxyOf(config: Pick<AuthConfig, 'TRUST_PROXY'>): boolean | string[] {
+  const value = config.TRUST_PROXY.trim()
+  if (value === '' || value === 'false') return false
+  if (value === 'true') return true
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
 
 /** The typed configuration. */
 export type AuthConfig = Static<typeof AuthConfigSchema>

@@ -18,11 +18,15 @@ export const EmailTaken = createError(
 export const WeakPassword = createError('AUTH_ERR_WEAK_PASSWORD', 'The password %s', 400)
 /** Login with an unknown email or a wrong password (deliberately the same). 401. */
 export const BadCredentials = createError('AUTH_ERR_BAD_CREDENTIALS', 'The email or password is wrong', 401)
-/** Too many failed logins for this email; `Retry-After` says when to try again. 423. */
-export const AccountLocked = createError(
-  'AUTH_ERR_ACCOUNT_LOCKED',
+/**
+ * Too many failed sign-ins for this email from this source, or the account is being slowed after
+ * failures from many sources (domain/lockout.ts); `Retry-After` says when to try again. Never a
+ * lock: the right password from elsewhere still works. 429.
+ */
+export const LoginThrottled = createError(
+  'AUTH_ERR_LOGIN_THROTTLED',
   'Too many failed sign-ins; try again in %d seconds',
-  423,
+  429,
 )
 /** A one-time code that is wrong, used, or was never sent. 400. */
 export const OtpInvalid = createError('AUTH_ERR_OTP_INVALID', 'The code is wrong%s', 400)
@@ -62,3 +66,23 @@ export const SessionEnded = createError(
 export const WrongPassword = createError('AUTH_ERR_WRONG_PASSWORD', 'The current password is wrong', 400)
 /** The token's user no longer exists. 404. */
 export const UserNotFound = createError('AUTH_ERR_USER_NOT_FOUND', 'This account no longer exists', 404)
+/** Sign-in or refresh of a suspended account (an admin's decision; support can lift it). 403. */
+export const AccountSuspended = createError(
+  'AUTH_ERR_ACCOUNT_SUSPENDED',
+  'This account is suspended; contact support',
+  403,
+)
+/** Suspending an account that is already suspended. 409. */
+export const AlreadySuspended = createError(
+  'AUTH_ERR_ALREADY_SUSPENDED',
+  'This account is already suspended; reinstate it first to suspend it again',
+  409,
+)
+/** Reinstating an account that is not suspended. 409. */
+export const NotSuspended = createError('AUTH_ERR_NOT_SUSPENDED', 'This account is not suspended', 409)
+/** An admin suspending their own account (it would lock them out of the admin surface). 409. */
+export const SelfSuspension = createError(
+  'AUTH_ERR_SELF_SUSPENSION',
+  'Admins cannot suspend their own account; ask another admin',
+  409,
+)

@@ -58,6 +58,28 @@ export class Mailer {
     )
   }
 
+  /**
+   * Tell the owner of `to` that sign-ins to the account keep failing (domain/lockout.ts: once per
+   * episode, when a threshold is reached), in the background. Says what to do, not where from.
+   */
+  sendLoginAlert(to: string): void {
+    const text = [
+      'Someone has been trying to sign in to your Kelmah account with a wrong password.',
+      '',
+      'If it was you, you can keep trying after a short wait, or reset your password.',
+      'If it was not you, your account is safe as long as your password is: consider changing it',
+      'to one you use nowhere else. Sign-ins from your own devices keep working.',
+    ].join('\n')
+    this.#track(
+      this.#transport
+        .sendMail({ from: this.#from, to, subject: 'Failed sign-ins to your Kelmah account', text })
+        .then(
+          () => undefined,
+          (err: unknown) => this.#logger.error({ err }, 'could not send a login alert mail'),
+        ),
+    )
+  }
+
   /** Wait for mails in flight, then close the SMTP transport. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#inFlight])

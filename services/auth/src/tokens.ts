@@ -101,7 +101,7 @@ export interface AccessTokenOptions {
 
 /**
  * Make a function that signs access tokens: ES256, `kid` in the header, `iat`/`exp` in seconds
- * with `exp - iat = ttlS`.
+ * with `exp - iat = ttlS`, and `iatMs` (epoch ms) for revocation marks.
  */
 export function accessTokenSigner(
   key: SigningKey,
@@ -116,8 +116,16 @@ export function accessTokenSigner(
     aud: opts.audience,
     expiresIn: opts.ttlS * 1000,
   })
+  // `iatMs`: the issue time in milliseconds, so a token minted in the same second as a revocation
+  // mark is told apart from one minted before it (@kelmah/service-kit src/revocation.ts).
   return (subject) =>
-    sign({ sub: subject.sub, role: subject.role, emailVerified: subject.emailVerified, sid: subject.sid })
+    sign({
+      sub: subject.sub,
+      role: subject.role,
+      emailVerified: subject.emailVerified,
+      sid: subject.sid,
+      iatMs: Date.now(),
+    })
 }
 
 /** A new opaque refresh token: 32 random bytes, base64url (43 characters). */

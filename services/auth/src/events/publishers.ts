@@ -34,3 +34,13 @@ export function passwordChanged(
 ): EventOf<'PasswordChanged'> {
   return createEvent('PasswordChanged', { userId, reason }, ctx)
 }
+
+/** `UserSuspended`: an admin suspended the account (the reason stays in the audit log). */
+export function userSuspended(userId: string, ctx: EventContext): EventOf<'UserSuspended'> {
+  return createEvent('UserSuspended', { userId }, ctx)
+}
+
+/** `UserReinstated`: an admin lifted the suspension. */
+export function userReinstated(userId: string, ctx: EventContext): EventOf<'UserReinstated'> {
+  return createEvent('UserReinstated', { userId }, ctx)
+}

@@ -29,6 +29,8 @@ export interface UserDoc extends OutboxFields {
   /** Outstanding codes by purpose. */
   otp?: { verify?: OtpRecord | null; reset?: OtpRecord | null }
   passwordChangedAt?: Date | null
+  /** Set while an admin has the account suspended (domain/suspension.ts); null or absent otherwise. */
+  suspension?: { at: Date; by: string; reason: string } | null
   /** Write counter guarding every change (`AggregateStore`); documents from before it have none. */
   version: number
   createdAt: Date
@@ -54,6 +56,13 @@ export const UserSchema = new Schema<UserDoc>(
       reset: { type: OtpSchema, default: undefined },
     },
     passwordChangedAt: { type: Date, default: null },
+    suspension: {
+      type: new Schema(
+        { at: { type: Date, required: true }, by: { type: String, required: true }, reason: String },
+        { _id: false },
+      ),
+      default: null,
+    },
     version: { type: Number, default: 0 },
   },
   { collection: 'users', timestamps: true, minimize: true },

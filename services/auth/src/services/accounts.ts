@@ -8,10 +8,12 @@ import type { FastifyBaseLogger } from 'fastify'
 import { Types, type Model } from 'mongoose'
 import { changePassword, resetPassword, verifyEmail } from '../domain/account.js'
 import { retryAfterSeconds } from '../domain/lockout.js'
+import { isSuspended } from '../domain/suspension.js'
 import {
-  AccountLocked,
+  AccountSuspended,
   BadCredentials,
   EmailTaken,
+  LoginThrottled,
   OtpCooldown,
   OtpInvalid,
   RefreshInvalid,
@@ -51,6 +53,13 @@ export interface AccountsDeps {
   throttle: LoginThrottle
   hasher: PasswordHasher
   signAccessToken: (subject: AccessTokenSubject) => string
+  /**
+   * Void every access token of the user issued until now (the revocation mark and notice,
+   * `@kelmah/service-kit` src/revocation.ts).
+   */
+  revokeTokens: (userId: string) => Promise<void>
+  /** Mail the owner of `email` that sign-ins keep failing (in the background). */
+  loginAlert: (email: string) => void
   now: Clock
   log: FastifyBaseLogger
 }
@@ -144,34 +153,41 @@ export class Accounts {
 
   /**
    * Sign in with email and password. Unknown email and wrong password fail alike, in about the
-   * same time; repeated failures lock the email for a while.
+   * same time. Failures slow down the (email, source) pair with growing delays and, past a much
+   * higher ceiling, the email from every source; nothing locks the owner out (domain/lockout.ts).
+   * The owner is mailed once per episode. A suspended account is told so only after the right
+   * password.
    *
-   * @throws AccountLocked (423, with `retryAfterS`), BadCredentials (401)
+   * @throws LoginThrottled (429, with `retryAfterS`), BadCredentials (401), AccountSuspended (403)
    */
   async login(input: { email: string; password: string }, ctx: RequestContext): Promise<AuthResult> {
     const email = normaliseEmail(input.email)
+    const source = ctx.ip ?? 'unknown'
     const { throttle, hasher } = this.#d
-    const lockedMs = await throttle.lockedForMs(email)
-    if (lockedMs > 0) {
-      const s = retryAfterSeconds(lockedMs)
-      throw retryAfter(new AccountLocked(s), s)
+    const waitMs = await throttle.waitMs(email, source)
+    if (waitMs > 0) {
+      const s = retryAfterSeconds(waitMs)
+      throw retryAfter(new LoginThrottled(s), s)
     }
     const user = await this.#byEmail(email)
     const ok = user
       ? await hasher.verify(user.passwordHash, input.password)
       : await hasher.dummyVerify(input.password)
     if (!user || !ok) {
-      await throttle.recordFailure(email)
+      const { alert } = await throttle.recordFailure(email, source)
+      if (alert && user) this.#d.loginAlert(user.email)
       throw new BadCredentials()
     }
-    await throttle.clear(email)
+    await throttle.clear(email, source)
+    if (isSuspended(user)) throw new AccountSuspended()
     return this.#signIn(user, ctx)
   }
 
   /**
-   * Swap a refresh token for a new pair (see `SessionStore.rotate`).
+   * Swap a refresh token for a new pair (see `SessionStore.rotate`). A suspended account's
+   * session ends here.
    *
-   * @throws RefreshInvalid, RefreshReused (401)
+   * @throws RefreshInvalid, RefreshReused (401), AccountSuspended (403)
    */
   async refresh(input: { refreshToken: string }): Promise<AuthResult> {
     const { session, refreshToken } = await this.#d.sessions.rotate(input.refreshToken)
@@ -179,6 +195,10 @@ export class Accounts {
     if (!user) {
       await this.#d.sessions.revoke(session._id, session.userId, 'logout')
       throw new RefreshInvalid()
+    }
+    if (isSuspended(user)) {
+      await this.#d.sessions.revoke(session._id, session.userId, 'logout')
+      throw new AccountSuspended()
     }
     return { user: toPublicUser(user), accessToken: this.#access(user, session._id), refreshToken }
   }
@@ -189,9 +209,10 @@ export class Accounts {
     else if (sid) await this.#d.sessions.revoke(sid, userId, 'logout')
   }
 
-  /** End every session of the user. */
+  /** End every session of the user and void every access token issued so far. */
   async logoutAll(userId: string): Promise<void> {
     await this.#d.sessions.revokeAll(userId, 'logout-all')
+    await this.#d.revokeTokens(userId)
   }
 
   /** The user's public view. @throws UserNotFound (404) */
@@ -215,8 +236,9 @@ export class Accounts {
   }
 
   /**
-   * Set a new password with a mailed reset code; ends every session, lifts a login lock and
-   * emits `PasswordChanged` (reason `reset`) in the same write.
+   * Set a new password with a mailed reset code; ends every session, voids every access token,
+   * lifts the account-wide login slowdown and the delay of the resetting source, and emits `PasswordChanged` (reason `reset`) in the
+   * same write.
    *
    * @throws WeakPassword, OtpInvalid, OtpExpired, OtpExhausted (400)
    */
@@ -237,11 +259,13 @@ export class Accounts {
       { current: user, guard: { 'otp.reset.hash': redeemedHash }, missing: () => new OtpInvalid('') },
     )
     await this.#d.sessions.revokeAll(String(user._id), 'password-reset')
-    await this.#d.throttle.unlock(email)
+    await this.#d.revokeTokens(String(user._id))
+    await this.#d.throttle.unlock(email, ctx.ip ?? 'unknown')
   }
 
   /**
-   * Change the password, knowing the current one; ends every other session and emits
+   * Change the password, knowing the current one; ends every other session, voids every access
+   * token issued so far (the caller's too: its session lives on, so it refreshes) and emits
    * `PasswordChanged` (reason `change`) in the same write.
    *
    * @throws WrongPassword (400, field `currentPassword`), WeakPassword (400), UserNotFound (404),
@@ -269,6 +293,7 @@ export class Accounts {
       current: user,
     })
     await this.#d.sessions.revokeAll(userId, 'password-change', sid)
+    await this.#d.revokeTokens(userId)
   }
 
   /** True when the access token's session is still live. */

@@ -96,10 +96,10 @@ t.test('passwords', async (t) => {
       t.match(res.body.errors, [{ field: 'newPassword', message: /at least 10/ }])
     })
 
-    t.test('lifts a login lock', async (t) => {
+    t.test("lifts the login throttle of the owner's source", async (t) => {
       const u = await register(ta.app)
       for (let i = 0; i < 5; i++) await login(u.email, 'Wrong-password-1')
-      t.equal((await login(u.email, u.password)).status, 423)
+      t.equal((await login(u.email, u.password)).status, 429)
       await call(ta.app, 'POST', '/password/forgot', { email: u.email })
       const code = otpFrom(await nextMail(u.email, 'reset'))
       t.equal(
@@ -133,10 +133,12 @@ t.test('passwords', async (t) => {
         )
         t.equal(
           (await call(ta.app, 'GET', '/me', undefined, u.accessToken)).status,
-          200,
-          'this session lives on',
+          401,
+          'every access token issued before the change is void, this one too',
         )
-        t.equal((await call(ta.app, 'POST', '/refresh', { refreshToken: u.refreshToken })).status, 200)
+        const renewed = await call(ta.app, 'POST', '/refresh', { refreshToken: u.refreshToken })
+        t.equal(renewed.status, 200, 'this session lives on: it refreshes into a working token')
+        t.equal((await call(ta.app, 'GET', '/me', undefined, renewed.body.accessToken)).status, 200)
         const event = await probe.waitFor(
           (e) => e.type === 'PasswordChanged' && (e.data as { userId: string }).userId === u.id,
         )
