@@ -16,6 +16,7 @@ import { notificationModels } from './models/notification.js'
 import { safetyModels } from './models/safety.js'
 import { Calls } from './realtime/calls.js'
 import { Hub } from './realtime/hub.js'
+import { watchRevocations } from './realtime/revocation.js'
 import { Presence } from './realtime/presence.js'
 import { Protocol } from './realtime/protocol.js'
 import { attachmentRoutes } from './routes/attachments.js'
@@ -134,6 +135,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     hub.setHandlers(protocol)
     hub.onHeartbeat = (conns) => presence.refresh(conns.map((c) => ({ userId: c.userId, connId: c.id })))
     app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head))
+    const revocations = watchRevocations({ redis: app.redis, hub, log: app.log })
+    app.addHook('onReady', () => revocations.ready)
+    app.addHook('onClose', () => revocations.close())
 
     app.addHook('onReady', async () => {
       await hub.start()
