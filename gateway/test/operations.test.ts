@@ -4,6 +4,9 @@ import { loadGatewayConfig } from '../src/config.js'
 import { uploadMatcher } from '../src/routes.js'
 import { bearer, startGateway, startUpstream } from './helpers.js'
 
+/** The trace id of a W3C traceparent (`00-<trace id>-<parent id>-<flags>`). */
+const traceIdOf = (traceparent: string) => traceparent.split('-')[1]
+
 t.test('in production the gateway refuses to start on the localhost CORS default', async (t) => {
   t.throws(() => loadGatewayConfig({ NODE_ENV: 'production' }), ConfigError)
   t.throws(() => loadGatewayConfig({ NODE_ENV: 'production' }), /CORS_ORIGINS: is required in production/)
@@ -76,5 +79,23 @@ t.test(
     )
     t.match(text, /^kelmah_gateway_rate_limited_total\{limit="api",app="gateway"\} 1$/m)
     t.match(text, /^kelmah_dependency_up\{dependency="redis",app="gateway"\} 1$/m)
+  },
+)
+
+t.test(
+  "the gateway continues the caller's trace, or starts one, and hands its own span upstream",
+  async (t) => {
+    const up = await startUpstream(t, ['/api/jobs'])
+    const gw = await startGateway(t, { JOB_SERVICE_URL: up.url })
+    const token = bearer(gw.kit.sign())
+    const incoming = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+    await gw.app.inject({ url: '/api/jobs/1', headers: { ...token, traceparent: incoming } })
+    const forwarded = String(up.seen.at(-1)?.headers.traceparent)
+    t.equal(traceIdOf(forwarded), '0af7651916cd43dd8448eb211c80319c', 'same trace upstream')
+    t.not(forwarded, incoming, "the gateway's span as the parent")
+    await gw.app.inject({ url: '/api/jobs/2', headers: token })
+    const started = String(up.seen.at(-1)?.headers.traceparent)
+    t.match(started, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, 'no traceparent from the client: a new trace')
+    t.not(traceIdOf(started), '0af7651916cd43dd8448eb211c80319c')
   },
 )

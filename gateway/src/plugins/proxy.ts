@@ -93,6 +93,8 @@ function forwardedHeaders(request: FastifyRequest, headers: IncomingHttpHeaders)
   // trusted proxy `request.ip` is already the client taken from `prior`, and would appear twice.
   const peer = request.raw.socket.remoteAddress ?? request.ip
   headers['x-request-id'] = request.id
+  // This hop's span of the request's trace (service-kit src/trace.ts), so the upstream continues it.
+  headers.traceparent = request.traceparent
   headers['x-forwarded-for'] = prior ? `${String(prior)}, ${peer}` : peer
   headers['x-forwarded-proto'] = request.protocol
   if (request.headers.host) headers['x-forwarded-host'] = request.headers.host
@@ -166,6 +168,7 @@ export async function registerProxies(scope: FastifyInstance, opts: ProxyOptions
             ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
             ...(request.headers.cookie ? { cookie: request.headers.cookie } : {}),
             'x-request-id': request.id,
+            traceparent: request.traceparent,
             'x-forwarded-for': request.ip,
           }),
         } as NonNullable<ProxyPluginOptions['wsClientOptions']>,

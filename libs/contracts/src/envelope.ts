@@ -9,10 +9,12 @@
  * `correlationId` ties every event of one user action together (it is the HTTP request id of the
  * request that started the chain); `causationId` is the id of the event (or request) that directly
  * caused this one. Both are optional strings so that a first event in a chain can omit the cause.
+ * `traceparent` (optional, W3C Trace Context) carries the trace of the request across the bus.
  *
  * @see https://github.com/cloudevents/spec — the field names follow CloudEvents' spirit, not its wire format.
  */
 import Type, { type Static, type TSchema } from 'typebox'
+import { TRACEPARENT_PATTERN } from './trace.js'
 
 /** The services that may produce events: the `producer` field of the envelope. */
 export const PRODUCERS = ['auth', 'user', 'job', 'messaging', 'payment', 'review', 'test'] as const
@@ -45,6 +47,8 @@ export function envelopeSchema<T extends string, V extends number, D extends TSc
       producer: Producer,
       correlationId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
       causationId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+      /** W3C trace context of the hop that made the event (src/trace.ts); the consumer continues it. */
+      traceparent: Type.Optional(Type.String({ pattern: TRACEPARENT_PATTERN })),
       data,
     },
     { additionalProperties: false, $id: `kelmah:event:${type}:v${version}` },
@@ -60,6 +64,7 @@ export const AnyEnvelope = Type.Object({
   producer: Producer,
   correlationId: Type.Optional(Type.String()),
   causationId: Type.Optional(Type.String()),
+  traceparent: Type.Optional(Type.String()),
   data: Type.Unknown(),
 })
 export type AnyEnvelope = Static<typeof AnyEnvelope>

@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { randomUUID } from 'node:crypto'
 import type { Producer } from './envelope.js'
+import { childTraceparent } from './trace.js'
 import {
   catalogue,
   envelopeSchemas,
@@ -81,6 +82,8 @@ export interface EventContext {
   producer: Producer
   correlationId?: string
   causationId?: string
+  /** W3C `traceparent` of the hop making the event (src/trace.ts), kept in the envelope. */
+  traceparent?: string
 }
 
 /** {@link EventContext} plus overrides tests use. */
@@ -96,16 +99,22 @@ export interface CreateEventOptions extends EventContext {
  * id when it had none), and the event as cause.
  */
 export function contextFromEvent(
-  event: { id: string; correlationId?: string | undefined },
+  event: { id: string; correlationId?: string | undefined; traceparent?: string | undefined },
   producer: Producer,
 ): EventContext {
-  return { producer, correlationId: event.correlationId ?? event.id, causationId: event.id }
+  return {
+    producer,
+    correlationId: event.correlationId ?? event.id,
+    causationId: event.id,
+    // The handler is a new hop of the event's trace (or starts one for an event that had none).
+    traceparent: childTraceparent(event.traceparent),
+  }
 }
 
 /**
  * Make a validated envelope for event `type`: `createEvent('JobClosed', { jobId }, ctx)` with the
  * {@link EventContext} of the request or the handled event. Only `producer`, `correlationId`,
- * `causationId`, `occurredAt` and `id` are read from `ctx`, so a bus handler context can be
+ * `causationId`, `traceparent`, `occurredAt` and `id` are read from `ctx`, so a bus handler context can be
  * passed as it is.
  *
  * @throws EventValidationError when `data` does not match the type's schema
@@ -123,6 +132,7 @@ export function createEvent<T extends EventType>(
     producer: ctx.producer,
     ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
     ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
+    ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
     data,
   }
   validateEvent(event)

@@ -20,6 +20,7 @@ import mongoose, { type Connection } from 'mongoose'
 import { jwtAuth, type JwtOptions } from './auth.js'
 import { clientErrorOptions, clientErrors } from './client-errors.js'
 import { health } from './health.js'
+import { traceContext } from './trace.js'
 import { metrics } from './metrics.js'
 import { problemDetails } from './problem.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
@@ -174,6 +175,7 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
 
   await app.register(problemDetails)
   await app.register(health, { service: opts.name })
+  await app.register(traceContext)
   await app.register(metrics, { service: opts.name, port: opts.metricsPort ?? 0 })
   if (opts.auth) await app.register(jwtAuth, opts.auth)
 

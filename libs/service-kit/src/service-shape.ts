@@ -47,9 +47,16 @@ export function callerOf(request: FastifyRequest): Caller {
   }
 }
 
-/** The context of the events a request causes: this service as producer, the request id as correlation id. */
+/**
+ * The context of the events a request causes: this service as producer, the request id as
+ * correlation id, the request's W3C `traceparent` (src/trace.ts) carried to their consumers.
+ */
 export function eventContextOf(request: FastifyRequest): EventContext {
-  return { producer: request.server.producer, correlationId: request.id }
+  return {
+    producer: request.server.producer,
+    correlationId: request.id,
+    ...(request.traceparent ? { traceparent: request.traceparent } : {}),
+  }
 }
 
 /** A route plugin of a Kelmah service (TypeBox-typed), registered as `app.register(plugin, opts)`. */
