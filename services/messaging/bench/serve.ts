@@ -11,11 +11,16 @@
  * required: the caller mints the tokens), `MONGO_URL`/`AMQP_URL`/`REDIS_URL` (the infrastructure,
  * as for the tests), and any messaging variable (`TYPING_TIMEOUT_MS`, `MESSAGE_RATE_MAX`, …).
  * Prints one line `messaging listening on <url>` once it accepts connections.
+ *
+ * The caller plays auth: every user who opens a socket with a token it signed is made known to
+ * messaging's users read model first (as their `UserRegistered` would), so chats between the
+ * caller's users are not refused as chats with unknown users.
  */
 import { startTestApp, testEnv, uniqueName } from '@kelmah/testing'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadMessagingConfig } from '../src/config.js'
+import { directoryModels } from '../src/models/directory.js'
 
 const jwks = process.env.MESSAGING_JWKS
 if (!jwks) {
@@ -41,6 +46,33 @@ const test = await startTestApp(
     env: passed,
   },
 )
+const { UserRef } = directoryModels(test.app.mongo)
+const upgrades = test.app.server.listeners('upgrade') as Array<(...args: unknown[]) => void>
+test.app.server.removeAllListeners('upgrade')
+test.app.server.on('upgrade', (request: import('node:http').IncomingMessage, ...rest: unknown[]) => {
+  const token =
+    /^bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ??
+    new URL(request.url ?? '/', 'http://localhost').searchParams.get('token')
+  const known = token
+    ? test.app.verifyAccessToken(token).then((claims) =>
+        UserRef.updateOne(
+          { _id: claims.sub },
+          {
+            $setOnInsert: {
+              role: claims.role,
+              registeredAt: new Date(),
+              deactivatedAt: null,
+              suspended: false,
+              suspensionAt: null,
+            },
+          },
+          { upsert: true },
+        ),
+      )
+    : Promise.resolve()
+  // A bad token is the hub's to refuse; registration failures only log.
+  known.catch(() => undefined).finally(() => upgrades.forEach((listener) => listener(request, ...rest)))
+})
 const url = await test.app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
 console.log(`messaging listening on ${url}`)
 

@@ -27,6 +27,7 @@ import amqp from 'amqplib'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
 import { loadMessagingConfig } from '../src/config.js'
+import { directoryModels } from '../src/models/directory.js'
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 25)
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20)
@@ -42,6 +43,8 @@ const config = loadMessagingConfig({
   REDIS_URL: env.redisUrl,
   LOG_LEVEL: 'warn',
   MESSAGE_RATE_MAX: '1000000',
+  // The bench measures delivery, not the per-socket throttle.
+  WS_FRAME_LIMITS: 'chat=1000000/1000000',
 })
 const exchange = uniqueName('messaging_bench_events')
 const messaging = await buildApp({
@@ -100,7 +103,22 @@ for (const deadline = Date.now() + 60_000; ;) {
 }
 const base = httpBase.replace('http', 'ws')
 
+const { UserRef } = directoryModels(messaging.mongo)
 const connect = async (sub: string): Promise<WsClient> => {
+  // The bench plays auth: its users are known to messaging's read model, as UserRegistered leaves them.
+  await UserRef.updateOne(
+    { _id: sub },
+    {
+      $setOnInsert: {
+        role: 'worker',
+        registeredAt: new Date(),
+        deactivatedAt: null,
+        suspended: false,
+        suspensionAt: null,
+      },
+    },
+    { upsert: true },
+  )
   const c = await wsClient(`${base}/ws?token=${kit.sign({ sub })}`)
   await c.next('hello', 30_000)
   return c

@@ -7,9 +7,12 @@ import { buildService, serviceOptions, type AppOptions, type KelmahApp } from '@
 import type { FastifyInstance } from 'fastify'
 import mongoose from 'mongoose'
 import type { MessagingConfig } from './config.js'
+import { parseFrameLimits } from './domain/limits.js'
 import { ConversationNotFound, MessageNotFound } from './errors.js'
+import { registerDirectoryHandlers } from './events/directory.js'
 import { registerHandlers } from './events/handlers.js'
 import { contractRefModel } from './models/contract-ref.js'
+import { directoryModels } from './models/directory.js'
 import { conversationModel, type ConversationDoc } from './models/conversation.js'
 import { messageModel, type MessageDoc } from './models/message.js'
 import { notificationModels } from './models/notification.js'
@@ -25,6 +28,7 @@ import { conversationRoutes } from './routes/conversations.js'
 import { notificationRoutes } from './routes/notifications.js'
 import { safetyRoutes } from './routes/safety.js'
 import { chatOf } from './services/chat.js'
+import { Directory } from './services/directory.js'
 import { Notifications } from './services/notifications.js'
 import { MessageRateLimit } from './services/rate-limit.js'
 import { Safety } from './services/safety.js'
@@ -70,10 +74,20 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     const { Notification, Preference } = notificationModels(app.mongo)
     const { Block, Report } = safetyModels(app.mongo)
     const ContractRef = contractRefModel(app.mongo)
+    const { UserRef, JobRef, JobParty } = directoryModels(app.mongo)
     await Promise.all(
-      [Conversation, Message, Notification, Preference, Block, Report, ContractRef].map((m) =>
-        (m as typeof Message).init(),
-      ),
+      [
+        Conversation,
+        Message,
+        Notification,
+        Preference,
+        Block,
+        Report,
+        ContractRef,
+        UserRef,
+        JobRef,
+        JobParty,
+      ].map((m) => (m as typeof Message).init()),
     )
 
     const hub = new Hub({
@@ -89,7 +103,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     })
     app.decorate('hub', hub)
     const presence = new Presence(app.redis, prefix, config.PRESENCE_TTL_MS, app.now)
-    const safety = new Safety({ Block, Report, Message, Conversation, now: app.now })
+    const directory = new Directory({
+      UserRef,
+      JobRef,
+      JobParty,
+      cacheMs: config.DIRECTORY_CACHE_MS,
+      now: app.now,
+    })
+    const safety = new Safety({ Block, Report, Message, Conversation, directory, now: app.now })
     const chat = chatOf({
       conversations: app.store<ConversationDoc>(Conversation, {
         name: 'conversation',
@@ -98,6 +119,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       messages: app.store<MessageDoc>(Message, { name: 'message', notFound: () => new MessageNotFound() }),
       push: hub,
       safety,
+      directory,
       rateLimit: new MessageRateLimit(app.redis, prefix, {
         max: config.MESSAGE_RATE_MAX,
         windowS: config.MESSAGE_RATE_WINDOW_S,
@@ -129,11 +151,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       calls,
       log: app.log,
       typingTimeoutMs: config.TYPING_TIMEOUT_MS,
+      typingRelayIntervalMs: config.TYPING_RELAY_INTERVAL_MS,
+      frameLimits: parseFrameLimits(config.WS_FRAME_LIMITS),
+      maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
       producer: app.producer,
     })
     late.protocol = protocol
     hub.setHandlers(protocol)
-    hub.onHeartbeat = (conns) => presence.refresh(conns.map((c) => ({ userId: c.userId, connId: c.id })))
+    hub.onHeartbeat = (conns) =>
+      presence.refresh(
+        conns.filter((c) => !protocol.isRefused(c)).map((c) => ({ userId: c.userId, connId: c.id })),
+      )
     app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head))
     const revocations = watchRevocations({ redis: app.redis, hub, log: app.log })
     app.addHook('onReady', () => revocations.ready)
@@ -141,7 +169,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
 
     app.addHook('onReady', async () => {
       await hub.start()
-      if (!opts.skipSubscriptions) await registerHandlers({ bus: app.bus, chat, notifications, ContractRef })
+      if (!opts.skipSubscriptions) {
+        await registerHandlers({ bus: app.bus, chat, notifications, ContractRef })
+        await registerDirectoryHandlers({ bus: app.bus, directory })
+      }
     })
     // Sockets close before the bus, Redis and MongoDB do (service-kit closes those in onClose).
     app.addHook('preClose', async () => {

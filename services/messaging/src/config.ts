@@ -3,8 +3,9 @@
  * bad variable stops the process with a message naming it. Times are milliseconds unless the name
  * says `_S`; sizes are bytes.
  */
-import { baseConfig, loadConfig, storageConfig } from '@kelmah/service-kit'
+import { baseConfig, ConfigError, loadConfig, storageConfig } from '@kelmah/service-kit'
 import Type, { type Static } from 'typebox'
+import { DEFAULT_FRAME_LIMITS_SPEC, parseFrameLimits } from './domain/limits.js'
 
 const PositiveInt = (def: number, description: string) =>
   Type.Integer({ minimum: 1, default: def, description })
@@ -22,6 +23,17 @@ export const MessagingConfigSchema = Type.Object({
   MESSAGE_RATE_WINDOW_S: PositiveInt(10, 'rate-limit window, seconds'),
   /** Server-side typing auto-stop: no new typing_start within this time → isTyping false. */
   TYPING_TIMEOUT_MS: PositiveInt(5000, 'typing indicator lifetime without a new typing_start'),
+  /** At most one `user_typing` start is relayed per conversation per socket in this time (the rest are coalesced). */
+  TYPING_RELAY_INTERVAL_MS: PositiveInt(1000, 'shortest time between two relayed typing starts'),
+  /**
+   * Per-socket token buckets by frame kind, `kind=burst/perSecond,…` (src/domain/limits.ts;
+   * kinds not named keep their defaults; `refused` empty → the socket is closed with 1008).
+   */
+  WS_FRAME_LIMITS: Type.String({ default: DEFAULT_FRAME_LIMITS_SPEC, maxLength: 1000 }),
+  /** Open sockets per user across every instance; one more is closed with 4029. */
+  WS_MAX_SOCKETS_PER_USER: PositiveInt(10, 'concurrent sockets per user (all instances)'),
+  /** How long a known user's record (active, deactivated, suspended) is served from an instance's memory. */
+  DIRECTORY_CACHE_MS: Type.Integer({ minimum: 0, default: 5000, description: 'user read-model cache, ms' }),
   /** Ping every socket this often; one that did not answer the previous ping is dropped. */
   HEARTBEAT_INTERVAL_MS: PositiveInt(30_000, 'WebSocket ping interval'),
   /** Largest JSON frame accepted from a client (larger → error frame, connection stays open). */
@@ -46,5 +58,11 @@ export type MessagingConfig = Static<typeof MessagingConfigSchema>
  * @throws ConfigError naming every bad or missing variable
  */
 export function loadMessagingConfig(env: Record<string, string | undefined> = process.env): MessagingConfig {
-  return loadConfig(MessagingConfigSchema, env)
+  const config = loadConfig(MessagingConfigSchema, env)
+  try {
+    parseFrameLimits(config.WS_FRAME_LIMITS)
+  } catch (err) {
+    throw new ConfigError(`invalid configuration — WS_FRAME_LIMITS: ${(err as Error).message}`)
+  }
+  return config
 }

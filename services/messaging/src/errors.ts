@@ -53,3 +53,42 @@ export const AttachmentTooLarge = createError(
 )
 /** Blocking oneself, reporting oneself. 400. */
 export const SelfTarget = createError('MSG_ERR_SELF_TARGET', 'You cannot %s yourself', 400)
+/**
+ * The user named (`participantId`, `recipientId`, a block's or report's `userId`) is not a user
+ * known to messaging — never registered, deactivated or suspended (for a block or report:
+ * never registered). A user who registered moments ago is known once their `UserRegistered`
+ * has been handled (usually under a second). 404.
+ */
+export const UserNotFound = createError(
+  'MSG_ERR_USER_NOT_FOUND',
+  'No such user: check the id (a user who registered moments ago is known within a few seconds)',
+  404,
+)
+/** The other participant's account is deactivated or suspended: nothing can be sent to them. 409. */
+export const RecipientInactive = createError(
+  'MSG_ERR_RECIPIENT_INACTIVE',
+  'This user’s account is not active; messages and calls cannot reach them',
+  409,
+)
+/**
+ * The `jobId` of a new conversation is not a job between the two participants (its hirer and a
+ * worker who applied or holds its contract), or is not known yet. Same answer for someone else's
+ * job as for an unknown one. 404.
+ */
+export const JobNotFound = createError(
+  'MSG_ERR_JOB_NOT_FOUND',
+  'No such job between you and this user: a job conversation is between its hirer and a worker who applied',
+  404,
+)
+/** A socket frame over its kind's per-socket rate (`WS_FRAME_LIMITS`); the error frame says when to retry. */
+export const FrameRateLimited = createError(
+  'MSG_ERR_FRAME_RATE_LIMITED',
+  'Too many %s frames on this socket; wait %d ms',
+  429,
+)
+/** More sockets for the user than `WS_MAX_SOCKETS_PER_USER` (all instances): the new socket is closed with 4029. */
+export const TooManySockets = createError(
+  'MSG_ERR_TOO_MANY_SOCKETS',
+  'You have %d sockets open already (the most allowed): close one, then reconnect',
+  429,
+)

@@ -17,4 +17,12 @@ t.test('a bad variable stops the boot with a message naming it', async (t) => {
     () => loadMessagingConfig({ MONGO_URL: 'mongodb://x/y', TYPING_TIMEOUT_MS: 'soon' }),
     /TYPING_TIMEOUT_MS/,
   )
+  t.throws(
+    () => loadMessagingConfig({ MONGO_URL: 'mongodb://x/y', WS_FRAME_LIMITS: 'typing=fast' }),
+    /WS_FRAME_LIMITS/,
+  )
+  t.throws(
+    () => loadMessagingConfig({ MONGO_URL: 'mongodb://x/y', WS_MAX_SOCKETS_PER_USER: '0' }),
+    /WS_MAX_SOCKETS_PER_USER/,
+  )
 })

@@ -28,11 +28,24 @@ export interface Conn {
   ws: WebSocket
   /** False between a ping and its pong. */
   alive: boolean
-  /** Open typing indicators: other user id → auto-stop timer and conversation. */
-  typing: Map<string, { timer: NodeJS.Timeout; conversationId: string | null }>
+  /** Typing indicators of this socket, by the other user's id (`Protocol`'s typing coalescing). */
+  typing: Map<string, TypingState>
   /** Conversations the client said it has open (`join_conversation`). */
   joined: Set<string>
   expiryTimer?: NodeJS.Timeout
+}
+
+/** One typing indicator of a socket towards another user. */
+export interface TypingState {
+  conversationId: string | null
+  /** Auto-stop timer (`TYPING_TIMEOUT_MS` after the last `typing_start`); unset while stopped. */
+  timer?: NodeJS.Timeout
+  /** The other side was told `isTyping: true` and not yet `false`. */
+  relayed: boolean
+  /** Epoch ms of the last relayed start (starts are coalesced to one per relay interval). */
+  lastStartAt: number
+  /** A start waiting for the relay interval to pass. */
+  pending?: NodeJS.Timeout
 }
 
 /** What the protocol layer does with sockets. */
@@ -66,6 +79,8 @@ export const CLOSE = {
   tooBig: 1009,
   tryAgainLater: 1013,
   tokenExpired: 4001,
+  /** More sockets than `WS_MAX_SOCKETS_PER_USER` for the user (the new one is closed). */
+  tooManySockets: 4029,
 } as const
 
 /** The hub of one instance. */

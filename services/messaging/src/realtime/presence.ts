@@ -31,8 +31,21 @@ export class Presence {
     return `${this.prefix}incall:${userId}`
   }
 
-  /** Record an open socket. @returns true when the user just came online (no other live socket) */
-  async connect(userId: string, connId: string): Promise<boolean> {
+  /**
+   * Record an open socket, unless the user has `maxSockets` live sockets already (on any
+   * instance: the set holds them all, and a crashed instance's entries expire by themselves).
+   * The expired entries are dropped, the new one added and the live ones counted in one MULTI,
+   * so of concurrent opens past the cap exactly the later ones are refused; a refused socket's
+   * entry is removed again.
+   *
+   * @returns `cameOnline`: no other live socket; `refused`: over the cap (the caller closes it);
+   *   `count`: live sockets including this one
+   */
+  async connect(
+    userId: string,
+    connId: string,
+    maxSockets = Number.POSITIVE_INFINITY,
+  ): Promise<{ cameOnline: boolean; refused: boolean; count: number }> {
     const key = this.#key(userId)
     const now = this.now()
     const res = (await this.redis
@@ -42,7 +55,12 @@ export class Presence {
       .zcard(key)
       .pexpire(key, this.ttlMs)
       .exec()) as Array<[unknown, number]>
-    return res[2]?.[1] === 1
+    const count = res[2]?.[1] ?? 1
+    if (count > maxSockets) {
+      await this.redis.zrem(key, connId)
+      return { cameOnline: false, refused: true, count: count - 1 }
+    }
+    return { cameOnline: count === 1, refused: false, count }
   }
 
   /** Refresh the entries of these sockets (heartbeat). */

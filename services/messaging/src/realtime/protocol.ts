@@ -3,16 +3,25 @@
  * the REST routes — every frame naming a conversation is checked against its participants, and a
  * stranger's conversation answers `not_found` like an unknown one. See README.md for the full
  * frame reference.
+ *
+ * Throttling (issue 14, item 6): every frame draws from its socket's bucket for its kind
+ * (`src/domain/limits.ts`, `WS_FRAME_LIMITS`); an empty bucket answers an `error` frame
+ * (`rate_limited`, `MSG_ERR_FRAME_RATE_LIMITED`, `retryAfterMs`) and the frame is dropped; a
+ * socket that goes on sending refused or invalid frames is closed with 1008. Typing starts are
+ * coalesced (at most one relayed per other user per `typingRelayIntervalMs`, a stop only after a
+ * relayed start). A user's sockets are capped across instances (`maxSocketsPerUser`, counted in
+ * the presence set): one more gets an `error` frame `too_many_connections` and is closed with 4029.
  */
 import type { EventContext, Producer } from '@kelmah/contracts'
 import type { FastifyBaseLogger } from 'fastify'
 import type { ClientFrame, FrameError } from '../domain/frames.js'
+import { FrameLimiter, kindOf, type FrameLimits } from '../domain/limits.js'
 import type { Chat } from '../services/chat.js'
 import type { Notifications } from '../services/notifications.js'
 import type { ServerFrame } from '../services/push.js'
 import type { Safety } from '../services/safety.js'
 import type { Calls } from './calls.js'
-import type { Conn, Hub, ProtocolHandlers } from './hub.js'
+import { CLOSE, type Conn, type Hub, type ProtocolHandlers, type TypingState } from './hub.js'
 import type { Presence, PresenceStatus } from './presence.js'
 
 /** What the protocol needs. */
@@ -25,8 +34,16 @@ export interface ProtocolDeps {
   calls: Calls
   log: FastifyBaseLogger
   typingTimeoutMs: number
+  /** Shortest time between two relayed typing starts to one user from one socket, ms. */
+  typingRelayIntervalMs: number
+  /** Per-socket buckets by frame kind. */
+  frameLimits: FrameLimits
+  /** Open sockets per user across instances. */
+  maxSocketsPerUser: number
   /** This service, the producer of the events frames cause. */
   producer: Producer
+  /** Epoch ms (tests may inject). */
+  nowMs?: () => number
 }
 
 /** Catalogue codes → the `reason` of an error frame. */
@@ -37,11 +54,45 @@ const REASONS: Record<string, string> = {
   MSG_ERR_RATE_LIMITED: 'rate_limited',
   MSG_ERR_BAD_CONTENT: 'invalid_frame',
   MSG_ERR_SELF_CONVERSATION: 'invalid_frame',
+  MSG_ERR_USER_NOT_FOUND: 'not_found',
+  MSG_ERR_RECIPIENT_INACTIVE: 'recipient_inactive',
 }
 
 /** The protocol handlers of one instance. */
 export class Protocol implements ProtocolHandlers {
-  constructor(private readonly d: ProtocolDeps) {}
+  readonly #limiters = new WeakMap<Conn, FrameLimiter>()
+  /** Sockets closed for being over the per-user cap: they never counted as online. */
+  readonly #refused = new WeakSet<Conn>()
+  readonly #now: () => number
+
+  constructor(private readonly d: ProtocolDeps) {
+    this.#now = d.nowMs ?? Date.now
+  }
+
+  /** True for a socket refused by the per-user cap (heartbeats must not refresh its presence). */
+  isRefused(conn: Conn): boolean {
+    return this.#refused.has(conn)
+  }
+
+  #limiter(conn: Conn): FrameLimiter {
+    let l = this.#limiters.get(conn)
+    if (!l) {
+      l = new FrameLimiter(this.d.frameLimits)
+      this.#limiters.set(conn, l)
+    }
+    return l
+  }
+
+  /**
+   * Count a refused or invalid frame; a socket whose `refused` bucket ran dry is abusive and is
+   * closed with 1008 (policy violation). @returns true when it was closed
+   */
+  #countRefusal(conn: Conn): boolean {
+    if (!this.#limiter(conn).refuse(this.#now())) return false
+    this.d.log.warn({ userId: conn.userId, connId: conn.id }, 'too many refused frames: closing socket')
+    conn.ws.close(CLOSE.policy, 'too many refused frames')
+    return true
+  }
 
   /** The context of the events a frame on `conn` causes: the connection id as correlation id. */
   #context(conn: Conn): EventContext {
@@ -71,12 +122,29 @@ export class Protocol implements ProtocolHandlers {
   }
 
   onFrameError(conn: Conn, error: FrameError): void {
+    if (this.#countRefusal(conn)) return
     this.#send(conn, { type: 'error', ...error })
   }
 
   /** A new socket: presence (contacts learn the user came online), then the catch-up frame. */
   async onOpen(conn: Conn): Promise<void> {
-    const cameOnline = await this.d.presence.connect(conn.userId, conn.id)
+    const { cameOnline, refused, count } = await this.d.presence.connect(
+      conn.userId,
+      conn.id,
+      this.d.maxSocketsPerUser,
+    )
+    if (refused) {
+      this.#refused.add(conn)
+      this.#send(conn, {
+        type: 'error',
+        reason: 'too_many_connections',
+        code: 'MSG_ERR_TOO_MANY_SOCKETS',
+        message: `You have ${count} sockets open already (the most allowed): close one, then reconnect`,
+        max: this.d.maxSocketsPerUser,
+      })
+      conn.ws.close(CLOSE.tooManySockets, 'too many sockets for this user')
+      return
+    }
     if (cameOnline) await this.#announce(conn.userId)
     const [unread, pending, notifications] = await Promise.all([
       this.d.chat.receipts.unreadCounts(conn.userId),
@@ -95,14 +163,12 @@ export class Protocol implements ProtocolHandlers {
 
   /** A socket closed: typing stops, the user's call ends if this socket carried it, presence. */
   async onClose(conn: Conn, lastOfUser: boolean): Promise<void> {
+    // A socket refused by the cap was never online, carried no call and typed nothing.
+    if (this.#refused.has(conn)) return
     for (const [other, t] of conn.typing) {
       clearTimeout(t.timer)
-      await this.d.hub.toUser(other, {
-        type: 'user_typing',
-        from: conn.userId,
-        isTyping: false,
-        ...(t.conversationId ? { conversationId: t.conversationId } : {}),
-      })
+      clearTimeout(t.pending)
+      if (t.relayed) await this.#notifyTyping(conn.userId, other, false, t.conversationId)
     }
     conn.typing.clear()
     await this.d.calls.onDisconnect(conn, lastOfUser)
@@ -126,6 +192,24 @@ export class Protocol implements ProtocolHandlers {
   }
 
   async onFrame(conn: Conn, frame: ClientFrame): Promise<void> {
+    if (this.#refused.has(conn)) return
+    const kind = kindOf(frame.type)
+    const waitMs = this.#limiter(conn).take(kind, this.#now())
+    if (waitMs > 0) {
+      if (this.#countRefusal(conn)) return
+      return this.#error(
+        conn,
+        frame,
+        'rate_limited',
+        `Too many ${kind} frames on this socket; wait ${waitMs} ms`,
+        {
+          code: 'MSG_ERR_FRAME_RATE_LIMITED',
+          kind,
+          retryAfterMs: waitMs,
+          retryAfter: Math.ceil(waitMs / 1000),
+        },
+      )
+    }
     try {
       await this.#dispatch(conn, frame)
     } catch (err) {
@@ -231,9 +315,28 @@ export class Protocol implements ProtocolHandlers {
     })
   }
 
+  /** Tell `other` (every socket) whether `from` is typing. */
+  #notifyTyping(
+    from: string,
+    other: string,
+    isTyping: boolean,
+    conversationId: string | null,
+  ): Promise<void> {
+    return this.d.hub.toUser(other, {
+      type: 'user_typing',
+      from,
+      isTyping,
+      ...(conversationId ? { conversationId } : {}),
+    })
+  }
+
   /**
-   * Typing indicators. The other side gets `user_typing` on each change; the server stops an
-   * indicator by itself `typingTimeoutMs` after the last `typing_start`, and on disconnect.
+   * Typing indicators, coalesced. The other side gets `user_typing` `isTyping: true` when a run
+   * of `typing_start`s begins — at most once per `typingRelayIntervalMs` per socket and other
+   * user (a start sooner after the previous relayed one is relayed when the interval is over,
+   * unless a stop came first) — and `isTyping: false` on `typing_stop`, `typingTimeoutMs` after
+   * the last start, and on disconnect, each only after a relayed start. Starts within a run cost
+   * no database read (the block check is made when a start is relayed).
    */
   async #typing(
     conn: Conn,
@@ -248,36 +351,53 @@ export class Protocol implements ProtocolHandlers {
       conversationId = frame.conversationId
     } else {
       other = frame.recipientId
-      if (other === me || !(await this.d.chat.conversations.shared(me, other))) {
+      const known = conn.typing.get(other)
+      if (!known && (other === me || !(await this.d.chat.conversations.shared(me, other)))) {
         return this.#error(conn, frame, 'not_found', 'You have no conversation with this user', {
           code: 'MSG_ERR_CONVERSATION_NOT_FOUND',
         })
       }
     }
-    const current = conn.typing.get(other)
-    const notify = (isTyping: boolean, convId: string | null) =>
-      this.d.hub.toUser(other, {
-        type: 'user_typing',
-        from: me,
-        isTyping,
-        ...(convId ? { conversationId: convId } : {}),
-      })
-    if (frame.type === 'typing_stop') {
-      if (!current) return
-      clearTimeout(current.timer)
-      conn.typing.delete(other)
-      return notify(false, current.conversationId)
+    const state = conn.typing.get(other)
+    const stop = (s: TypingState): Promise<void> => {
+      clearTimeout(s.timer)
+      clearTimeout(s.pending)
+      s.timer = s.pending = undefined
+      if (!s.relayed) return Promise.resolve()
+      s.relayed = false
+      return this.#notifyTyping(me, other, false, s.conversationId)
     }
-    // A blocked typer's indicator is silently dropped (the blocker sees nothing, the typer learns nothing).
-    if (await this.d.safety.isBlocked(other, me)) return
-    if (current) clearTimeout(current.timer)
+    if (frame.type === 'typing_stop') return state ? stop(state) : undefined
+
+    const s: TypingState = state ?? { conversationId, relayed: false, lastStartAt: -Infinity }
+    s.conversationId = conversationId
+    const running = s.relayed || s.pending !== undefined
+    if (!running) {
+      // A blocked typer's indicator is silently dropped (the blocker sees nothing, the typer learns nothing).
+      if (await this.d.safety.isBlocked(other, me)) return
+    }
+    conn.typing.set(other, s)
+    clearTimeout(s.timer)
     const timer = setTimeout(() => {
-      if (conn.typing.get(other)?.timer !== timer) return
-      conn.typing.delete(other)
-      notify(false, conversationId).catch((err) => this.d.log.warn({ err }, 'typing auto-stop failed'))
+      if (s.timer !== timer) return
+      stop(s).catch((err) => this.d.log.warn({ err }, 'typing auto-stop failed'))
     }, this.d.typingTimeoutMs)
     timer.unref()
-    conn.typing.set(other, { timer, conversationId })
-    if (!current) await notify(true, conversationId)
+    s.timer = timer
+    if (running) return
+    const relay = (): Promise<void> => {
+      s.pending = undefined
+      s.relayed = true
+      s.lastStartAt = this.#now()
+      return this.#notifyTyping(me, other, true, s.conversationId)
+    }
+    const waitMs = s.lastStartAt + this.d.typingRelayIntervalMs - this.#now()
+    if (waitMs <= 0) return relay()
+    const pending = setTimeout(() => {
+      if (s.pending !== pending) return
+      relay().catch((err) => this.d.log.warn({ err }, 'typing relay failed'))
+    }, waitMs)
+    pending.unref()
+    s.pending = pending
   }
 }

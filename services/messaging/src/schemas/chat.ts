@@ -1,5 +1,5 @@
 /** Route schemas of `/api/chat` (TypeBox; responses also stop private fields leaking). */
-import { Id, Page, PageQuery } from '@kelmah/contracts'
+import { Id, Page, PageQuery, Problem } from '@kelmah/contracts'
 import Type from 'typebox'
 
 /** Bearer-token security requirement for OpenAPI. */
@@ -78,13 +78,23 @@ export const ConversationSchema = Type.Object(
 
 const IdParams = Type.Object({ id: Id })
 
+/** Problem responses (application/problem+json, `code` from src/errors.ts) a route may answer with. */
+function problems(...statuses: number[]): Record<number, typeof Problem> {
+  return Object.fromEntries(statuses.map((s) => [s, Problem]))
+}
+
 /** `POST /conversations`. */
 export const CreateConversationSchema = {
   summary: 'Open the conversation with a user (optionally about a job); returns the existing one if any',
+  description:
+    'A new conversation needs `participantId` to be an active user known from `UserRegistered` ' +
+    '(404 `MSG_ERR_USER_NOT_FOUND`; a user who registered moments ago is known within seconds), ' +
+    'and a `jobId` to be a job whose hirer is one of the two and of which the other applied or ' +
+    'holds the contract (404 `MSG_ERR_JOB_NOT_FOUND`, also for an unknown job).',
   tags,
   security: bearer,
   body: Type.Object({ participantId: Id, jobId: Type.Optional(Id) }, { additionalProperties: false }),
-  response: { 200: ConversationSchema, 201: ConversationSchema },
+  response: { 200: ConversationSchema, 201: ConversationSchema, ...problems(400, 401, 404) },
 }
 
 /** `GET /conversations`. */
@@ -121,6 +131,9 @@ export const HistorySchema = {
 /** `POST /conversations/:id/messages`. */
 export const SendMessageSchema = {
   summary: 'Send a text message (a repeated clientId returns the first message, 200)',
+  description:
+    '403 `MSG_ERR_BLOCKED` when the recipient blocked the caller, 409 `MSG_ERR_RECIPIENT_INACTIVE` ' +
+    'when their account is deactivated or suspended, 429 `MSG_ERR_RATE_LIMITED` with `Retry-After`.',
   tags,
   security: bearer,
   params: IdParams,
@@ -128,7 +141,7 @@ export const SendMessageSchema = {
     { content: Type.String(), clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) },
     { additionalProperties: false },
   ),
-  response: { 200: MessageSchema, 201: MessageSchema },
+  response: { 200: MessageSchema, 201: MessageSchema, ...problems(400, 401, 403, 404, 409, 429) },
 }
 
 /** `POST /conversations/:id/read`. */
@@ -177,12 +190,15 @@ const UserParams = Type.Object({ userId: Id })
 /** `POST /blocks/:userId`. */
 export const BlockSchema = {
   summary: 'Block a user: they can no longer message or call you',
+  description:
+    'The user must be known from `UserRegistered` (404 `MSG_ERR_USER_NOT_FOUND`); deactivated users count.',
   tags,
   security: bearer,
   params: UserParams,
   response: {
     200: Type.Object({ userId: Type.String(), blocked: Type.Boolean() }),
     201: Type.Object({ userId: Type.String(), blocked: Type.Boolean() }),
+    ...problems(400, 401, 404),
   },
 }
 
@@ -206,6 +222,9 @@ export const ListBlocksSchema = {
 /** `POST /reports`. */
 export const ReportSchema = {
   summary: 'Report a user or a message (kept for admin review)',
+  description:
+    'A `userId` must be known from `UserRegistered` (404 `MSG_ERR_USER_NOT_FOUND`; deactivated users ' +
+    'count); a `messageId` must be a message the caller can see, not a system message.',
   tags,
   security: bearer,
   body: Type.Object(
@@ -226,6 +245,7 @@ export const ReportSchema = {
       status: Type.String(),
       createdAt: Iso,
     }),
+    ...problems(400, 401, 404),
   },
 }
 
@@ -239,7 +259,7 @@ export const UploadSchema = {
     filename: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     caption: Type.Optional(Type.String({ maxLength: 5000 })),
   }),
-  response: { 201: MessageSchema },
+  response: { 201: MessageSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 429) },
 }
 
 /** `GET /attachments/:id`. */

@@ -10,6 +10,7 @@ import type { Model } from 'mongoose'
 import type { ConversationDoc } from '../models/conversation.js'
 import type { MessageDoc } from '../models/message.js'
 import { Conversations } from './conversations.js'
+import type { Directory } from './directory.js'
 import { Edits } from './edits.js'
 import { Messages } from './messages.js'
 import type { Push } from './push.js'
@@ -34,6 +35,7 @@ export interface ChatDeps {
   messages: AggregateStore<MessageDoc>
   push: Push
   safety: Safety
+  directory: Directory
   rateLimit: MessageRateLimit
   /** Longest text, characters (code points). */
   maxChars: number
@@ -43,7 +45,12 @@ export interface ChatDeps {
 /** The chat use cases over the conversations' and messages' stores. */
 export function chatOf(d: ChatDeps): Chat {
   const Message = d.messages.model as Model<MessageDoc>
-  const conversations = new Conversations({ store: d.conversations, Message, now: d.now })
+  const conversations = new Conversations({
+    store: d.conversations,
+    Message,
+    directory: d.directory,
+    now: d.now,
+  })
   const shared = { conversations, push: d.push, now: d.now }
   return {
     conversations,
@@ -51,6 +58,7 @@ export function chatOf(d: ChatDeps): Chat {
       ...shared,
       store: d.messages,
       safety: d.safety,
+      directory: d.directory,
       rateLimit: d.rateLimit,
       maxChars: d.maxChars,
     }),

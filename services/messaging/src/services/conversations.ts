@@ -23,6 +23,7 @@ import {
 import { ConversationNotFound } from '../errors.js'
 import type { ConversationDoc, LastMessage } from '../models/conversation.js'
 import type { MessageDoc } from '../models/message.js'
+import type { Directory } from './directory.js'
 import { conversationView, dateIdCursor, objectIdOf, type ConversationView } from './views.js'
 
 /** What {@link Conversations} needs. */
@@ -31,6 +32,8 @@ export interface ConversationDeps {
   store: AggregateStore<ConversationDoc>
   /** Messages, read for unread counts. */
   Message: Model<MessageDoc>
+  /** Users and jobs as known from events: what a user-opened conversation is checked against. */
+  directory: Directory
   now: Clock
 }
 
@@ -54,9 +57,15 @@ export class Conversations {
    * The conversation of `me` and `other` about `jobId` (or none), created when missing (with
    * `ConversationCreated` in `ctx`).
    *
+   * When a user asks (`createdBy` set) and the conversation does not exist yet, `other` must be an active user known from
+   * `UserRegistered`, and a `jobId` must be a job of which one of the two is the hirer and the
+   * other a worker who applied or holds its contract (`src/services/directory.ts`). Event-opened
+   * conversations (`createdBy` null) are vouched for by the event's producer.
+   *
    * @param createdBy - the user who asked, or null when an event opened it
    * @returns the conversation and whether this call created it
-   * @throws SelfConversation (field `participantId`) when `me === other`
+   * @throws SelfConversation (field `participantId`) when `me === other`; UserNotFound (field
+   *   `participantId`); JobNotFound (field `jobId`)
    */
   async findOrCreate(
     me: string,
@@ -71,6 +80,14 @@ export class Conversations {
     if (cached) return { conversation: cached, created: false }
     const existing = await this.#Conversation.findOne({ key }).lean()
     if (existing) return { conversation: this.#remember(existing), created: false }
+    // Only a new conversation is checked: an existing one was checked (or vouched for by an
+    // event) when it was opened, and sending into it checks the recipient (Messages).
+    if (createdBy !== null) {
+      await Promise.all([
+        this.#d.directory.requireUser(other, { field: 'participantId', in: 'body' }, { active: true }),
+        jobId ? this.#d.directory.checkJobParties(jobId, me, other) : undefined,
+      ])
+    }
     const { doc, events } = openConversation(
       { id: new Types.ObjectId(), me, other, jobId, createdBy },
       this.#d.now(),
@@ -163,9 +180,17 @@ export class Conversations {
     await this.#d.store.write({ _id: conv._id, ...activityGuard(last.createdAt) }, activityAfter(last))
   }
 
-  /** Conversations tied to `jobId` (for job-wide system messages). */
+  /**
+   * Conversations tied to `jobId` (for job-wide system messages). When the job's hirer is known,
+   * only conversations the hirer takes part in: a conversation tagged with the job by anyone
+   * else (possible before job tags were checked) never receives the job's system messages.
+   */
   async ofJob(jobId: string): Promise<ConversationDoc[]> {
-    return this.#Conversation.find({ jobId }).lean()
+    const [rows, hirerId] = await Promise.all([
+      this.#Conversation.find({ jobId }).lean(),
+      this.#d.directory.hirerOf(jobId),
+    ])
+    return hirerId ? rows.filter((c) => c.participantIds.includes(hirerId)) : rows
   }
 
   /** True when `a` and `b` share at least one conversation. */

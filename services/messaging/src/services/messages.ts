@@ -30,6 +30,7 @@ import { Blocked, RateLimited } from '../errors.js'
 import type { ConversationDoc } from '../models/conversation.js'
 import type { AttachmentRef, CallLog, MessageDoc } from '../models/message.js'
 import type { Conversations } from './conversations.js'
+import type { Directory } from './directory.js'
 import type { Push } from './push.js'
 import type { MessageRateLimit } from './rate-limit.js'
 import type { Safety } from './safety.js'
@@ -48,6 +49,8 @@ export interface MessageDeps {
   conversations: Conversations
   push: Push
   safety: Safety
+  /** Refuses messages to deactivated or suspended users. */
+  directory: Directory
   rateLimit: MessageRateLimit
   /** Longest text, characters (code points). */
   maxChars: number
@@ -95,7 +98,7 @@ export class Messages {
    * blocked, rate limit). A repeated `clientId` returns the message stored the first time.
    *
    * @returns the stored message and whether it was stored before (a retried `clientId`)
-   * @throws ConversationNotFound, BadContent, Blocked, RateLimited (with `Retry-After`)
+   * @throws ConversationNotFound, BadContent, Blocked, RecipientInactive, RateLimited (with `Retry-After`)
    */
   async sendText(
     conv: ConversationDoc,
@@ -106,7 +109,7 @@ export class Messages {
   ): Promise<{ message: MessageView; duplicate: boolean }> {
     const recipientId = recipientOf(conv, senderId)
     checkText(content, this.#d.maxChars)
-    if (await this.#d.safety.isBlocked(recipientId, senderId)) throw new Blocked()
+    await this.#checkRecipient(recipientId, senderId)
     if (clientId) {
       const seen = await this.#Message.findOne({ dedupeKey: clientKey(senderId, clientId) }).lean()
       if (seen) return { message: messageView(seen), duplicate: true }
@@ -125,7 +128,7 @@ export class Messages {
   ): Promise<MessageView> {
     const recipientId = recipientOf(conv, senderId)
     checkCaption(caption, this.#d.maxChars)
-    if (await this.#d.safety.isBlocked(recipientId, senderId)) throw new Blocked()
+    await this.#checkRecipient(recipientId, senderId)
     await this.#consumeRate(senderId)
     const draft: MessageDraft = { senderId, recipientId, type: 'attachment', content: caption, attachment }
     return (await this.#store(conv, draft, ctx)).message
@@ -168,6 +171,15 @@ export class Messages {
       { producer: 'messaging', correlationId: log.callId },
     )
     return duplicate ? null : message
+  }
+
+  /** @throws Blocked when the recipient blocked the sender, RecipientInactive when their account is not active */
+  async #checkRecipient(recipientId: string, senderId: string): Promise<void> {
+    const [blocked] = await Promise.all([
+      this.#d.safety.isBlocked(recipientId, senderId),
+      this.#d.directory.checkRecipient(recipientId),
+    ])
+    if (blocked) throw new Blocked()
   }
 
   /** @throws RateLimited (with `Retry-After`) when `senderId` sent too much in the window */

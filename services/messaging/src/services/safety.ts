@@ -9,6 +9,7 @@ import { isDuplicateKey, withFields, type Clock } from '@kelmah/service-kit'
 import { blockId, type BlockDoc, type ReportDoc } from '../models/safety.js'
 import type { ConversationDoc } from '../models/conversation.js'
 import type { MessageDoc } from '../models/message.js'
+import type { Directory } from './directory.js'
 
 /** What {@link Safety} needs. */
 export interface SafetyDeps {
@@ -16,6 +17,8 @@ export interface SafetyDeps {
   Report: Model<ReportDoc>
   Message: Model<MessageDoc>
   Conversation: Model<ConversationDoc>
+  /** Blocks and reports name users that exist (`UserRegistered`); deactivated ones count. */
+  directory: Directory
   now: Clock
 }
 
@@ -39,12 +42,19 @@ export class Safety {
     return (await this.d.Block.findOne({ _id: blockId(blocker, blocked) }, { _id: 1 }).lean()) !== null
   }
 
-  /** `me` blocks `userId` (idempotent). @returns whether the block is new. @throws SelfTarget */
+  /**
+   * `me` blocks `userId` (idempotent). A deactivated or suspended user can be blocked; one never
+   * registered cannot.
+   *
+   * @returns whether the block is new
+   * @throws SelfTarget; UserNotFound (field `userId`)
+   */
   async block(me: string, userId: string): Promise<boolean> {
     if (me === userId)
       throw withFields(new SelfTarget('block'), [
         { field: 'userId', message: 'must be another user', in: 'params' },
       ])
+    await this.d.directory.requireUser(userId, { field: 'userId', in: 'params' }, { active: false })
     try {
       await this.d.Block.collection.insertOne({
         _id: blockId(me, userId) as never,
@@ -70,9 +80,12 @@ export class Safety {
   }
 
   /**
-   * Report a user, or a message `me` can see (its sender is the reported user).
+   * Report a user, or a message `me` can see (its sender is the reported user). A user named by
+   * id must exist (`UserRegistered`; deactivated and suspended users can be reported); a system
+   * message has no user to report.
    *
-   * @throws MessageNotFound for a message `me` cannot see; SelfTarget for reporting oneself
+   * @throws MessageNotFound for a message `me` cannot see; SelfTarget for reporting oneself;
+   *   UserNotFound (field `userId`, or `messageId` for a message with no user behind it)
    */
   async report(
     me: string,
@@ -98,6 +111,14 @@ export class Safety {
       throw withFields(new SelfTarget('report'), [
         { field: r.messageId ? 'messageId' : 'userId', message: 'must not be yourself' },
       ])
+    // A message's sender wrote in a conversation with `me`: they exist. A system message has no
+    // user behind it, and a user named by id must be known from UserRegistered.
+    if (!r.messageId || userId === 'system')
+      await this.d.directory.requireUser(
+        userId,
+        { field: r.messageId ? 'messageId' : 'userId', in: 'body' },
+        { active: false },
+      )
     const doc = await this.d.Report.create({
       reporterId: me,
       userId,

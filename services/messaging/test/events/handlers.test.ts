@@ -20,7 +20,7 @@ t.test('events in: conversations, system messages, notifications', async (t) => 
   })
 
   t.test('ApplicationSubmitted opens the job conversation and notifies the hirer live', async (t) => {
-    const [hirer, worker] = [newUser(c.kit, 'hirer'), newUser(c.kit)]
+    const [hirer, worker] = [await newUser(c, 'hirer'), await newUser(c)]
     const sh = await online(t, inst, hirer)
     const event = await publish(app, 'ApplicationSubmitted', {
       applicationId: 'a1',
@@ -52,7 +52,7 @@ t.test('events in: conversations, system messages, notifications', async (t) => 
   t.test(
     "ContractSigned and payment events write system messages into the parties' job conversation",
     async (t) => {
-      const [hirer, worker] = [newUser(c.kit, 'hirer'), newUser(c.kit)]
+      const [hirer, worker] = [await newUser(c, 'hirer'), await newUser(c)]
       const sw = await online(t, inst, worker)
       const k = contract(hirer.id, worker.id, 'job-2')
       await publish(app, 'ContractSigned', k)
@@ -115,7 +115,7 @@ t.test('events in: conversations, system messages, notifications', async (t) => 
   t.test(
     'GET /api/notifications: unread first then newest; read one, read all; preferences switch kinds off',
     async (t) => {
-      const [hirer, worker] = [newUser(c.kit, 'hirer'), newUser(c.kit)]
+      const [hirer, worker] = [await newUser(c, 'hirer'), await newUser(c)]
       for (let i = 1; i <= 3; i++) {
         await publish(app, 'MilestoneSubmitted', {
           contractId: 'k',
@@ -196,7 +196,7 @@ t.test('events in: conversations, system messages, notifications', async (t) => 
   )
 
   t.test('the hello frame carries pending notifications to a user coming back', async (t) => {
-    const [hirer, worker] = [newUser(c.kit, 'hirer'), newUser(c.kit)]
+    const [hirer, worker] = [await newUser(c, 'hirer'), await newUser(c)]
     await publish(app, 'ApplicationSubmitted', {
       applicationId: 'a9',
       jobId: 'job-9',

@@ -10,7 +10,7 @@ t.test('call signalling across two instances', async (t) => {
   t.test(
     'invite → accept → offer/answer/ICE relayed → upgrade to video with consent → end, logged',
     async (t) => {
-      const [a, b, watcher] = [newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+      const [a, b, watcher] = [await newUser(c), await newUser(c), await newUser(c)]
       const id = await conversation(c.app, a, b)
       await conversation(c.app, watcher, a)
       const sa = await online(t, one, a)
@@ -74,7 +74,7 @@ t.test('call signalling across two instances', async (t) => {
   )
 
   t.test('a declined call and an unanswered one end and are logged as declined and missed', async (t) => {
-    const [a, b] = [newUser(c.kit), newUser(c.kit)]
+    const [a, b] = [await newUser(c), await newUser(c)]
     const id = await conversation(c.app, a, b)
     const sa = await online(t, one, a)
     const sb = await online(t, two, b)
@@ -96,7 +96,7 @@ t.test('call signalling across two instances', async (t) => {
   })
 
   t.test('a call ends by itself after the maximum duration', async (t) => {
-    const [a, b] = [newUser(c.kit), newUser(c.kit)]
+    const [a, b] = [await newUser(c), await newUser(c)]
     const id = await conversation(c.app, a, b)
     const sa = await online(t, one, a)
     const sb = await online(t, two, b)
@@ -113,7 +113,7 @@ t.test('call signalling across two instances', async (t) => {
   })
 
   t.test('only participants may call; one call at a time', async (t) => {
-    const [a, b, stranger] = [newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+    const [a, b, stranger] = [await newUser(c), await newUser(c), await newUser(c)]
     const id = await conversation(c.app, a, b)
     const ss = await online(t, one, stranger)
     ss.send({ type: 'call_invite', conversationId: id, media: 'audio' })

@@ -8,7 +8,7 @@ t.test("two instances deliver to each other's sockets through Redis", async (t) 
   t.test(
     'a chat frame on instance 1 reaches the recipient on instance 2, on every tab, on both instances',
     async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const sa = await online(t, one, a)
       const b1 = await online(t, two, b)
       const b2 = await online(t, one, b)
@@ -25,7 +25,7 @@ t.test("two instances deliver to each other's sockets through Redis", async (t) 
   )
 
   t.test('typing crosses instances and its auto-stop too', async (t) => {
-    const [a, b] = [newUser(c.kit), newUser(c.kit)]
+    const [a, b] = [await newUser(c), await newUser(c)]
     await conversation(c.app, a, b)
     const sa = await online(t, one, a)
     const sb = await online(t, two, b)
@@ -37,7 +37,7 @@ t.test("two instances deliver to each other's sockets through Redis", async (t) 
   t.test(
     'presence is shared: online on either instance counts, offline only when the last socket closes',
     async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       await conversation(two.app, a, b)
       const sa = await online(t, one, a)
       const b1 = await online(t, two, b)
@@ -53,7 +53,7 @@ t.test("two instances deliver to each other's sockets through Redis", async (t) 
   )
 
   t.test('a REST send on one instance reaches sockets on the other', async (t) => {
-    const [a, b] = [newUser(c.kit), newUser(c.kit)]
+    const [a, b] = [await newUser(c), await newUser(c)]
     const id = await conversation(one.app, a, b)
     const sb = await online(t, two, b)
     await call(one.app, 'POST', `/api/chat/conversations/${id}/messages`, a, { content: 'over REST' })

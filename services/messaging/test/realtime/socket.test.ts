@@ -11,7 +11,7 @@ t.test('the /ws protocol on one instance', async (t) => {
     t.test(
       'accepts a bearer header and ?token=, refuses none, an expired or a tampered token with 401',
       async (t) => {
-        const u = newUser(c.kit)
+        const u = await newUser(c)
         const viaHeader = await connect(inst, u, { header: true })
         t.equal((await viaHeader.next('hello')).userId, u.id)
         await viaHeader.close()
@@ -34,7 +34,7 @@ t.test('the /ws protocol on one instance', async (t) => {
     t.test(
       'creates the conversation, stores the message, delivers new_message to every tab and message_delivered to the sender',
       async (t) => {
-        const [a, b] = [newUser(c.kit), newUser(c.kit)]
+        const [a, b] = [await newUser(c), await newUser(c)]
         const sender = await online(t, inst, a)
         const senderTab2 = await online(t, inst, a)
         const tab1 = await online(t, inst, b)
@@ -74,7 +74,7 @@ t.test('the /ws protocol on one instance', async (t) => {
     )
 
     t.test('echoes clientId/tempId in message_delivered and stores a retried frame once', async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const sender = await online(t, inst, a)
       sender.send({ type: 'chat', recipientId: b.id, message: 'hi', tempId: 'tmp-42' })
       const first = await sender.next('message_delivered')
@@ -89,7 +89,7 @@ t.test('the /ws protocol on one instance', async (t) => {
     t.test(
       'stores a message for an offline recipient: history, unread count and the hello frame when they come back',
       async (t) => {
-        const [a, b] = [newUser(c.kit), newUser(c.kit)]
+        const [a, b] = [await newUser(c), await newUser(c)]
         const sender = await online(t, inst, a)
         sender.send({ type: 'chat', recipientId: b.id, message: 'are you there?' })
         const delivered = await sender.next('message_delivered')
@@ -106,7 +106,7 @@ t.test('the /ws protocol on one instance', async (t) => {
   })
 
   t.test('{"type":"send_message"} checks the conversation on every frame', async (t) => {
-    const [a, b, stranger] = [newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+    const [a, b, stranger] = [await newUser(c), await newUser(c), await newUser(c)]
     const id = await conversation(c.app, a, b)
     const sa = await online(t, inst, a)
     const sb = await online(t, inst, b)
@@ -137,7 +137,7 @@ t.test('the /ws protocol on one instance', async (t) => {
   })
 
   t.test('bad frames get an error frame, store nothing, and leave the connection open', async (t) => {
-    const [a, b] = [newUser(c.kit), newUser(c.kit)]
+    const [a, b] = [await newUser(c), await newUser(c)]
     const id = await conversation(c.app, a, b)
     const s = await online(t, inst, a)
     s.send('this is not json')
@@ -163,7 +163,7 @@ t.test('the /ws protocol on one instance', async (t) => {
     t.test(
       '{"type":"typing_start","recipientId"} → user_typing true; the server stops it by itself',
       async (t) => {
-        const [a, b] = [newUser(c.kit), newUser(c.kit)]
+        const [a, b] = [await newUser(c), await newUser(c)]
         await conversation(c.app, a, b)
         const sa = await online(t, inst, a)
         const sb = await online(t, inst, b)
@@ -180,7 +180,7 @@ t.test('the /ws protocol on one instance', async (t) => {
     )
 
     t.test('typing_stop with conversationId, and a disconnect, stop the indicator', async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const id = await conversation(c.app, a, b)
       const sa = await online(t, inst, a)
       const sb = await online(t, inst, b)
@@ -198,7 +198,7 @@ t.test('the /ws protocol on one instance', async (t) => {
   t.test(
     '{"type":"mark_read","messageIds":[…]} persists readAt and tells the sender with messages_read',
     async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const sa = await online(t, inst, a)
       const sb = await online(t, inst, b)
       sa.send({ type: 'chat', recipientId: b.id, message: 'one' })
@@ -225,7 +225,7 @@ t.test('the /ws protocol on one instance', async (t) => {
   )
 
   t.test('presence: get_online_status, and online/offline pushed to contacts', async (t) => {
-    const [a, b, stranger] = [newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+    const [a, b, stranger] = [await newUser(c), await newUser(c), await newUser(c)]
     await conversation(c.app, a, b)
     const sa = await online(t, inst, a)
     sa.send({ type: 'get_online_status', userIds: [b.id, stranger.id] })
@@ -248,11 +248,11 @@ t.test('heartbeats and slow consumers', async (t) => {
   const inst = c.instances[0]!
 
   t.test('drops a socket that stops answering pings, and its user goes offline for contacts', async (t) => {
-    const [a, b] = [newUser(c.kit), newUser(c.kit)]
+    const [a, b] = [await newUser(c), await newUser(c)]
     await conversation(c.app, a, b)
     const sa = await online(t, inst, a)
     const sb = await online(t, inst, b)
-    const live = await online(t, inst, newUser(c.kit))
+    const live = await online(t, inst, await newUser(c))
     t.same((await sa.next('presence')).users, [{ userId: b.id, status: 'online' }])
     // A dead peer: its socket stops reading, so pings go unanswered.
     ;(sb.ws as unknown as { _socket: { pause(): void } })._socket.pause()

@@ -21,7 +21,7 @@ t.test('attachments (GridFS)', async (t) => {
   t.test(
     'POST /api/chat/conversations/:id/attachments stores the file and sends an attachment message; GET serves it to participants only',
     async (t) => {
-      const [a, b, stranger] = [newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+      const [a, b, stranger] = [await newUser(c), await newUser(c), await newUser(c)]
       const id = await conversation(app, a, b)
       const sb = await online(t, c.instances[0]!, b)
       const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(300 * 1024, 7)])
@@ -45,7 +45,7 @@ t.test('attachments (GridFS)', async (t) => {
   )
 
   t.test('refuses types off the allow-list (415) and files over the limit (413)', async (t) => {
-    const [a, b] = [newUser(c.kit), newUser(c.kit)]
+    const [a, b] = [await newUser(c), await newUser(c)]
     const id = await conversation(app, a, b)
     const exe = await upload(id, a.token, Buffer.from('MZ...'), 'application/x-msdownload')
     t.equal(exe.statusCode, 415)

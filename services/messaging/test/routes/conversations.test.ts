@@ -1,6 +1,6 @@
 import { eventProbe } from '@kelmah/testing'
 import t from 'tap'
-import { call, conversation, newUser, seedMessages, startCluster } from '../fixtures/app.js'
+import { call, conversation, knownJob, newUser, seedMessages, startCluster } from '../fixtures/app.js'
 
 t.test('conversations and messages over REST', async (t) => {
   const c = await startCluster(t)
@@ -10,7 +10,7 @@ t.test('conversations and messages over REST', async (t) => {
 
   t.test('POST /api/chat/conversations', async (t) => {
     t.test('creates the conversation (201), then returns the same one (200) from either side', async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const first = await call(app, 'POST', '/api/chat/conversations', a, { participantId: b.id })
       t.equal(first.status, 201)
       t.match(first.body, {
@@ -34,7 +34,8 @@ t.test('conversations and messages over REST', async (t) => {
     })
 
     t.test('keeps one conversation per (pair, job)', async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
+      await knownJob(c, 'job-1', a, b)
       const direct = await conversation(app, a, b)
       const job1 = await conversation(app, a, b, 'job-1')
       const job1again = await conversation(app, b, a, 'job-1')
@@ -43,7 +44,7 @@ t.test('conversations and messages over REST', async (t) => {
     })
 
     t.test('creates exactly one conversation under concurrent requests', async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
           call(app, 'POST', '/api/chat/conversations', i % 2 ? a : b, { participantId: i % 2 ? b.id : a.id }),
@@ -54,7 +55,7 @@ t.test('conversations and messages over REST', async (t) => {
     })
 
     t.test('refuses a conversation with oneself (400 naming participantId) and needs a token', async (t) => {
-      const a = newUser(c.kit)
+      const a = await newUser(c)
       const self = await call(app, 'POST', '/api/chat/conversations', a, { participantId: a.id })
       t.equal(self.status, 400)
       t.equal(self.body.code, 'MSG_ERR_SELF_CONVERSATION')
@@ -71,7 +72,7 @@ t.test('conversations and messages over REST', async (t) => {
 
   t.test('POST /api/chat/conversations/:id/messages', async (t) => {
     t.test('stores the text as sent and publishes MessageSent', async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const id = await conversation(app, a, b)
       const content = '  Hello <b>world</b> 👋  '
       const res = await call(app, 'POST', `/api/chat/conversations/${id}/messages`, a, { content })
@@ -98,7 +99,7 @@ t.test('conversations and messages over REST', async (t) => {
     })
 
     t.test('refuses empty and over-long text (400 naming content)', async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const id = await conversation(app, a, b)
       const empty = await call(app, 'POST', `/api/chat/conversations/${id}/messages`, a, { content: '   ' })
       t.equal(empty.status, 400)
@@ -117,7 +118,7 @@ t.test('conversations and messages over REST', async (t) => {
     })
 
     t.test('returns the first message for a repeated clientId (200), storing it once', async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const id = await conversation(app, a, b)
       const first = await call(app, 'POST', `/api/chat/conversations/${id}/messages`, a, {
         content: 'once',
@@ -135,7 +136,7 @@ t.test('conversations and messages over REST', async (t) => {
     })
 
     t.test("answers 404 for a stranger's conversation and an unknown id", async (t) => {
-      const [a, b, stranger] = [newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+      const [a, b, stranger] = [await newUser(c), await newUser(c), await newUser(c)]
       const id = await conversation(app, a, b)
       for (const [url, method] of [
         [`/api/chat/conversations/${id}/messages`, 'POST'],
@@ -152,7 +153,7 @@ t.test('conversations and messages over REST', async (t) => {
   })
 
   t.test('GET /api/chat/conversations/:id/messages pages newest first (default 50)', async (t) => {
-    const [a, b] = [newUser(c.kit), newUser(c.kit)]
+    const [a, b] = [await newUser(c), await newUser(c)]
     const id = await conversation(app, a, b)
     await seedMessages(app, id, b.id, a.id, 55)
     const page1 = await call(app, 'GET', `/api/chat/conversations/${id}/messages`, a)
@@ -188,7 +189,7 @@ t.test('conversations and messages over REST', async (t) => {
   t.test(
     'GET /api/chat/conversations lists most recent activity first with preview and unread count',
     async (t) => {
-      const [me, x, y, z] = [newUser(c.kit), newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+      const [me, x, y, z] = [await newUser(c), await newUser(c), await newUser(c), await newUser(c)]
       const cx = await conversation(app, me, x)
       const cy = await conversation(app, me, y)
       const cz = await conversation(app, me, z)
@@ -227,7 +228,7 @@ t.test('conversations and messages over REST', async (t) => {
   )
 
   t.test('GET /api/chat/unread-count and POST /api/chat/conversations/:id/read', async (t) => {
-    const [me, x, y] = [newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+    const [me, x, y] = [await newUser(c), await newUser(c), await newUser(c)]
     const cx = await conversation(app, x, me)
     const cy = await conversation(app, y, me)
     await call(app, 'POST', `/api/chat/conversations/${cx}/messages`, x, { content: '1' })

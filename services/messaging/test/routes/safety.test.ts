@@ -10,7 +10,7 @@ t.test('blocks, reports, rate limit, edit and delete', async (t) => {
     t.test(
       'a blocked user cannot message the blocker (REST 403, socket error frame) until unblocked',
       async (t) => {
-        const [blocker, pest] = [newUser(c.kit), newUser(c.kit)]
+        const [blocker, pest] = [await newUser(c), await newUser(c)]
         const id = await conversation(app, pest, blocker)
         t.equal((await call(app, 'POST', `/api/chat/blocks/${pest.id}`, blocker)).status, 201)
         t.equal(
@@ -56,7 +56,7 @@ t.test('blocks, reports, rate limit, edit and delete', async (t) => {
     )
 
     t.test('refuses blocking oneself', async (t) => {
-      const u = newUser(c.kit)
+      const u = await newUser(c)
       const res = await call(app, 'POST', `/api/chat/blocks/${u.id}`, u)
       t.equal(res.status, 400)
       t.equal(res.body.errors[0].field, 'userId')
@@ -64,7 +64,7 @@ t.test('blocks, reports, rate limit, edit and delete', async (t) => {
   })
 
   t.test('POST /api/chat/reports keeps reports of users and of visible messages', async (t) => {
-    const [a, b, stranger] = [newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+    const [a, b, stranger] = [await newUser(c), await newUser(c), await newUser(c)]
     const id = await conversation(app, a, b)
     const msg = await call(app, 'POST', `/api/chat/conversations/${id}/messages`, b, {
       content: 'buy crypto now',
@@ -95,7 +95,7 @@ t.test('blocks, reports, rate limit, edit and delete', async (t) => {
   t.test(
     'the per-user message rate limit answers 429 with Retry-After, and rate_limited on the socket',
     async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const id = await conversation(app, a, b)
       for (let i = 0; i < 4; i++)
         t.equal(
@@ -123,7 +123,7 @@ t.test('blocks, reports, rate limit, edit and delete', async (t) => {
 
   t.test('PATCH/DELETE /api/chat/messages/:id', async (t) => {
     t.test('the sender edits and deletes for everyone; both sides get live updates', async (t) => {
-      const [a, b] = [newUser(c.kit), newUser(c.kit)]
+      const [a, b] = [await newUser(c), await newUser(c)]
       const id = await conversation(app, a, b)
       const sb = await online(t, inst, b)
       const msg = await call(app, 'POST', `/api/chat/conversations/${id}/messages`, a, { content: 'helo' })
@@ -140,7 +140,7 @@ t.test('blocks, reports, rate limit, edit and delete', async (t) => {
     })
 
     t.test('only the sender may change a message; strangers get 404', async (t) => {
-      const [a, b, stranger] = [newUser(c.kit), newUser(c.kit), newUser(c.kit)]
+      const [a, b, stranger] = [await newUser(c), await newUser(c), await newUser(c)]
       const id = await conversation(app, a, b)
       const msg = await call(app, 'POST', `/api/chat/conversations/${id}/messages`, a, { content: 'mine' })
       t.equal(
