@@ -75,11 +75,12 @@ t.test('revoked tokens at the edge', async (t) => {
 t.test('admin routes at the edge', async (t) => {
   const auth = await startUpstream(t, ['/api/auth'])
   const pay = await startUpstream(t, ['/api/payments'])
-  const jobs = await startUpstream(t, ['/api/jobs'])
+  const jobs = await startUpstream(t, ['/api/jobs', '/api/reviews'])
   const gw = await startGateway(t, {
     AUTH_SERVICE_URL: auth.url,
     PAYMENT_SERVICE_URL: pay.url,
     JOB_SERVICE_URL: jobs.url,
+    REVIEW_SERVICE_URL: jobs.url,
   })
   const worker = bearer(gw.kit.sign({ role: 'worker' }))
   const hirer = bearer(gw.kit.sign({ role: 'hirer' }))
@@ -99,6 +100,11 @@ t.test('admin routes at the edge', async (t) => {
     ['POST', '/api/payments/disputes/65a000000000000000000001/resolve'],
     ['GET', '/api/payments/ledger/check'],
     ['HEAD', '/api/payments/ledger/check'],
+    ['GET', '/api/reviews/reports'],
+    ['POST', '/api/reviews/reports/r1/resolve'],
+    ['POST', '/api/reviews/reports/r1/dismiss'],
+    ['POST', '/api/reviews/65a000000000000000000001/hide'],
+    ['POST', '/api/reviews/65a000000000000000000001/restore'],
   ]
   for (const [method, url] of adminOnly) {
     t.test(`${method} ${url}: 403 problem for workers and hirers, passes for admins`, async (t) => {
@@ -132,6 +138,7 @@ t.test('admin routes at the edge', async (t) => {
     ['POST', '/api/payments/disputes'],
     ['GET', '/api/auth/me'],
     ['GET', '/api/jobs/administrators'],
+    ['POST', '/api/reviews/65a000000000000000000001/report'],
   ] as const) {
     t.test(`${method} ${url} stays open to every signed-in role`, async (t) => {
       const res = await gw.app.inject({

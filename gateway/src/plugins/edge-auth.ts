@@ -34,7 +34,8 @@ import { revocationMarkOf } from './rate-limit.js'
  * Admin-only routes, matched on the canonical path (`src/canonical-path.ts`): every
  * `/api/<service>/admin/...` path (each service's admin surface: user search, suspension, audit
  * logs, report queues — issue 14), and the payment service's older admin routes, which predate
- * that convention (services/payment/src/routes/disputes.ts and ledger.ts). The services check
+ * that convention (services/payment/src/routes/disputes.ts and ledger.ts), and review's moderation
+routes. The services check
  * the role again (`requireRole('admin')`); this refuses everyone else before proxying.
  */
 const ADMIN_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
@@ -42,6 +43,10 @@ const ADMIN_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'GET', path: /^\/api\/payments\/disputes$/ },
   { method: 'POST', path: /^\/api\/payments\/disputes\/[^/]+\/resolve$/ },
   { method: 'GET', path: /^\/api\/payments\/ledger\/check$/ },
+  // services/review/src/routes/moderation.ts (the report queue and hiding reviews).
+  { method: 'GET', path: /^\/api\/reviews\/reports$/ },
+  { method: 'POST', path: /^\/api\/reviews\/reports\/[^/]+\/(?:resolve|dismiss)$/ },
+  { method: 'POST', path: /^\/api\/reviews\/[^/]+\/(?:hide|restore)$/ },
 ]
 
 /** True when `method path` (canonical) is an admin-only route. HEAD counts as GET. */
