@@ -410,6 +410,8 @@ export interface EventOf<T extends EventType> {
   producer: import('./envelope.js').Producer
   correlationId?: string
   causationId?: string
+  /** W3C trace context of the hop that made it (src/trace.ts). */
+  traceparent?: string
   data: EventData<T>
 }
 
