@@ -44,7 +44,7 @@ t.test('the envelope carries the traceparent and the handler context continues i
   const ctx = contextFromEvent(event, 'test')
   t.equal(traceIdOf(ctx.traceparent!), traceIdOf(parent))
   const caused = createEvent('BusProbed', { n: 2 }, ctx)
-  t.equal(traceIdOf(caused.traceparent), traceIdOf(parent), 'the next event stays in the trace')
+  t.equal(traceIdOf(caused.traceparent ?? ''), traceIdOf(parent), 'the next event stays in the trace')
   t.notOk('traceparent' in createEvent('BusProbed', { n: 3 }, { producer: 'test' }), 'optional')
   t.throws(() => validateEvent({ ...event, traceparent: 'not-a-traceparent' }), 'malformed ones are refused')
 })
