@@ -7,7 +7,7 @@
 import { decodeCursor, pageOf, type AuditLog, type Caller } from '@kelmah/service-kit'
 import { Types, type Model } from 'mongoose'
 import { reinstate, suspend } from '../domain/suspension.js'
-import { UserNotFound } from '../errors.js'
+import { AlreadySuspended, UserNotFound } from '../errors.js'
 import { normaliseEmail, type Role, type UserDoc } from '../models/user.js'
 import type { RequestContext, UserStore } from './users.js'
 
@@ -103,11 +103,17 @@ export class AdminUsers {
    * @throws UserNotFound (404), SelfSuspension, AlreadySuspended (409)
    */
   async suspend(admin: Caller, userId: string, reason: string, ctx: RequestContext): Promise<AdminUserView> {
-    const user = await this.#d.users.change(
-      this.#id(userId),
-      (current) => suspend(current, { adminId: admin.sub, reason }, this.#d.now(), ctx),
-      { missing: () => new UserNotFound() },
-    )
+    const user = await this.#d.users
+      .change(
+        this.#id(userId),
+        (current) => suspend(current, { adminId: admin.sub, reason }, this.#d.now(), ctx),
+        { missing: () => new UserNotFound() },
+      )
+      .catch(async (err: unknown) => {
+        // A retry after a crash between the write and the revocation heals: the mark is set again.
+        if (err instanceof AlreadySuspended) await this.#d.revokeTokens(userId)
+        throw err
+      })
     await this.#after(admin, 'user.suspend', user, reason, ctx)
     await this.#d.revokeTokens(userId)
     return viewOf(user)
