@@ -30,9 +30,12 @@ export interface FieldRef {
   in?: 'body' | 'params' | 'querystring'
 }
 
-/** True when the user may take part in new conversations and receive messages. */
-export function isActive(u: Pick<UserRefDoc, 'deactivatedAt' | 'suspended'>): boolean {
-  return u.deactivatedAt === null && !u.suspended
+/**
+ * True when the user may take part in new conversations and receive messages. A missing field
+ * counts as unset (an upsert's `null`s may not be stored).
+ */
+export function isActive(u: Partial<Pick<UserRefDoc, 'deactivatedAt' | 'suspended'>>): boolean {
+  return !u.deactivatedAt && !u.suspended
 }
 
 /** The users and jobs read models. */
