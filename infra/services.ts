@@ -53,6 +53,15 @@ export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_kelmahlocal'
  */
 export const LOCAL_AUTH_RATE_LIMIT = 2_000
 
+/**
+ * Auth's `TRUST_PROXY` on a developer machine: the gateway reaches auth over loopback and sends
+ * the client's address in `X-Forwarded-For`, so auth believes that header from loopback peers
+ * only (Fastify's `trustProxy` names, proxy-addr's `loopback` = 127.0.0.0/8 and ::1). Without it
+ * every login counts against the gateway's address, one throttle for all clients. Set
+ * `TRUST_PROXY` yourself to override (empty to trust nobody).
+ */
+export const LOCAL_AUTH_TRUST_PROXY = 'loopback'
+
 /** Host every app listens on locally. */
 export const LOCAL_HOST = '127.0.0.1'
 
@@ -93,7 +102,8 @@ export interface AppEnvOptions {
  * `RATE_LIMIT_AUTH_MAX` ({@link LOCAL_AUTH_RATE_LIMIT} unless the caller's environment sets it),
  * for payment only the Stripe credentials (`STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`: the
  * caller's environment wins, else {@link LOCAL_STRIPE_SECRET_KEY} and
- * {@link LOCAL_STRIPE_WEBHOOK_SECRET}), and — for auth only — the signing key file and id.
+ * {@link LOCAL_STRIPE_WEBHOOK_SECRET}), and — for auth only — the signing key file and id and
+ * `TRUST_PROXY` ({@link LOCAL_AUTH_TRUST_PROXY} unless the caller's environment sets it).
  * Only these variables; the caller merges them over `process.env`.
  */
 export function appEnv(app: AppEntry, urls: InfraUrls, options: AppEnvOptions = {}): Record<string, string> {
@@ -121,6 +131,7 @@ export function appEnv(app: AppEntry, urls: InfraUrls, options: AppEnvOptions = 
     env.STRIPE_SECRET_KEY = process.env.STRIPE_SECRET_KEY ?? LOCAL_STRIPE_SECRET_KEY
     env.STRIPE_WEBHOOK_SECRET = process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET
   }
+  if (app.name === 'auth') env.TRUST_PROXY = process.env.TRUST_PROXY ?? LOCAL_AUTH_TRUST_PROXY
   if (app.name === 'auth' && options.jwtKey) {
     env.JWT_PRIVATE_KEY_FILE = options.jwtKey.file
     env.JWT_KID = options.jwtKey.kid

@@ -43,6 +43,8 @@ t.test('each service gets its own database and the peers it needs', async (t) =>
   const authEnv = appEnv(app('auth'), urls)
   t.match(authEnv.MONGO_URL, /\/kelmah_auth(\?|$)/)
   t.equal(authEnv.PORT, '3001')
+  if (process.env.TRUST_PROXY === undefined)
+    t.equal(authEnv.TRUST_PROXY, 'loopback', 'auth believes X-Forwarded-For from the gateway on loopback')
   for (const [name, port] of [
     ['user', '3002'],
     ['messaging', '3003'],
