@@ -6,16 +6,23 @@
  */
 import cors from '@fastify/cors'
 import { buildService, type JwtOptions, type KelmahApp } from '@kelmah/service-kit'
-import type { FastifySchema } from 'fastify'
+import type { FastifyRequest, FastifySchema } from 'fastify'
 import { canonicalPathHook } from './canonical-path.js'
 import { corsOrigins, trustProxy, type GatewayConfig } from './config.js'
 import { combinedDocs } from './plugins/docs.js'
 import { edgeAuthHooks } from './plugins/edge-auth.js'
-import { registerProxies } from './plugins/proxy.js'
+import { registerProxies, registerWebProxy } from './plugins/proxy.js'
 import { securityHeaders } from './plugins/security-headers.js'
 import { gatewayRateLimitHook } from './plugins/rate-limit.js'
 import { upstreamHealth } from './plugins/upstream-health.js'
-import { routedServices, ruleMatcher, uploadMatcher, type RouteRow } from './routes.js'
+import {
+  RESERVED_PREFIXES,
+  routedServices,
+  ruleMatcher,
+  uploadMatcher,
+  webService,
+  type RouteRow,
+} from './routes.js'
 
 /** What {@link buildApp} needs. */
 export interface BuildAppOptions {
@@ -42,6 +49,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
   const { config } = opts
   const full = (opts.mode ?? config.GATEWAY_MODE) === 'full'
   const services = routedServices(config, opts.routes)
+  const web = webService(config)
+  const proxiedBy = (request: FastifyRequest) =>
+    (request.routeOptions.config as { kelmahProxy?: string } | undefined)?.kelmahProxy
 
   const app = await buildService({
     name: 'gateway',
@@ -96,8 +106,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       ],
     })
     await app.register(securityHeaders, {
-      isProxied: (request) =>
-        Boolean((request.routeOptions.config as { kelmahProxy?: string } | undefined)?.kelmahProxy),
+      isProxied: (request) => Boolean(proxiedBy(request)),
+      isApp: (request) => proxiedBy(request) === 'web',
     })
     rateLimitHook = await gatewayRateLimitHook(
       app,
@@ -106,7 +116,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     )
   }
 
-  await app.register(upstreamHealth, { services, timeoutMs: config.PROBE_TIMEOUT_MS })
+  await app.register(upstreamHealth, {
+    services: web ? [...services, web] : services,
+    timeoutMs: config.PROBE_TIMEOUT_MS,
+  })
   await app.register(async (docs) =>
     combinedDocs(docs, { services, timeoutMs: config.PROBE_TIMEOUT_MS, cacheMs: config.DOCS_CACHE_MS }),
   )
@@ -129,6 +142,20 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       isUpload: uploadMatcher(services.flatMap((s) => s.uploads ?? [])),
     })
   })
+
+  if (web) {
+    // The web console (src/routes.ts, WEB_ROUTE): public static files, so no edge auth; the
+    // per-IP rate limit still counts its requests.
+    await app.register(async (site) => {
+      if (rateLimitHook) site.addHook('onRequest', rateLimitHook)
+      await registerWebProxy(site, {
+        service: web,
+        reserved: RESERVED_PREFIXES,
+        upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+        bodyLimit: config.BODY_LIMIT_BYTES,
+      })
+    })
+  }
 
   return app
 }

@@ -34,6 +34,8 @@ export const GatewayConfigSchema = Type.Object({
   MESSAGING_SERVICE_URL: Type.Optional(serviceUrl('the messaging service (HTTP and /ws)')),
   PAYMENT_SERVICE_URL: Type.Optional(serviceUrl('the payment service')),
   REVIEW_SERVICE_URL: Type.Optional(serviceUrl('the review service')),
+  /** The web console (services/web): every path outside the API's (src/routes.ts, `WEB_ROUTE`). */
+  WEB_SERVICE_URL: Type.Optional(serviceUrl('the web console (static files at /)')),
 
   /** `full`: JWT, rate limits, CORS, security headers. `bare`: proxy only (benchmark baseline). */
   GATEWAY_MODE: Type.Union([Type.Literal('full'), Type.Literal('bare')], { default: 'full' }),

@@ -8,7 +8,7 @@ import { canonicalPath } from './canonical-path.js'
 import type { GatewayConfig } from './config.js'
 
 /** The services behind the gateway. */
-export type ServiceName = 'auth' | 'user' | 'job' | 'messaging' | 'payment' | 'review'
+export type ServiceName = 'auth' | 'user' | 'job' | 'messaging' | 'payment' | 'review' | 'web'
 
 /** One exact `METHOD path`: a canonical path (`src/canonical-path.ts`), no query string. */
 export interface PathRule {
@@ -78,6 +78,34 @@ export const ROUTES: readonly RouteRow[] = [
   { service: 'review', prefixes: ['/api/reviews'] },
 ]
 
+/**
+ * The web console's row (services/web), apart from {@link ROUTES} because it is the one catch-all:
+ * its prefix `/` holds every path that no API row owns. Fastify's router prefers the API rows'
+ * prefixes and the gateway's own routes (static segments win over the wildcard), and the paths in
+ * {@link RESERVED_PREFIXES} never reach the console even when nothing else owns them (an unknown
+ * `/api/x` stays a 404 problem, not the app's index.html). Every request to it is public: the
+ * console is static files; its data comes from the API with the user's token.
+ *
+ * Kept out of `ROUTES` so that what iterates the API table (the merged OpenAPI at `/docs`, the
+ * SDK generator in libs/sdk/scripts) never sees it.
+ */
+export const WEB_ROUTE: RouteRow = { service: 'web', prefixes: ['/'] }
+
+/** Paths the console never serves (the API, the socket, the gateway's own docs, health, metrics). */
+export const RESERVED_PREFIXES: readonly string[] = [
+  '/api',
+  '/ws',
+  '/docs',
+  '/health',
+  '/metrics',
+  '/openapi.json',
+]
+
+/** The web row with its upstream, when `WEB_SERVICE_URL` is set (non-empty). */
+export function webService(config: GatewayConfig): RoutedService | undefined {
+  return routedServices(config, [WEB_ROUTE])[0]
+}
+
 /** A row with its upstream resolved from configuration. */
 export interface RoutedService extends RouteRow {
   /** Upstream base URL, e.g. `http://127.0.0.1:3004`. */
@@ -91,6 +119,7 @@ const URL_VARIABLE: Record<ServiceName, keyof GatewayConfig> = {
   messaging: 'MESSAGING_SERVICE_URL',
   payment: 'PAYMENT_SERVICE_URL',
   review: 'REVIEW_SERVICE_URL',
+  web: 'WEB_SERVICE_URL',
 }
 
 /**

@@ -17,7 +17,7 @@ import { problem, sendProblem } from '@kelmah/service-kit'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
-import { requestPath } from '../canonical-path.js'
+import { requestPath, within } from '../canonical-path.js'
 import { BadGateway, BodyTooLarge, UpstreamTimeout, UpstreamUnavailable } from '../errors.js'
 import type { RoutedService } from '../routes.js'
 
@@ -125,55 +125,99 @@ export async function registerProxies(scope: FastifyInstance, opts: ProxyOptions
   for (const svc of opts.services) {
     for (const prefix of svc.prefixes) {
       const websocket = svc.websocket?.includes(prefix) ?? false
-      const options: ProxyPluginOptions & { websocket?: false } = {
-        upstream: svc.upstream,
-        prefix,
-        rewritePrefix: prefix,
-        proxyPayloads: false,
-        disableRequestLogging: true,
-        // Timeouts bound every wait on an upstream: connect, response headers, gaps in the body.
-        undici: {
-          connectTimeout: Math.min(opts.upstreamTimeoutMs, 5_000),
-          headersTimeout: opts.upstreamTimeoutMs,
-          bodyTimeout: opts.upstreamTimeoutMs,
-          keepAliveTimeout: 4_000,
-        },
-        // `kelmahPrefix`: a canonical path must stay under the prefix it was routed by (canonical-path.ts).
-        config: { kelmahProxy: svc.service, kelmahPrefix: prefix },
-        replyOptions: {
-          // Hop-by-hop headers of the upstream connection are not the client's (RFC 9110 §7.6.1).
-          rewriteHeaders: (headers) => {
-            delete headers['keep-alive']
-            delete headers.connection
-            return headers
-          },
-          rewriteRequestHeaders: (request, headers) => forwardedHeaders(request as FastifyRequest, headers),
-          // reply-from would retry a GET answered 503 up to 10 times; a gateway must pass it on.
-          retriesCount: 1,
-          // (`res` is the upstream's answer, or undefined when the request failed: its type says otherwise.)
-          retryDelay: ({ err, req, res, attempt, getDefaultDelay }) =>
-            (res as unknown) ? null : getDefaultDelay(req, res, err, attempt),
-          onError: (anyReply, { error }) => {
-            const reply = anyReply as FastifyReply
-            const failure = upstreamFailure(error, svc.service, opts.upstreamTimeoutMs)
-            reply.request.log.warn({ err: error, upstream: svc.service }, 'upstream request failed')
-            sendProblem(reply, problem(failure.statusCode ?? 502, failure.message, { code: failure.code }))
-          },
-        },
-        // http-proxy forwards only cookies on upgrades by default; services need the token and id.
-        wsClientOptions: {
-          handshakeTimeout: opts.upstreamTimeoutMs,
-          rewriteRequestHeaders: (headers: Record<string, unknown>, request: FastifyRequest) => ({
-            ...headers,
-            ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
-            ...(request.headers.cookie ? { cookie: request.headers.cookie } : {}),
-            'x-request-id': request.id,
-            traceparent: request.traceparent,
-            'x-forwarded-for': request.ip,
-          }),
-        } as NonNullable<ProxyPluginOptions['wsClientOptions']>,
-      }
+      const options = proxyOptions(svc, prefix, opts)
       await scope.register(proxy, websocket ? { ...options, websocket: true } : options)
     }
   }
+}
+
+/** The `@fastify/http-proxy` options of one prefix of a row (HTTP; WebSocket added by the caller). */
+function proxyOptions(
+  svc: RoutedService,
+  prefix: string,
+  opts: Pick<ProxyOptions, 'upstreamTimeoutMs'>,
+): ProxyPluginOptions & { websocket?: false } {
+  return {
+    upstream: svc.upstream,
+    // The root (the web console) is registered without a prefix: Fastify would make `/` + `/*`
+    // into a second `/*`. Its routes `/` and `/*` then hold every path.
+    prefix: prefix === '/' ? '' : prefix,
+    rewritePrefix: prefix === '/' ? '' : prefix,
+    // …and without OPTIONS: @fastify/cors owns `OPTIONS *` (preflights), which would collide.
+    ...(prefix === '/' ? { httpMethods: ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT'] } : {}),
+    proxyPayloads: false,
+    disableRequestLogging: true,
+    // Timeouts bound every wait on an upstream: connect, response headers, gaps in the body.
+    undici: {
+      connectTimeout: Math.min(opts.upstreamTimeoutMs, 5_000),
+      headersTimeout: opts.upstreamTimeoutMs,
+      bodyTimeout: opts.upstreamTimeoutMs,
+      keepAliveTimeout: 4_000,
+    },
+    // `kelmahPrefix`: a canonical path must stay under the prefix it was routed by (canonical-path.ts).
+    // The root prefix (the web console) holds every path: no constraint to check.
+    config: { kelmahProxy: svc.service, ...(prefix === '/' ? {} : { kelmahPrefix: prefix }) },
+    replyOptions: {
+      // Hop-by-hop headers of the upstream connection are not the client's (RFC 9110 §7.6.1).
+      rewriteHeaders: (headers) => {
+        delete headers['keep-alive']
+        delete headers.connection
+        return headers
+      },
+      rewriteRequestHeaders: (request, headers) => forwardedHeaders(request as FastifyRequest, headers),
+      // reply-from would retry a GET answered 503 up to 10 times; a gateway must pass it on.
+      retriesCount: 1,
+      // (`res` is the upstream's answer, or undefined when the request failed: its type says otherwise.)
+      retryDelay: ({ err, req, res, attempt, getDefaultDelay }) =>
+        (res as unknown) ? null : getDefaultDelay(req, res, err, attempt),
+      onError: (anyReply, { error }) => {
+        const reply = anyReply as FastifyReply
+        const failure = upstreamFailure(error, svc.service, opts.upstreamTimeoutMs)
+        reply.request.log.warn({ err: error, upstream: svc.service }, 'upstream request failed')
+        sendProblem(reply, problem(failure.statusCode ?? 502, failure.message, { code: failure.code }))
+      },
+    },
+    // http-proxy forwards only cookies on upgrades by default; services need the token and id.
+    wsClientOptions: {
+      handshakeTimeout: opts.upstreamTimeoutMs,
+      rewriteRequestHeaders: (headers: Record<string, unknown>, request: FastifyRequest) => ({
+        ...headers,
+        ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+        ...(request.headers.cookie ? { cookie: request.headers.cookie } : {}),
+        'x-request-id': request.id,
+        traceparent: request.traceparent,
+        'x-forwarded-for': request.ip,
+      }),
+    } as NonNullable<ProxyPluginOptions['wsClientOptions']>,
+  }
+}
+
+/** Options of {@link registerWebProxy}. */
+export interface WebProxyOptions {
+  /** The web console's row (src/routes.ts, `webService`). */
+  service: RoutedService
+  /** Path prefixes the console never serves: answered 404 like any unknown path. */
+  reserved: readonly string[]
+  upstreamTimeoutMs: number
+  /** Largest request body (the console's few POSTs are small JSON), bytes. */
+  bodyLimit: number
+}
+
+/**
+ * Register the web console's catch-all proxy (`/` and `/*`, src/routes.ts `WEB_ROUTE`) on `scope`,
+ * an encapsulated context without the edge-auth hooks (every request to it is public). Requests
+ * under a reserved prefix that no other route took (`/api/unknown`) get the gateway's 404 problem,
+ * never the console's index.html.
+ */
+export async function registerWebProxy(scope: FastifyInstance, opts: WebProxyOptions): Promise<void> {
+  scope.addHook('onRequest', (request, reply, done) => {
+    const path = requestPath(request)
+    if (opts.reserved.some((prefix) => within(path, prefix))) return reply.callNotFound()
+    done()
+  })
+  await registerProxies(scope, {
+    services: [opts.service],
+    upstreamTimeoutMs: opts.upstreamTimeoutMs,
+    bodyLimit: opts.bodyLimit,
+  })
 }

@@ -2,6 +2,8 @@
  * Helmet's security headers, built once.
  *
  * - The gateway's own routes (`/docs` — HTML —, health, OpenAPI) get helmet's defaults.
+ * - The web console (every path outside the API, src/routes.ts `WEB_ROUTE`) gets a page CSP made
+ *   for it ({@link APP_HELMET_OPTIONS}).
  * - Proxied API responses (JSON, never rendered as a page) get the set OWASP's REST Security
  *   Cheat Sheet lists for APIs: HSTS, `X-Content-Type-Options: nosniff`, `X-Frame-Options`, a
  *   deny-all CSP (`default-src 'none'; frame-ancestors 'self'`), `Referrer-Policy`,
@@ -34,10 +36,41 @@ export const API_HELMET_OPTIONS: Readonly<HelmetOptions> = {
   xXssProtection: false,
 }
 
+/**
+ * Helmet options for the web console (services/web, served at `/`): helmet's page defaults with a
+ * CSP for a single-page app built by Vite — scripts, styles, fonts and images from this origin
+ * only (no inline script; `data:` images for the icons the app draws), API calls and the chat
+ * socket to this origin only (`connect-src 'self'`, which CSP Level 3 extends to `ws:`/`wss:` of
+ * the same host), no plugins, no framing. `upgrade-insecure-requests` is left off: TLS ends at the
+ * ingress, and HSTS already keeps browsers on https there; on a developer machine it would break
+ * plain `http://127.0.0.1:5000`.
+ *
+ * @see https://www.w3.org/TR/CSP3/#match-url-to-source-expression ('self' and ws/wss)
+ */
+export const APP_HELMET_OPTIONS: Readonly<HelmetOptions> = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+}
+
 /** Options of {@link securityHeaders}. */
 export interface SecurityHeadersOptions {
   /** `true` for a request answered by an upstream (API headers), `false` for the gateway's own routes. */
   isProxied: (request: FastifyRequest) => boolean
+  /** `true` for a request answered by the web console (checked first; default: none). */
+  isApp?: (request: FastifyRequest) => boolean
 }
 
 /** Register the security headers on `app` and every context below it. */
@@ -45,8 +78,9 @@ export const securityHeaders = fp<SecurityHeadersOptions>(
   (app: FastifyInstance, opts, registered) => {
     const page = helmet()
     const api = helmet(API_HELMET_OPTIONS)
+    const site = helmet(APP_HELMET_OPTIONS)
     app.addHook('onRequest', (request, reply, done) => {
-      const apply = opts.isProxied(request) ? api : page
+      const apply = opts.isApp?.(request) ? site : opts.isProxied(request) ? api : page
       apply(request.raw, reply.raw, (err) => done(err as Error | undefined))
     })
     registered()
