@@ -101,6 +101,14 @@ export interface ProfileDoc extends OutboxFields {
   /** Set by `UserDeactivated`: hidden from search and public view, read-only to its owner. */
   deactivated: boolean
   deactivatedAt: Date | null
+  /**
+   * Set by `UserSuspended`, cleared by `UserReinstated` (an admin's decision in auth): hidden from
+   * search and from everyone but its owner and admins (domain/suspension.ts). Absent on profiles
+   * stored before the field existed — read as false.
+   */
+  suspended: boolean
+  /** `occurredAt` of the last applied `UserSuspended`/`UserReinstated` (the order guard); null = none. */
+  suspensionAt: Date | null
   /** Grows by one per change, written with the change; carried by `ProfileUpdated`. */
   profileVersion: number
   createdAt: Date
@@ -171,6 +179,8 @@ export const ProfileSchema = new Schema<ProfileDoc>(
     keywords: { type: [String], default: [] },
     deactivated: { type: Boolean, default: false },
     deactivatedAt: { type: Date, default: null },
+    suspended: { type: Boolean, default: false },
+    suspensionAt: { type: Date, default: null },
     profileVersion: { type: Number, required: true, default: 1 },
   },
   { collection: 'profiles', timestamps: true, minimize: false, _id: false },

@@ -1,5 +1,5 @@
-/** `GET /:id`: a public profile. */
-import { authenticated } from '@kelmah/service-kit'
+/** `GET /:id`: a public profile (a suspended one only for its owner and admins). */
+import { authenticated, callerOf } from '@kelmah/service-kit'
 import { GetProfileSchema } from '../schemas/profiles.js'
 import { toPublicProfile } from '../services/views.js'
 import type { RouteOptions } from './context.js'
@@ -10,7 +10,7 @@ import type { RouteOptions } from './context.js'
  */
 export const profileRoutes = authenticated<RouteOptions>((app, opts) => {
   app.get('/:id', { schema: GetProfileSchema }, async (request) => {
-    return toPublicProfile(await opts.profiles.getPublic(request.params.id))
+    return toPublicProfile(await opts.profiles.getPublic(request.params.id, callerOf(request)))
   })
   return Promise.resolve()
 })

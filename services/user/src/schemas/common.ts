@@ -136,12 +136,16 @@ const publicFields = {
 
 /** The public profile: no email, versions, deactivation flags, keywords or outbox. */
 export const PublicProfileSchema = Type.Object(publicFields, { additionalProperties: false })
-/** The owner's profile: the public one plus version, deactivation state and timestamps. */
+/** The owner's profile: the public one plus version, deactivation and suspension state, timestamps. */
 export const OwnProfileSchema = Type.Object(
   {
     ...publicFields,
     profileVersion: Type.Integer(),
     deactivated: Type.Boolean(),
+    suspended: Type.Boolean({
+      description:
+        'true while an admin has the account suspended (UserSuspended, until UserReinstated): hidden from search, and GET /api/users/:id answers 404 to everyone but the owner and admins',
+    }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },

@@ -1,6 +1,6 @@
 /**
  * The profile use cases — create (from `UserRegistered` or lazily from a token), read, the
- * owner's edits, deactivation and rating summaries — on the Profile store. Routes and event
+ * owner's edits, deactivation, suspension and rating summaries — on the Profile store. Routes and event
  * handlers only map their inputs to these methods; the portfolio use cases (`portfolio.ts`) edit
  * through {@link Profiles.edit}.
  *
@@ -32,6 +32,7 @@ import {
   type NewProfileFields,
   type ProfileChangeOptions,
 } from '../domain/profile.js'
+import { canSeeProfile, suspensionChange, type ProfileViewer } from '../domain/suspension.js'
 import { EditConflict, ProfileNotFound } from '../errors.js'
 import type { ProfileDoc } from '../models/profile.js'
 import type { SkillsCatalogue } from './skills-catalogue.js'
@@ -82,13 +83,15 @@ export class Profiles {
   }
 
   /**
-   * A visible profile (not deactivated).
+   * A profile `viewer` may read by id (`domain/suspension.ts` `canSeeProfile`): not deactivated,
+   * and when suspended only for its owner and admins.
    *
-   * @throws ProfileNotFound (404) for an unknown or deactivated user
+   * @throws ProfileNotFound (404) for an unknown or deactivated user, and for a suspended one
+   *   read by anyone else (existence is not leaked)
    */
-  async getPublic(userId: string): Promise<ProfileDoc> {
+  async getPublic(userId: string, viewer: ProfileViewer): Promise<ProfileDoc> {
     const doc = await this.find(userId)
-    if (!doc || doc.deactivated) throw new ProfileNotFound()
+    if (!doc || !canSeeProfile(doc, viewer)) throw new ProfileNotFound()
     return doc
   }
 
@@ -183,7 +186,44 @@ export class Profiles {
       { _id: userId, deactivated: false },
       { $set: { deactivated: true, deactivatedAt: this.#d.now() } },
     )
-    if (res.modifiedCount === 1) await this.#d.catalogue.applyChange(doc.skills ?? [], [])
+    // A suspended profile's skills left the counts already (see applySuspension).
+    if (res.modifiedCount === 1 && !doc.suspended) await this.#d.catalogue.applyChange(doc.skills ?? [], [])
+  }
+
+  /**
+   * `UserSuspended` (`suspended: true`) / `UserReinstated` (`false`) that occurred at `at`: the
+   * profile leaves (or rejoins) search, its public view and the skills catalogue's counts.
+   * Decided by `domain/suspension.ts`: an event not later than the last applied one is stale, so
+   * duplicates and late arrivals change nothing. The write is guarded on the state read (a
+   * concurrent change reads and decides again). Not a versioned change: no `profileVersion`
+   * bump and no `ProfileUpdated` — the job service hears of suspensions from auth's events.
+   *
+   * @returns true when applied, false when stale
+   * @throws Error (retried by the bus) when the profile does not exist yet — `UserRegistered`
+   *   may still be on its way; or after {@link MAX_ATTEMPTS} lost races
+   */
+  async applySuspension(userId: string, suspended: boolean, at: Date): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const doc = await this.find(userId)
+      if (!doc) throw new Error(`no profile for ${userId} yet; retry after UserRegistered`)
+      const change = suspensionChange(doc, suspended, at)
+      if (!change) return false
+      const res = await this.#d.Profile.updateOne(
+        {
+          _id: userId,
+          // The state read (a missing field reads as unset; `null` matches it too).
+          suspended: doc.suspended ? true : { $ne: true },
+          suspensionAt: doc.suspensionAt ?? null,
+        },
+        { $set: change.set },
+        { timestamps: false },
+      )
+      if (res.modifiedCount === 0) continue
+      if (change.catalogue)
+        await this.#d.catalogue.applyChange(change.catalogue.before, change.catalogue.after)
+      return true
+    }
+    throw new Error(`suspension of ${userId} lost the race ${MAX_ATTEMPTS} times; retry`)
   }
 
   /**
@@ -251,7 +291,8 @@ export class Profiles {
         this.#d.log.warn({ userId }, 'profile change lost the version race repeatedly')
       throw err
     }
-    if (last.before && changesSkills(last.decision))
+    // A suspended profile is not in the counts (applySuspension moves them back on reinstatement).
+    if (last.before && changesSkills(last.decision) && !next.suspended)
       await this.#d.catalogue.applyChange(last.before.skills ?? [], next.skills ?? [])
     return next
   }

@@ -1,5 +1,5 @@
 /**
- * Worker search. The database filters (role worker, not deactivated, keywords, skills, rate,
+ * Worker search. The database filters (role worker, not deactivated, not suspended, keywords, skills, rate,
  * country, availability) using equality/`$all`/`$in`/range conditions and indexes; ranking runs
  * here over at most `candidateCap` matches (see domain/ranking.ts), and the cursor is the last
  * item's position in that total order.
@@ -98,8 +98,15 @@ export function searchFilter(query: SearchQuery): {
   sort: Sort
 } {
   const sort = query.sort ?? 'relevance'
-  // A profile without a name (created from a token, never completed) is not shown to hirers.
-  const filter: Record<string, unknown> = { role: 'worker', deactivated: false, displayName: { $ne: '' } }
+  // A profile without a name (created from a token, never completed) is not shown to hirers, nor
+  // a suspended one (`$ne: true`: profiles stored before the field existed have none; FerretDB's
+  // PostgreSQL backend pushes `$ne` on a boolean down like an equality).
+  const filter: Record<string, unknown> = {
+    role: 'worker',
+    deactivated: false,
+    suspended: { $ne: true },
+    displayName: { $ne: '' },
+  }
   const and: Record<string, unknown>[] = []
   const words = queryWords(query.q)
   if (words.length > 0) {

@@ -95,10 +95,12 @@ export class SkillsCatalogue {
     return rows.map((r) => ({ name: r._id, usage: Math.max(0, r.usage) }))
   }
 
-  /** Rebuild every usage count from the active profiles (operator tool; O(profiles)). */
+  /** Rebuild every usage count from the listed profiles — not deactivated, not suspended (operator tool; O(profiles)). */
   async recount(Profile: Model<ProfileDoc>): Promise<void> {
     const counts = new Map<string, number>()
-    for await (const p of Profile.find({ deactivated: false }, { skills: 1 }).lean().cursor()) {
+    for await (const p of Profile.find({ deactivated: false, suspended: { $ne: true } }, { skills: 1 })
+      .lean()
+      .cursor()) {
       for (const s of p.skills ?? []) counts.set(s, (counts.get(s) ?? 0) + 1)
     }
     await this.Skill.updateMany({}, { $set: { usage: 0 } })

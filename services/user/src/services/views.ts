@@ -47,6 +47,8 @@ export interface PublicProfileView {
 export interface OwnProfileView extends PublicProfileView {
   profileVersion: number
   deactivated: boolean
+  /** True while suspended by an admin (`UserSuspended` … `UserReinstated`). */
+  suspended: boolean
   createdAt: string
   updatedAt: string
 }
@@ -115,6 +117,7 @@ export function toOwnProfile(p: ProfileDoc): OwnProfileView {
     ...toPublicProfile(p),
     profileVersion: p.profileVersion,
     deactivated: Boolean(p.deactivated),
+    suspended: Boolean(p.suspended),
     createdAt: iso(p.createdAt),
     updatedAt: iso(p.updatedAt),
   }
