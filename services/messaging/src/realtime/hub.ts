@@ -13,7 +13,16 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { AccessClaims, WebSocketMetrics } from '@kelmah/service-kit'
+import {
+  genReqId,
+  NotFound,
+  problemOf,
+  rawProblemResponse,
+  ShuttingDown,
+  verifyOrThrow,
+  type AccessClaims,
+  type WebSocketMetrics,
+} from '@kelmah/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import { WebSocket, WebSocketServer } from 'ws'
@@ -192,25 +201,32 @@ export class Hub implements Push {
 
   /**
    * Handle an HTTP upgrade: `/ws` with a valid access token becomes a socket; anything else is
-   * answered with a plain HTTP error and closed.
+   * answered with an `application/problem+json` HTTP error (as every other error of the service)
+   * and closed — 401 `KIT_ERR_UNAUTHORIZED` saying whether the token is missing, invalid, expired
+   * or revoked, 404 for another path, 503 while shutting down or when keys cannot be fetched.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://localhost')
-    if (url.pathname !== (this.#o.path ?? '/ws') || this.#closing)
-      return refuse(socket, this.#closing ? 503 : 404)
+    if (this.#closing) return refuse(request, socket, url, new ShuttingDown())
+    if (url.pathname !== (this.#o.path ?? '/ws'))
+      return refuse(
+        request,
+        socket,
+        url,
+        new NotFound(`no WebSocket endpoint here; connect to ${this.#o.path ?? '/ws'}`),
+      )
     const header = request.headers.authorization
     let token: string | undefined
     if (header) {
       const [scheme, value] = header.split(' ')
       token = scheme?.toLowerCase() === 'bearer' && value ? value : undefined
     } else token = url.searchParams.get('token') ?? undefined
-    if (!token) return refuse(socket, 401)
-    this.#o.verify(token).then(
+    verifyOrThrow(this.#o.verify, token).then(
       (claims) => {
         if (socket.destroyed) return
         this.#wss.handleUpgrade(request, socket, head, (ws) => void this.#open(ws, claims))
       },
-      (err: { failure?: string }) => refuse(socket, err.failure === 'keys-unavailable' ? 503 : 401),
+      (err: Error) => refuse(request, socket, url, err),
     )
   }
 
@@ -329,9 +345,23 @@ export class Hub implements Push {
   }
 }
 
-function refuse(socket: Duplex, status: number): void {
-  const text = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error'
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+/**
+ * Refuse an upgrade with `err` as a complete problem+json HTTP response (service-kit's
+ * `rawProblemResponse`: the socket is not an HTTP response object yet), then close it. The
+ * request id is the caller's `x-request-id` when it is a safe one (the gateway's), like every
+ * other answer.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9457
+ */
+function refuse(request: IncomingMessage, socket: Duplex, url: URL, err: Error): void {
+  if (socket.destroyed || !socket.writable) return
+  socket.end(
+    rawProblemResponse({
+      ...problemOf(err),
+      instance: url.pathname.slice(0, 512),
+      requestId: genReqId(request),
+    }),
+  )
 }
 
 export type { FrameError }
