@@ -3,12 +3,19 @@
  * `/api/chat` and `/api/notifications`, the WebSocket hub at `/ws` and the event subscriptions.
  * Never listens (see `server.ts`); tests call it and listen on port 0 for sockets.
  */
-import { buildService, serviceOptions, type AppOptions, type KelmahApp } from '@kelmah/service-kit'
+import {
+  AuditLog,
+  auditRoutes,
+  buildService,
+  serviceOptions,
+  type AppOptions,
+  type KelmahApp,
+} from '@kelmah/service-kit'
 import type { FastifyInstance } from 'fastify'
 import mongoose from 'mongoose'
 import type { MessagingConfig } from './config.js'
 import { parseFrameLimits } from './domain/limits.js'
-import { ConversationNotFound, MessageNotFound } from './errors.js'
+import { ConversationNotFound, MessageNotFound, ReportNotFound } from './errors.js'
 import { registerDirectoryHandlers } from './events/directory.js'
 import { registerHandlers } from './events/handlers.js'
 import { contractRefModel } from './models/contract-ref.js'
@@ -16,12 +23,13 @@ import { directoryModels } from './models/directory.js'
 import { conversationModel, type ConversationDoc } from './models/conversation.js'
 import { messageModel, type MessageDoc } from './models/message.js'
 import { notificationModels } from './models/notification.js'
-import { safetyModels } from './models/safety.js'
+import { safetyModels, type ReportDoc } from './models/safety.js'
 import { Calls } from './realtime/calls.js'
 import { Hub } from './realtime/hub.js'
 import { watchRevocations } from './realtime/revocation.js'
 import { Presence } from './realtime/presence.js'
 import { Protocol } from './realtime/protocol.js'
+import { adminRoutes } from './routes/admin.js'
 import { attachmentRoutes } from './routes/attachments.js'
 import type { RouteOptions } from './routes/context.js'
 import { conversationRoutes } from './routes/conversations.js'
@@ -30,6 +38,7 @@ import { safetyRoutes } from './routes/safety.js'
 import { chatOf } from './services/chat.js'
 import { Directory } from './services/directory.js'
 import { Notifications } from './services/notifications.js'
+import { Moderation } from './services/moderation.js'
 import { MessageRateLimit } from './services/rate-limit.js'
 import { Safety } from './services/safety.js'
 
@@ -72,7 +81,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     const Conversation = conversationModel(app.mongo)
     const Message = messageModel(app.mongo)
     const { Notification, Preference } = notificationModels(app.mongo)
-    const { Block, Report } = safetyModels(app.mongo)
+    const { Block, Report, ReportClosure } = safetyModels(app.mongo)
     const ContractRef = contractRefModel(app.mongo)
     const { UserRef, JobRef, JobParty } = directoryModels(app.mongo)
     await Promise.all(
@@ -83,6 +92,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         Preference,
         Block,
         Report,
+        ReportClosure,
         ContractRef,
         UserRef,
         JobRef,
@@ -111,12 +121,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       now: app.now,
     })
     const safety = new Safety({ Block, Report, Message, Conversation, directory, now: app.now })
+    const messages = app.store<MessageDoc>(Message, {
+      name: 'message',
+      notFound: () => new MessageNotFound(),
+    })
     const chat = chatOf({
       conversations: app.store<ConversationDoc>(Conversation, {
         name: 'conversation',
         notFound: () => new ConversationNotFound(),
       }),
-      messages: app.store<MessageDoc>(Message, { name: 'message', notFound: () => new MessageNotFound() }),
+      messages,
       push: hub,
       safety,
       directory,
@@ -125,6 +139,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         windowS: config.MESSAGE_RATE_WINDOW_S,
       }),
       maxChars: config.MESSAGE_MAX_CHARS,
+      now: app.now,
+    })
+    const audit = new AuditLog(app.mongo, { now: app.now })
+    const moderation = new Moderation({
+      reports: app.store<ReportDoc>(Report, { name: 'report', notFound: () => new ReportNotFound() }),
+      ReportClosure,
+      messages,
+      conversations: chat.conversations,
+      push: hub,
+      audit,
+      attachmentFiles: app.mongo.collection('attachments.files'),
       now: app.now,
     })
     const notifications = new Notifications({ Notification, Preference, push: hub, now: app.now })
@@ -192,10 +217,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
         await scope.register(conversationRoutes, routeOptions)
         await scope.register(safetyRoutes, routeOptions)
         await scope.register(attachmentRoutes, routeOptions)
+        await scope.register(adminRoutes, { moderation })
       },
       { prefix: '/api/chat' },
     )
     await app.register(notificationRoutes, { ...routeOptions, prefix: '/api/notifications' })
+    // GET /api/chat/admin/audit: every admin action of this service, newest first (admins).
+    await app.register(auditRoutes, { service: 'chat', log: audit })
     return app
   } catch (err) {
     await app.close()

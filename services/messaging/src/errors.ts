@@ -92,3 +92,16 @@ export const TooManySockets = createError(
   'You have %d sockets open already (the most allowed): close one, then reconnect',
   429,
 )
+/** Unknown report id (admins' queue). 404. */
+export const ReportNotFound = createError('MSG_ERR_REPORT_NOT_FOUND', 'No such report', 404)
+/**
+ * The report was resolved or dismissed already (by this admin or another): a report is closed
+ * once, and its closure stands. 409.
+ */
+export const ReportClosed = createError(
+  'MSG_ERR_REPORT_CLOSED',
+  'This report was %s already; a report is closed once',
+  409,
+)
+/** A resolution `action` that does not fit the report (`remove_message` on a report of a user). 400, field `action`. */
+export const ActionNotApplicable = createError('MSG_ERR_ACTION_NOT_APPLICABLE', 'The action %s', 400)

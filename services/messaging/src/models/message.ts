@@ -37,6 +37,15 @@ export interface CallLog {
   endReason: string
 }
 
+/** An admin's removal of a message (resolving a report with `remove_message`). */
+export interface MessageRemoval {
+  /** The admin's user id. */
+  by: string
+  at: Date
+  /** The report whose resolution removed it. */
+  reportId: string
+}
+
 /** A message as stored. */
 export interface MessageDoc extends OutboxFields {
   _id: Types.ObjectId
@@ -56,6 +65,8 @@ export interface MessageDoc extends OutboxFields {
   readAt: Date | null
   editedAt: Date | null
   deletedAt: Date | null
+  /** Set when an admin removed the message for everyone (`deletedAt` is set too; absent otherwise). */
+  removal?: MessageRemoval | null
   /** Write counter guarding edits and deletes (the store bumps it; absent on documents from before it). */
   version?: number
 }
@@ -77,6 +88,7 @@ export const MessageSchema = new Schema<MessageDoc>(
     readAt: { type: Date, default: null },
     editedAt: { type: Date, default: null },
     deletedAt: { type: Date, default: null },
+    removal: { type: Schema.Types.Mixed, default: undefined },
     version: { type: Number, default: 0 },
   },
   { collection: 'messages', versionKey: false },

@@ -96,8 +96,10 @@ export const attachmentRoutes: RoutePlugin<RouteOptions> = authenticated((app, o
     const me = callerOf(request).sub
     const _id = objectIdOf(request.params.id)
     const file = _id ? (await opts.attachments.find({ _id }).limit(1).toArray())[0] : undefined
-    const meta = file?.metadata as { conversationId?: string; contentType?: string } | undefined
-    if (!file || !meta?.conversationId) throw new AttachmentNotFound()
+    const meta = file?.metadata as
+      { conversationId?: string; contentType?: string; removedAt?: Date } | undefined
+    // A file whose message an admin removed is gone for the participants too.
+    if (!file || !meta?.conversationId || meta.removedAt) throw new AttachmentNotFound()
     await opts.chat.conversations.conversationOf(meta.conversationId, me).catch(() => {
       throw new AttachmentNotFound()
     })

@@ -27,6 +27,7 @@ export const MessageSchema = Type.Object(
     ),
     editedAt: Nullable(Iso),
     deleted: Type.Boolean(),
+    removed: Type.Boolean({ description: 'removed by an admin (a report resolved with remove_message)' }),
     attachment: Nullable(
       Type.Object({
         id: Type.String(),

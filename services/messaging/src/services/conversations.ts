@@ -181,6 +181,17 @@ export class Conversations {
   }
 
   /**
+   * Empty the list preview of `conversationId` when its last message is `messageId` (that
+   * message was deleted or removed: its text must not live on in conversation lists). One
+   * guarded write, no read; a conversation whose last message is another one is left alone.
+   */
+  async blankPreview(conversationId: string, messageId: string): Promise<void> {
+    const _id = objectIdOf(conversationId)
+    if (_id)
+      await this.#d.store.write({ _id, 'lastMessage.id': messageId }, { set: { 'lastMessage.preview': '' } })
+  }
+
+  /**
    * Conversations tied to `jobId` (for job-wide system messages). When the job's hirer is known,
    * only conversations the hirer takes part in: a conversation tagged with the job by anyone
    * else (possible before job tags were checked) never receives the job's system messages.

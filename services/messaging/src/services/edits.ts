@@ -62,7 +62,10 @@ export class Edits {
     return view
   }
 
-  /** Delete `me`'s own message for everyone (soft); both sides get `message_deleted`. @throws as {@link edit} */
+  /**
+   * Delete `me`'s own message for everyone (soft; a list preview showing it is emptied); both
+   * sides get `message_deleted`. @throws as {@link edit}
+   */
   async remove(me: string, messageId: string): Promise<void> {
     const { msg, conv } = await this.#visible(me, messageId)
     const at = this.d.now()
@@ -76,6 +79,7 @@ export class Edits {
       messageId: msg._id.toHexString(),
       deletedAt: at.toISOString(),
     }
+    await this.d.conversations.blankPreview(msg.conversationId, frame.messageId)
     await Promise.all(conv.participantIds.map((p) => this.d.push.toUser(p, frame)))
   }
 }

@@ -1,12 +1,14 @@
 /**
- * Blocks and reports. A blocked user cannot message or call the blocker; reports are stored for
- * admin review.
+ * Blocks and reports. A blocked user cannot message or call the blocker; reports wait in the
+ * admins' queue (`src/services/moderation.ts`), a report of a message with a copy of the message
+ * as the reporter saw it.
  */
 import type { Model } from 'mongoose'
 import { Types } from 'mongoose'
 import { MessageNotFound, SelfTarget } from '../errors.js'
 import { isDuplicateKey, withFields, type Clock } from '@kelmah/service-kit'
-import { blockId, type BlockDoc, type ReportDoc } from '../models/safety.js'
+import { snapshotOf } from '../domain/moderation.js'
+import { blockId, type BlockDoc, type MessageSnapshot, type ReportDoc } from '../models/safety.js'
 import type { ConversationDoc } from '../models/conversation.js'
 import type { MessageDoc } from '../models/message.js'
 import type { Directory } from './directory.js'
@@ -93,6 +95,8 @@ export class Safety {
   ): Promise<ReportView> {
     let userId = r.userId
     let conversationId: string | null = null
+    let snapshot: MessageSnapshot | null = null
+    const now = this.d.now()
     if (r.messageId) {
       const _id = /^[0-9a-f]{24}$/i.test(r.messageId) ? new Types.ObjectId(r.messageId) : undefined
       const msg = _id ? await this.d.Message.findOne({ _id }).lean() : null
@@ -102,6 +106,7 @@ export class Safety {
       if (!msg || !conv || !conv.participantIds.includes(me)) throw new MessageNotFound()
       userId = msg.senderId
       conversationId = msg.conversationId
+      snapshot = snapshotOf(msg, now)
     }
     if (!userId)
       throw withFields(new SelfTarget('report'), [
@@ -127,7 +132,10 @@ export class Safety {
       reason: r.reason,
       details: r.details ?? null,
       status: 'open',
-      createdAt: this.d.now(),
+      snapshot,
+      closure: null,
+      createdAt: now,
+      version: 0,
     })
     return {
       id: doc._id.toHexString(),

@@ -20,6 +20,8 @@ export interface MessageView {
   kind: string | null
   editedAt: string | null
   deleted: boolean
+  /** Removed by an admin (a report resolved with `remove_message`); `deleted` is true as well. */
+  removed: boolean
   attachment: AttachmentRef | null
   call:
     | (Omit<CallLog, 'startedAt' | 'answeredAt' | 'endedAt'> & {
@@ -58,6 +60,7 @@ export function messageView(m: Omit<MessageDoc, 'outbox'>): MessageView {
     kind: m.kind ?? null,
     editedAt: iso(m.editedAt),
     deleted: Boolean(m.deletedAt),
+    removed: Boolean(m.removal),
     attachment: m.deletedAt ? null : (m.attachment ?? null),
     call: m.call
       ? {

@@ -14,6 +14,8 @@ t.test('no generated request to any documented route gets a 5xx or a non-problem
     tokens: {
       worker: c.kit.sign({ sub: 'fuzz-worker', role: 'worker' }),
       hirer: c.kit.sign({ sub: 'fuzz-hirer', role: 'hirer' }),
+      // The admin routes (report queue, audit log) past their role check, with whatever ids come back.
+      admin: c.kit.sign({ sub: 'fuzz-admin', role: 'admin' }),
     },
   })
   t.comment(
