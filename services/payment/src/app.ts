@@ -1,12 +1,18 @@
 /**
  * `buildApp()`: the payment service's Fastify instance — service-kit's shared mechanisms plus
- * escrow funding, the Stripe webhook, disputes, wallets and payouts, and the ledger check. Never
- * listens (see `server.ts`); tests call it.
+ * escrow funding, the Stripe webhook, disputes, wallets and payouts, the ledger check and the
+ * admins' audit log. Never listens (see `server.ts`); tests call it.
  *
  * Route plugins are registered without a prefix: each route spells its full path
  * (`/api/payments/...`, `/api/wallet/...`, `/api/webhooks/stripe`).
  */
-import { buildService, serviceOptions, type AppOptions, type KelmahApp } from '@kelmah/service-kit'
+import {
+  auditRoutes,
+  buildService,
+  serviceOptions,
+  type AppOptions,
+  type KelmahApp,
+} from '@kelmah/service-kit'
 import type { PaymentConfig } from './config.js'
 import { registerSubscriptions } from './events/handlers.js'
 import { initModels, paymentModels } from './models/index.js'
@@ -49,6 +55,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     for (const routes of [escrowRoutes, webhookRoutes, disputeRoutes, walletRoutes, ledgerRoutes]) {
       await app.register(routes, cases)
     }
+    // GET /api/payments/admin/audit: the admins' actions here (dispute resolutions), admins only.
+    await app.register(auditRoutes, { service: 'payments', log: cases.deps.audit })
     if (!opts.skipSubscriptions) {
       // Subscriptions need a started bus: service-kit starts it in its own onReady hook, added first.
       app.addHook('onReady', async () => {

@@ -1,7 +1,7 @@
 /**
  * Dispute routes (services/disputes.ts): `POST /api/payments/disputes` (a party raises one),
  * `GET /api/payments/disputes/:id` (the parties and admins), `GET /api/payments/disputes` (the
- * admins' queue) and `POST /api/payments/disputes/:id/resolve` (an admin settles the escrow).
+ * admins' queue; also at `GET /api/payments/admin/disputes`) and `POST /api/payments/disputes/:id/resolve` (an admin settles the escrow).
  * Every route authenticates; strangers get 404s, non-admins on admin routes 403s.
  */
 import { authenticated, requireRole } from '@kelmah/service-kit'
@@ -20,9 +20,13 @@ export const disputeRoutes: PaymentRoutePlugin = authenticated(async (app, { dis
     return reply.code(201).send({ dispute })
   })
 
-  app.get('/api/payments/disputes', { schema: ListDisputesSchema }, async (request) =>
-    disputes.list(callerOf(request), request.query),
-  )
+  // The queue at its first path and under the admin surface (`/api/payments/admin/*`, with the
+  // audit log), the same route twice.
+  for (const path of ['/api/payments/disputes', '/api/payments/admin/disputes']) {
+    app.get(path, { schema: ListDisputesSchema }, async (request) =>
+      disputes.list(callerOf(request), request.query),
+    )
+  }
 
   app.get('/api/payments/disputes/:id', { schema: GetDisputeSchema }, async (request) => ({
     dispute: await disputes.get(callerOf(request), request.params.id),

@@ -107,7 +107,11 @@ export const ResolveDisputeBody = Type.Object(
       }),
     ),
     note: Type.Optional(
-      Type.String({ maxLength: 2000, description: "the admin's reasons (kept, not shown)" }),
+      Type.String({
+        maxLength: 2000,
+        description:
+          "the admin's reasons: kept, not shown to the parties; the reason of the resolution's audit entry (GET /api/payments/admin/audit)",
+      }),
     ),
   },
   { additionalProperties: false },
@@ -118,7 +122,7 @@ export type ResolveDisputeBody = Static<typeof ResolveDisputeBody>
 export const ResolveDisputeSchema = {
   summary: 'Resolve a dispute: release, refund or split the escrow (admins only)',
   description:
-    'The escrow is settled once. Repeating the same resolution is safe (200, nothing happens twice; it also resumes a refund Stripe failed to make, 502); another resolution of a settled escrow is a 409.',
+    'The escrow is settled once. Repeating the same resolution is safe (200, nothing happens twice; it also resumes a refund Stripe failed to make, 502); another resolution of a settled escrow is a 409. The resolution is one entry in the audit log (GET /api/payments/admin/audit), its note the reason.',
   tags: ['disputes'],
   security: bearer,
   params: DisputeParams,

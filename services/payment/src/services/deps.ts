@@ -1,9 +1,9 @@
 /**
  * What every use case of the payment service is built from: the models, the stores (the only write
- * path of each aggregate), the ledger, Stripe, the clock and the configuration. Built once in
- * `app.ts`.
+ * path of each aggregate), the ledger, Stripe, the admins' audit log, the clock and the
+ * configuration. Built once in `app.ts`.
  */
-import type { AggregateStore, Clock, KelmahApp } from '@kelmah/service-kit'
+import { AuditLog, type AggregateStore, type Clock, type KelmahApp } from '@kelmah/service-kit'
 import type { PaymentConfig } from '../config.js'
 import type { EscrowRef } from '../domain/ledger.js'
 import type { DisputeDoc, EscrowDoc, PaymentModels, PayoutDoc, TransferDoc } from '../models/index.js'
@@ -27,6 +27,8 @@ export interface PaymentDeps {
   ledger: Ledger
   stripe: StripeGateway
   requests: IdempotentRequests
+  /** The append-only log of admin actions (`audit_log`, service-kit src/audit.ts). */
+  audit: AuditLog
   config: PaymentConfig
   now: Clock
   logger: KelmahApp['log']
@@ -65,6 +67,7 @@ export function paymentDeps(
         toleranceS: config.STRIPE_WEBHOOK_TOLERANCE_S,
       }),
     requests: new IdempotentRequests(models.Idempotency, app.now),
+    audit: new AuditLog(app.mongo, { now: app.now }),
     config,
     now: app.now,
     logger: app.log,

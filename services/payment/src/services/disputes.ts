@@ -17,7 +17,12 @@
  *    the same one (an admin repeating the call) → carry on from wherever the first call stopped;
  * 2. for a refund or split, the Stripe Refund and `refund-paid:` with `RefundIssued`
  *    (settlement.ts#payRefund; a Stripe failure is a 502 and the admin's repeat resumes here);
- * 3. the escrow's status, then the dispute document → `resolved` (projections, no events).
+ * 3. the escrow's status, then the dispute document → `resolved` (projections, no events);
+ * 4. the admins' audit log (`audit_log`, service-kit src/audit.ts): one entry
+ *    `dispute.resolve:<disputeId>` naming the admin who resolved it, the dispute and the admin's
+ *    note as the reason — from the stored dispute, so a repeated call (by any admin) records
+ *    nothing more, and one that finds the dispute already resolved records the entry a crash
+ *    before step 4 left out.
  *
  * A crash anywhere leaves a state the repeated call completes, and never moves money twice: the
  * money rule rests on the transfer ids, never on the documents' statuses.
@@ -338,6 +343,8 @@ export class Disputes {
    * An admin resolves a dispute (module header for the order of writes). Amounts from
    * domain/disputes.ts#resolveAmounts; the fee on the worker's part from domain/fees.ts#splitFee
    * at `PLATFORM_FEE_BPS`. Repeating the same resolution is safe and resumes an unfinished one.
+   * Each resolution by an admin is one entry in the audit log (`dispute.resolve`, read at
+   * `GET /api/payments/admin/audit`), however often it is repeated.
    *
    * @returns the resolved dispute
    * @throws AdminsOnly (403); DisputeNotFound (404); InvalidSplit (400 naming `workerAmountMinor`);
@@ -363,8 +370,10 @@ export class Disputes {
       if (
         dispute.outcome === resolution.outcome &&
         dispute.refundAmount?.amountMinor === resolution.refund.amountMinor
-      )
+      ) {
+        await this.#audit(dispute, escrow.amount, ctx)
         return disputeView(dispute)
+      }
       throw new DisputeClosed(
         `it was already resolved as ${describe(dispute.outcome ?? 'unknown', escrow.amount, dispute.refundAmount?.amountMinor ?? 0)}`,
       )
@@ -410,7 +419,28 @@ export class Disputes {
             },
           },
     )
+    await this.#audit(stored, escrow.amount, ctx)
     return disputeView(stored)
+  }
+
+  /**
+   * The audit entry of an admin's resolution of `d` (module header, step 4), from the stored
+   * dispute: its resolver, its time, its note as the reason (or, with no note, what was decided).
+   * A dispute closed by a settlement rather than an admin (`resolvedBy` null) records nothing.
+   */
+  async #audit(d: DisputeDoc, escrowAmount: Money, ctx: EventContext): Promise<void> {
+    if (d.status !== 'resolved' || !d.resolvedBy) return
+    const disputeId = String(d._id)
+    const decided = describe(d.outcome ?? 'unknown', escrowAmount, d.refundAmount?.amountMinor ?? 0)
+    await this.#d.audit.record({
+      id: `dispute.resolve:${disputeId}`,
+      actorId: d.resolvedBy,
+      action: 'dispute.resolve',
+      target: { type: 'dispute', id: disputeId },
+      reason: d.note?.trim() ? d.note : `(no note given; resolved as ${decided})`,
+      ...(d.resolvedAt ? { at: new Date(d.resolvedAt) } : {}),
+      requestId: ctx.correlationId ?? 'unknown',
+    })
   }
 
   /** The `settle:` draft of `resolution` and the events in its outbox. */
