@@ -1,12 +1,19 @@
 /**
  * `buildApp()`: the review service's Fastify instance — service-kit's shared mechanisms plus
- * reviews, reveals, replies, moderation and rating aggregates, the subscriptions that keep its
- * contract facts, and the sweep that closes expired review windows. Never listens (see
- * `server.ts`); tests call it.
+ * reviews, reveals, replies, moderation (with the admins' audit log) and rating aggregates, the
+ * subscriptions that keep its contract facts, and the sweep that closes expired review windows.
+ * Never listens (see `server.ts`); tests call it.
  *
  * Route plugins are registered without a prefix: each route spells its full path (`/api/reviews/...`).
  */
-import { buildService, serviceOptions, type AppOptions, type KelmahApp } from '@kelmah/service-kit'
+import {
+  AuditLog,
+  auditRoutes,
+  buildService,
+  serviceOptions,
+  type AppOptions,
+  type KelmahApp,
+} from '@kelmah/service-kit'
 import type { ReviewConfig } from './config.js'
 import { registerSubscriptions } from './events/handlers.js'
 import { initModels, reviewModels } from './models/index.js'
@@ -50,15 +57,20 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
   try {
     const models = reviewModels(app.mongo)
     await initModels(models)
-    const cases = useCases({
-      models,
-      stores: reviewStores(models, (model, o) => app.store(model, o)),
-      config,
-      now: app.now,
-      logger: app.log,
-    })
+    const cases = useCases(
+      {
+        models,
+        stores: reviewStores(models, (model, o) => app.store(model, o)),
+        config,
+        now: app.now,
+        logger: app.log,
+      },
+      new AuditLog(app.mongo, { now: app.now }),
+    )
     app.decorate('reviews', cases)
     for (const routes of [reviewRoutes, moderationRoutes]) await app.register(routes, cases)
+    // GET /api/reviews/admin/audit: the moderators' actions, admins only.
+    await app.register(auditRoutes, { service: 'reviews', log: cases.audit })
     if (!opts.skipSubscriptions) {
       // Subscriptions need a started bus: service-kit starts it in its own onReady hook, added first.
       app.addHook('onReady', async () => {

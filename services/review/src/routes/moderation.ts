@@ -1,7 +1,8 @@
 /**
  * Moderation routes (services/moderation.ts): any signed-in user reports a review they can see;
- * admins list the reports, resolve or dismiss them, and hide or restore reviews. Admin routes
- * answer 403 to every other role.
+ * admins list the reports, resolve or dismiss them, and hide or restore reviews (each decision
+ * an entry in the audit log, `GET /api/reviews/admin/audit`, app.ts). Admin routes answer 403 to
+ * every other role.
  */
 import { authenticated, requireRole } from '@kelmah/service-kit'
 import { CloseReportSchema, ListReportsSchema, ModerateSchema, ReportSchema } from '../schemas/reviews.js'
@@ -30,6 +31,7 @@ export const moderationRoutes: ReviewRoutePlugin = authenticated(async (app, { m
           request.params.id,
           what === 'resolve' ? 'resolved' : 'dismissed',
           request.body?.note,
+          eventContextOf(request),
         ),
       }),
     )

@@ -276,7 +276,15 @@ export const CloseReportSchema = (what: 'resolve' | 'dismiss') =>
     params: Type.Object({ id: ObjectIdString }, { additionalProperties: false }),
     body: Type.Optional(
       Type.Object(
-        { note: Type.Optional(Type.String({ maxLength: 1000, description: "the admin's note" })) },
+        {
+          note: Type.Optional(
+            Type.String({
+              maxLength: 1000,
+              description:
+                "the admin's note; the reason of the decision's audit entry (GET /api/reviews/admin/audit)",
+            }),
+          ),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -294,7 +302,12 @@ export const ModerateSchema = (what: 'hide' | 'restore') =>
     security: bearer,
     params: ReviewParams,
     body: Type.Object(
-      { reason: Text(1000, 'why, 1–1,000 characters (kept on the review, admins see it)') },
+      {
+        reason: Text(
+          1000,
+          'why, 1–1,000 characters (kept on the review, admins see it; the reason of the audit entry, GET /api/reviews/admin/audit)',
+        ),
+      },
       { additionalProperties: false },
     ),
     response: { 200: OneReview, ...problems(400, 401, 403, 404, 409) },

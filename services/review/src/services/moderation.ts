@@ -2,9 +2,18 @@
  * Moderation: reports by any signed-in user, the admins' queue, and hiding or restoring a review
  * (a hidden review leaves every list and its subject's rating; restoring returns it). One report
  * per user and review (unique `(reviewId, reporterId)`).
+ *
+ * Every admin decision — closing a report, hiding or restoring a review — is one entry in the
+ * service's append-only audit log (service-kit src/audit.ts; `GET /api/reviews/admin/audit`),
+ * written after the decision from the stored document, with an id derived from it:
+ * `report.resolve:<reportId>` / `report.dismiss:<reportId>` (a report closes once) and
+ * `review.hide:<reviewId>:<version>` / `review.restore:<reviewId>:<version>` (only moderation
+ * changes a review, so its version names the decision). A retried decision is refused (409) as
+ * before and records nothing more — but it does record the entry of the decision it collides with
+ * when a crash between the decision and its entry left that out.
  */
 import type { EventContext } from '@kelmah/contracts'
-import { isDuplicateKey, pageOf, type Caller } from '@kelmah/service-kit'
+import { isDuplicateKey, pageOf, type AuditLog, type Caller } from '@kelmah/service-kit'
 import { Types } from 'mongoose'
 import { AlreadyReported, ModerationState, OwnReview, ReportClosed } from '../errors.js'
 import type { ReportDoc, ReportStatus, ReviewDoc } from '../models/index.js'
@@ -49,12 +58,14 @@ export class Moderation {
   readonly #reviews: Reviews
   readonly #ratings: Ratings
   readonly #views: Views
+  readonly #audit: AuditLog
 
-  constructor(deps: ReviewDeps, reviews: Reviews, ratings: Ratings, views: Views) {
+  constructor(deps: ReviewDeps, reviews: Reviews, ratings: Ratings, views: Views, audit: AuditLog) {
     this.#d = deps
     this.#reviews = reviews
     this.#ratings = ratings
     this.#views = views
+    this.#audit = audit
   }
 
   /**
@@ -111,26 +122,39 @@ export class Moderation {
   }
 
   /**
-   * Close an open report as `resolved` or `dismissed`.
+   * Close an open report as `resolved` or `dismissed`, and record it in the audit log (the note
+   * as the reason).
    *
+   * @param ctx - the admin's request (its `correlationId` goes into the audit entry)
    * @throws ReportNotFound (404); ReportClosed (409) already closed
    */
   async close(
     admin: Caller,
     id: string,
     status: 'resolved' | 'dismissed',
-    note?: string,
+    note: string | undefined,
+    ctx: EventContext,
   ): Promise<ReportView> {
-    const doc = await this.#d.stores.reports.change(id, (current) => {
-      if (current.status !== 'open') throw new ReportClosed(current.status)
-      return { set: { status, closedBy: admin.sub, closedAt: this.#d.now(), note: note ?? null } }
-    })
+    let doc: ReportDoc
+    try {
+      doc = await this.#d.stores.reports.change(id, (current) => {
+        if (current.status !== 'open') throw new ReportClosed(current.status)
+        return { set: { status, closedBy: admin.sub, closedAt: this.#d.now(), note: note ?? null } }
+      })
+    } catch (err) {
+      if (err instanceof ReportClosed) {
+        const closed = await this.#d.models.Report.findById(id).lean<ReportDoc>()
+        if (closed) await this.#auditClose(closed, ctx)
+      }
+      throw err
+    }
+    await this.#auditClose(doc, ctx)
     return reportView(doc)
   }
 
   /**
    * Hide (`hidden: true`) or restore a review; its subject's rating follows (RatingUpdated when
-   * the figures change).
+   * the figures change); the decision is recorded in the audit log with `reason`.
    *
    * @throws ReviewNotFound (404); ModerationState (409) already in that state
    */
@@ -141,13 +165,56 @@ export class Moderation {
     reason: string,
     ctx: EventContext,
   ): Promise<ReviewView> {
-    const review = await this.#d.stores.reviews.change(id, (current) => {
-      if (current.hidden === hidden) throw new ModerationState(hidden ? 'hidden' : 'visible')
-      return {
-        set: { hidden, moderation: { hidden, reason, by: admin.sub, at: this.#d.now() } },
+    let review: ReviewDoc
+    try {
+      review = await this.#d.stores.reviews.change(id, (current) => {
+        if (current.hidden === hidden) throw new ModerationState(hidden ? 'hidden' : 'visible')
+        return {
+          set: { hidden, moderation: { hidden, reason, by: admin.sub, at: this.#d.now() } },
+        }
+      })
+    } catch (err) {
+      if (err instanceof ModerationState) {
+        const current = await this.#d.models.Review.findById(id).lean<ReviewDoc>()
+        if (current) await this.#auditModeration(current, ctx)
       }
-    })
+      throw err
+    }
+    await this.#auditModeration(review, ctx)
     await this.#ratings.refresh(review.subjectId, `${hidden ? 'hide' : 'restore'}:${idOf(review)}`, ctx)
     return this.#views.one(review, admin)
+  }
+
+  /** The audit entry of a closed report (module header); nothing for an open one. */
+  async #auditClose(r: ReportDoc, ctx: EventContext): Promise<void> {
+    if (r.status === 'open' || !r.closedBy) return
+    const action = r.status === 'resolved' ? 'report.resolve' : 'report.dismiss'
+    const reportId = r._id.toHexString()
+    await this.#audit.record({
+      id: `${action}:${reportId}`,
+      actorId: r.closedBy,
+      action,
+      target: { type: 'report', id: reportId },
+      reason: r.note?.trim() ? r.note : '(no note given)',
+      ...(r.closedAt ? { at: r.closedAt } : {}),
+      requestId: ctx.correlationId ?? 'unknown',
+    })
+  }
+
+  /** The audit entry of a review's last moderation decision (module header), if it has one. */
+  async #auditModeration(r: ReviewDoc, ctx: EventContext): Promise<void> {
+    const m = r.moderation
+    if (!m) return
+    const action = m.hidden ? 'review.hide' : 'review.restore'
+    const reviewId = idOf(r)
+    await this.#audit.record({
+      id: `${action}:${reviewId}:${r.version}`,
+      actorId: m.by,
+      action,
+      target: { type: 'review', id: reviewId },
+      reason: m.reason,
+      at: m.at,
+      requestId: ctx.correlationId ?? 'unknown',
+    })
   }
 }

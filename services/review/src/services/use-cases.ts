@@ -2,6 +2,7 @@
  * Every use case of the review service, built once from the shared dependencies and handed to
  * the route plugins, the subscriptions and the sweep.
  */
+import type { AuditLog } from '@kelmah/service-kit'
 import { Contracts } from './contracts.js'
 import type { ReviewDeps } from './deps.js'
 import { Moderation } from './moderation.js'
@@ -18,10 +19,12 @@ export interface UseCases {
   reveals: Reveals
   reviews: Reviews
   moderation: Moderation
+  /** The append-only log of admin actions (`audit_log`), written by moderation. */
+  audit: AuditLog
 }
 
-/** Build the use cases on `deps`. */
-export function useCases(deps: ReviewDeps): UseCases {
+/** Build the use cases on `deps`; `audit` is the service's audit log (service-kit src/audit.ts). */
+export function useCases(deps: ReviewDeps, audit: AuditLog): UseCases {
   const contracts = new Contracts(deps)
   const ratings = new Ratings(deps)
   const reveals = new Reveals(deps, ratings)
@@ -33,6 +36,7 @@ export function useCases(deps: ReviewDeps): UseCases {
     ratings,
     reveals,
     reviews,
-    moderation: new Moderation(deps, reviews, ratings, views),
+    moderation: new Moderation(deps, reviews, ratings, views, audit),
+    audit,
   }
 }
