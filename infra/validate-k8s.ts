@@ -7,16 +7,113 @@
  * - every Deployment keeps the project's rules: non-root, read-only root filesystem, no privilege
  *   escalation, liveness + readiness probes, resource requests and limits (docs/conventions.md, Deployment);
  * - when `kubectl` is installed, each kustomization also renders (`kubectl kustomize`) and the
- *   rendered objects validate too (that covers the overlays' patches).
+ *   rendered objects validate too (that covers the overlays' patches);
+ * - each rendered kustomization (base, overlays, observability) then goes through
+ *   `kubectl-validate` ({@link KUBECTL_VALIDATE_VERSION}, built with `go install` into `.tools/bin/`
+ *   the first time, like FerretDB: infra/tools.ts) against its built-in schemas of Kubernetes
+ *   {@link KUBERNETES_VERSION}, offline (no cluster, no download), which rejects unknown fields —
+ *   a misspelt or misplaced key that the API server would drop or refuse.
  *
  * Run: `node --import tsx infra/validate-k8s.ts` — prints each problem, exits 1 when there is one.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { constants as fsConstants, existsSync, statSync } from 'node:fs'
 import fs from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { parseAllDocuments } from 'yaml'
-import { REPO_ROOT, isMain } from './paths.js'
+import { REPO_ROOT, TOOLS_BIN, isMain } from './paths.js'
+import { ToolsError, findGo } from './tools.js'
+
+/** The kubectl-validate release built into `.tools/bin/` (a version the Go module proxy serves). */
+export const KUBECTL_VALIDATE_VERSION = 'v0.0.4'
+/** The Kubernetes version whose built-in schemas the rendered manifests are validated against. */
+export const KUBERNETES_VERSION = '1.30'
+/** Where {@link ensureKubectlValidate} puts the binary. */
+export const KUBECTL_VALIDATE_PATH = path.join(TOOLS_BIN, 'kubectl-validate')
+
+/**
+ * Makes sure `.tools/bin/kubectl-validate` exists, building it with
+ * `go install sigs.k8s.io/kubectl-validate@KUBECTL_VALIDATE_VERSION` when missing (a few minutes
+ * on a cold Go build cache, seconds after that). Delete the file to force a rebuild.
+ *
+ * @returns the absolute path of the binary
+ * @throws {ToolsError} when Go is missing or the build fails
+ */
+export async function ensureKubectlValidate(): Promise<string> {
+  try {
+    await fs.access(KUBECTL_VALIDATE_PATH, fsConstants.X_OK)
+    return KUBECTL_VALIDATE_PATH
+  } catch {
+    // not built yet
+  }
+  const go = await findGo()
+  await fs.mkdir(TOOLS_BIN, { recursive: true })
+  process.stderr.write(
+    `[tools] building kubectl-validate ${KUBECTL_VALIDATE_VERSION} into ${KUBECTL_VALIDATE_PATH}…\n`,
+  )
+  const res = spawnSync(go, ['install', `sigs.k8s.io/kubectl-validate@${KUBECTL_VALIDATE_VERSION}`], {
+    env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  if (res.status !== 0 || !existsSync(KUBECTL_VALIDATE_PATH))
+    throw new ToolsError(
+      `go install sigs.k8s.io/kubectl-validate@${KUBECTL_VALIDATE_VERSION} failed; see the output above`,
+    )
+  return KUBECTL_VALIDATE_PATH
+}
+
+/** One document's answer in kubectl-validate's `-o json` output (a Kubernetes Status). */
+interface ValidateStatus {
+  status?: string
+  message?: string
+  details?: { causes?: Array<{ field?: string; message?: string }> }
+}
+
+/**
+ * Validates one multi-document YAML text with kubectl-validate against Kubernetes
+ * {@link KUBERNETES_VERSION}'s built-in schemas, offline (no kubeconfig is read).
+ *
+ * @returns one message per refused object (`Deployment job: spec.template.spec.containers[0].foo: …`)
+ * @throws {ToolsError} when the tool cannot be built or gives no readable answer
+ */
+export async function schemaProblems(yamlText: string): Promise<string[]> {
+  const bin = await ensureKubectlValidate()
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kelmah-kubectl-validate-'))
+  try {
+    const file = path.join(dir, 'manifests.yaml')
+    await fs.writeFile(file, yamlText)
+    const res = spawnSync(bin, [file, '--version', KUBERNETES_VERSION, '-o', 'json'], {
+      encoding: 'utf8',
+      maxBuffer: 32 * 1024 * 1024,
+      // No cluster: the built-in schemas only, whatever kubeconfig the machine has.
+      env: { ...process.env, KUBECONFIG: path.join(dir, 'no-kubeconfig') },
+      timeout: 120_000,
+    })
+    let parsed: Record<string, ValidateStatus[]>
+    try {
+      parsed = JSON.parse(res.stdout) as Record<string, ValidateStatus[]>
+    } catch {
+      throw new ToolsError(`kubectl-validate gave no JSON (exit ${res.status}): ${res.stderr || res.stdout}`)
+    }
+    const objects = parseAllDocuments(yamlText)
+      .map((d) => d.toJS() as K8sObject | null)
+      .filter((o): o is K8sObject => o !== null && typeof o === 'object')
+    const problems: string[] = []
+    ;(parsed[file] ?? []).forEach((answer, i) => {
+      if (answer.status === 'Success') return
+      const causes = answer.details?.causes ?? []
+      const detail =
+        causes.length > 0
+          ? causes.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join('; ')
+          : answer.message
+      problems.push(`${objects[i] ? describe(objects[i]) : `document ${i + 1}`}: ${detail ?? 'invalid'}`)
+    })
+    return problems
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true })
+  }
+}
 
 /** One problem found, with the file (relative to the repo) it was found in. */
 export interface ManifestProblem {
@@ -31,6 +128,8 @@ export interface ValidationReport {
   objects: number
   /** Kustomizations rendered with `kubectl kustomize` (empty when kubectl is not installed). */
   rendered: string[]
+  /** Rendered kustomizations that kubectl-validate checked (with `schema`, the default). */
+  schemaChecked: string[]
 }
 
 type K8sObject = {
@@ -175,12 +274,15 @@ function hasKubectl(): boolean {
  *
  * @param options.render - also render each kustomization with `kubectl kustomize` when kubectl is
  *   installed (default true).
+ * @param options.schema - and validate each rendering with kubectl-validate, rejecting unknown
+ *   fields (default true; builds the tool the first time).
+ * @throws {ToolsError} when kubectl-validate is wanted but cannot be built
  */
 export async function validateK8s(
   root: string = path.join(REPO_ROOT, 'k8s'),
-  options: { render?: boolean } = {},
+  options: { render?: boolean; schema?: boolean } = {},
 ): Promise<ValidationReport> {
-  const report: ValidationReport = { problems: [], objects: 0, rendered: [] }
+  const report: ValidationReport = { problems: [], objects: 0, rendered: [], schemaChecked: [] }
   const files = await yamlFiles(root)
   if (files.length === 0)
     report.problems.push({ file: path.relative(REPO_ROOT, root), message: 'no YAML files found' })
@@ -214,6 +316,11 @@ export async function validateK8s(
         continue
       }
       report.rendered.push(rel)
+      if (options.schema ?? true) {
+        for (const message of await schemaProblems(res.stdout))
+          report.problems.push({ file: `${rel} (rendered)`, message: `kubectl-validate: ${message}` })
+        report.schemaChecked.push(rel)
+      }
       await validateObjects(
         parseAllDocuments(res.stdout).map((d) => d.toJS() as unknown),
         `${rel} (rendered)`,
@@ -229,7 +336,7 @@ if (isMain(import.meta.url)) {
   for (const p of report.problems) console.error(`${p.file}: ${p.message}`)
   const rendered =
     report.rendered.length > 0
-      ? `; rendered ${report.rendered.join(', ')}`
+      ? `; rendered ${report.rendered.join(', ')}; kubectl-validate (Kubernetes ${KUBERNETES_VERSION}) on ${report.schemaChecked.length}`
       : '; kubectl not found, overlays not rendered'
   console.log(`k8s: ${report.objects} objects checked${rendered}; ${report.problems.length} problem(s)`)
   process.exit(report.problems.length > 0 ? 1 : 0)
