@@ -28,6 +28,7 @@ export const APPS: readonly AppEntry[] = [
   { name: 'job', dir: 'services/job', port: 3004 },
   { name: 'payment', dir: 'services/payment', port: 3005 },
   { name: 'review', dir: 'services/review', port: 3006 },
+  { name: 'web', dir: 'services/web', port: 3007 },
 ]
 
 /**
@@ -132,6 +133,9 @@ export function appEnv(app: AppEntry, urls: InfraUrls, options: AppEnvOptions = 
     env.STRIPE_WEBHOOK_SECRET = process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET
   }
   if (app.name === 'auth') env.TRUST_PROXY = process.env.TRUST_PROXY ?? LOCAL_AUTH_TRUST_PROXY
+  // The console's test-mode Stripe stand-in signs with payment's secret (services/web/src/stripe-test.ts).
+  if (app.name === 'web')
+    env.STRIPE_WEBHOOK_SECRET = process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET
   if (app.name === 'auth' && options.jwtKey) {
     env.JWT_PRIVATE_KEY_FILE = options.jwtKey.file
     env.JWT_KID = options.jwtKey.kid
