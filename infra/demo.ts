@@ -1,6 +1,7 @@
 /**
- * `npm run demo`: the marketplace story told by two real HTTP clients through the gateway of a
- * running Kelmah (`npm start`), with the domain events it causes printed as they cross the bus.
+ * `npm run demo`: the marketplace story told by two clients of the SDK (`@kelmah/sdk`, each with
+ * its own session) through the gateway of a running Kelmah (`npm start`), with the domain events
+ * it causes printed as they cross the bus.
  *
  *   1. a hirer and a worker register and verify their e-mail (the code is read from MailDev)
  *   2. both complete their profiles
@@ -46,27 +47,27 @@
  * `runDemo()` is the same story for tests.
  */
 import { randomBytes } from 'node:crypto'
-import { logIn, signUp } from './api/accounts.js'
-import { ChatSocketError } from './api/chat.js'
-import { ApiClient, describeBody, UnexpectedStatus } from './api/client.js'
-import { describeEvent, type EventTap, type SeenEvent, tapEvents } from './api/events.js'
+import { createKelmah, KelmahProblem, KelmahSocketError, ok } from '@kelmah/sdk'
+import { logIn, signUp } from './demo/accounts.js'
+import { type DemoChat, chatLive } from './demo/chat.js'
+import { DemoFailed } from './demo/errors.js'
+import { describeEvent, type EventTap, type SeenEvent, tapEvents } from './demo/events.js'
 import {
   accept,
   apply,
   type Application,
   type Contract,
   type Job,
-  type Page,
   postJob,
   shortlist,
   sign,
   updateProfile,
-} from './api/marketplace.js'
-import { type DemoChat, chatLive } from './demo/chat.js'
-import { DemoFailed } from './demo/errors.js'
+} from './demo/marketplace.js'
 import { type DemoMoney, moneyFlow } from './demo/money.js'
 import { pollJobStatus, pollRecommended, sleep } from './demo/polls.js'
 import { type DemoReviews, reviewFlow } from './demo/reviews.js'
+import { SocketWaitFailed } from './demo/sockets.js'
+import { type CallRecord, patientFetch } from './demo/transport.js'
 import { isMain } from './paths.js'
 
 export type { DemoChat } from './demo/chat.js'
@@ -126,7 +127,7 @@ export interface DemoResult {
 /**
  * Tell the story.
  *
- * @throws UnexpectedStatus when a call answers anything but its success status
+ * @throws KelmahProblem when a call is refused (the SDK's problem details)
  * @throws DemoFailed when the story goes wrong: the job not found by search or not recommended
  *   in time, the contract not active, the job not in progress, no `ContractSigned` seen, a chat
  *   frame saying something else than it should, the chat or (see `requireEventEffects`) the job's
@@ -135,8 +136,8 @@ export interface DemoResult {
  *   changing the wallet, the payout not completed, the ledger check (with an admin) failing, a
  *   review showing before both reviewed, the reviews not public at once after the second, the
  *   worker's profile or search result not showing the new rating in time
- * @throws ChatSocketError when a socket cannot open or closes, the server answers an `error`
- *   frame, or a frame does not come within `frameWaitMs`
+ * @throws SocketWaitFailed when a socket does not greet or a frame does not come within
+ *   `frameWaitMs`; KelmahSocketError when the server answers an `error` frame
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`))
@@ -170,15 +171,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     held = still.slice(-500)
   }
 
-  const clientFor = (who: string) =>
-    new ApiClient({
-      baseUrl: options.baseUrl,
-      onResponse: (r) => log(`[${who.padEnd(6)}] ${r.method} ${r.path} → ${r.status} (${r.ms} ms)`),
-      onBackoff: (r, ms) =>
+  // Every person is an SDK client of their own; the transport prints each call.
+  const fetchFor = (who: string) =>
+    patientFetch({
+      onResponse: (r: CallRecord) =>
+        log(`[${who.padEnd(6)}] ${r.method} ${r.path} → ${r.status} (${r.ms} ms)`),
+      onBackoff: (r: CallRecord, ms: number) =>
         log(
           `[${who.padEnd(6)}] ${r.method} ${r.path} → ${r.status}; retrying in ${(ms / 1000).toFixed(1)} s`,
         ),
     })
+  const clientFor = (who: string) => createKelmah({ baseUrl: options.baseUrl, fetch: fetchFor(who) })
   const step = (text: string) => log(`\n[demo  ] ${text}`)
   const note = (text: string) => log(`[demo  ]   ✓ ${text}`)
 
@@ -243,12 +246,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     note(`job ${posted.id} "${posted.title}" is ${posted.status}`)
 
     step('4. The worker finds the job by search and by recommendation, and applies')
-    const search = await worker.call<Page<Job>>('GET', `/api/jobs?q=${encodeURIComponent(word)}`, {
-      expect: [200],
-    })
-    const foundBySearch = search.body.items.some((j) => j.id === posted.id)
+    const search = await ok(worker.kelmah.api.GET('/api/jobs', { params: { query: { q: word } } }))
+    const foundBySearch = search.items.some((j) => j.id === posted.id)
     note(
-      `search "${word}": ${search.body.items.length} result(s), the job ${foundBySearch ? 'among them' : 'MISSING'}`,
+      `search "${word}": ${search.items.length} result(s), the job ${foundBySearch ? 'among them' : 'MISSING'}`,
     )
     if (!foundBySearch) throw new DemoFailed(`GET /api/jobs?q=${word} did not list job ${posted.id}`)
     const recommended = await pollRecommended(worker, posted.id, waitMs)
@@ -267,13 +268,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     note(`application ${application.id} is ${application.status}`)
 
     step('5. The hirer reviews the applications, shortlists and accepts')
-    const list = await hirer.call<Page<Application>>('GET', `/api/jobs/${posted.id}/applications`, {
-      expect: [200],
-    })
-    note(
-      `${list.body.items.length} application(s): ${list.body.items.map((a) => `${a.id} (${a.status})`).join(', ')}`,
+    const list = await ok(
+      hirer.kelmah.api.GET('/api/jobs/{id}/applications', { params: { path: { id: posted.id } } }),
     )
-    if (!list.body.items.some((a) => a.id === application.id)) {
+    note(`${list.items.length} application(s): ${list.items.map((a) => `${a.id} (${a.status})`).join(', ')}`)
+    if (!list.items.some((a) => a.id === application.id)) {
       throw new DemoFailed(`GET /api/jobs/${posted.id}/applications did not list ${application.id}`)
     }
     const listed = await shortlist(hirer, application.id)
@@ -300,7 +299,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       })
 
     const chat = await chatLive({
-      baseUrl: options.baseUrl,
       hirer,
       worker,
       jobId: posted.id,
@@ -321,7 +319,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const money = await moneyFlow({
       hirer,
       worker,
-      stripe: clientFor('stripe'),
+      stripe: { baseUrl: options.baseUrl, fetch: fetchFor('stripe') },
       ...(admin ? { admin: () => logIn(clientFor('admin'), admin.email, admin.password) } : {}),
       contract,
       waitMs,
@@ -386,12 +384,10 @@ if (isMain(import.meta.url)) {
         : {}),
     })
   } catch (err) {
-    if (err instanceof ChatSocketError) {
+    if (err instanceof KelmahSocketError || err instanceof SocketWaitFailed) {
       console.error(`\n[demo  ] FAILED (WebSocket): ${err.message}`)
-    } else if (err instanceof UnexpectedStatus) {
-      console.error(
-        `\n[demo  ] FAILED: ${err.method} ${err.path} answered ${err.status}: ${describeBody(err.body)}`,
-      )
+    } else if (err instanceof KelmahProblem) {
+      console.error(`\n[demo  ] FAILED: ${err.describe()}`)
     } else {
       console.error(`\n[demo  ] FAILED: ${(err as Error).message}`)
     }

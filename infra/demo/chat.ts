@@ -1,16 +1,12 @@
 /** Steps 7–11 of the demo story (infra/demo.ts): the live chat over the messaging WebSocket. */
-import type { Session } from '../api/accounts.js'
-import {
-  type AppNotification,
-  type ChatMessage,
-  type ChatSocket,
-  type Conversation,
-  openChatSocket,
-  type ServerFrame,
-} from '../api/chat.js'
-import type { Page } from '../api/marketplace.js'
+import { type ChatMessage, ok, type ResponseOf, type ServerFrame, type ServerFrameOf } from '@kelmah/sdk'
+import type { Account } from './accounts.js'
 import { DemoFailed } from './errors.js'
 import { sleep } from './polls.js'
+import { openSocket, type RecordedSocket } from './sockets.js'
+
+/** A conversation (`GET /api/chat/conversations` item). */
+export type Conversation = ResponseOf<'/api/chat/conversations', 'get'>['items'][number]
 
 /** The live chat of the story (steps 7–11). */
 export interface DemoChat {
@@ -37,9 +33,8 @@ export interface DemoChat {
 
 /** What {@link chatLive} needs from {@link runDemo}. */
 interface ChatContext {
-  baseUrl: string
-  hirer: Session
-  worker: Session
+  hirer: Account
+  worker: Account
   jobId: string
   contractId: string
   frameWaitMs: number
@@ -55,8 +50,8 @@ interface ChatContext {
  * Steps 7–11: the hirer and the worker chat over the messaging service's WebSocket through the
  * gateway, then the worker reads their conversations and notifications over REST.
  *
- * @throws ChatSocketError when a socket cannot open, closes, answers an `error` frame, or a frame
- *   does not come within `frameWaitMs`
+ * @throws SocketWaitFailed when a socket does not greet or a frame does not come within
+ *   `frameWaitMs`; KelmahSocketError when the server answers an `error` frame
  * @throws DemoFailed when a frame says something else than it should, or (with
  *   `requireEventEffects`) the job's conversation or the notifications do not show up in time
  */
@@ -66,63 +61,49 @@ export async function chatLive(c: ChatContext): Promise<DemoChat> {
     if (f.type === 'hello' || f.type === 'presence' || f.type === 'pong') return
     log(`[${who.padEnd(6)}] ws ← ${f.type}`)
   }
-  const sockets: ChatSocket[] = []
+  const sockets: RecordedSocket[] = []
   try {
     step('7. Both open a socket to the messaging service through the gateway (/ws)')
     let started = Date.now()
-    const hirerWs = await openChatSocket({
-      baseUrl: c.baseUrl,
-      accessToken: hirer.accessToken,
-      timeoutMs: c.frameWaitMs,
-      onFrame: frameLog('hirer'),
-    })
+    const hirerOpen = await openSocket(hirer, c.frameWaitMs, frameLog('hirer'))
+    const hirerWs = hirerOpen.socket
     sockets.push(hirerWs)
-    note(`hirer connected in ${Date.now() - started} ms: ${describeHello(hirerWs.hello)}`)
+    note(`hirer connected in ${Date.now() - started} ms: ${describeHello(hirerOpen.hello)}`)
     started = Date.now()
-    const workerWs = await openChatSocket({
-      baseUrl: c.baseUrl,
-      accessToken: worker.accessToken,
-      timeoutMs: c.frameWaitMs,
-      onFrame: frameLog('worker'),
-    })
+    const workerOpen = await openSocket(worker, c.frameWaitMs, frameLog('worker'))
+    const workerWs = workerOpen.socket
     sockets.push(workerWs)
-    note(`worker connected in ${Date.now() - started} ms: ${describeHello(workerWs.hello)}`)
-    for (const [who, ws, id] of [
-      ['hirer', hirerWs, hirer.id],
-      ['worker', workerWs, worker.id],
+    note(`worker connected in ${Date.now() - started} ms: ${describeHello(workerOpen.hello)}`)
+    for (const [who, hello, id] of [
+      ['hirer', hirerOpen.hello, hirer.id],
+      ['worker', workerOpen.hello, worker.id],
     ] as const) {
-      if (ws.hello.userId !== id)
-        throw new DemoFailed(`the ${who}'s hello names ${String(ws.hello.userId)}, not ${id}`)
+      if (hello.userId !== id) throw new DemoFailed(`the ${who}'s hello names ${hello.userId}, not ${id}`)
     }
 
     step('8. The hirer writes to the worker (chat frame)')
     const text = 'Hello Kofi, welcome aboard! Can we start with the room calendar on Monday?'
     const sentAt = Date.now()
-    hirerWs.send({ type: 'chat', recipientId: worker.id, message: text })
     log(`[hirer ] ws → chat to ${worker.id}`)
-    const delivered = await hirerWs.waitFor(
-      'message_delivered',
-      (f) => (f.message as ChatMessage | undefined)?.content === text,
-      c.frameWaitMs,
-    )
-    const first = delivered.message as ChatMessage
+    const delivered = await hirerWs.socket.sendMessage({
+      type: 'chat',
+      recipientId: worker.id,
+      message: text,
+    })
+    const first = delivered.message
     const conversationId = first.conversationId
     c.learn(conversationId, first.id)
-    const received = await workerWs.waitFor(
-      'new_message',
-      (f) => (f.message as ChatMessage | undefined)?.id === first.id,
-      c.frameWaitMs,
-    )
+    const received = await workerWs.waitFor('new_message', (f) => f.message.id === first.id, c.frameWaitMs)
     const deliveredMs = hirerWs.arrivedAt(delivered) - sentAt
     const latencyMs = workerWs.arrivedAt(received) - sentAt
-    const got = received.message as ChatMessage
+    const got = received.message
     if (got.senderId !== hirer.id || got.content !== text || received.conversationId !== conversationId)
       throw new DemoFailed(`the worker's new_message is not the hirer's message: ${JSON.stringify(received)}`)
     note(`hirer: message_delivered ${first.id} in conversation ${conversationId} after ${deliveredMs} ms`)
     note(`worker: new_message "${got.content.slice(0, 40)}…" after ${latencyMs} ms (send → partner)`)
 
     step('9. The worker types, then replies in that conversation (send_message)')
-    workerWs.send({ type: 'typing_start', conversationId })
+    workerWs.socket.send({ type: 'typing_start', conversationId })
     log(`[worker] ws → typing_start`)
     const typing = await hirerWs.waitFor(
       'user_typing',
@@ -131,43 +112,32 @@ export async function chatLive(c: ChatContext): Promise<DemoChat> {
     )
     note(`hirer sees the worker typing (user_typing isTyping ${String(typing.isTyping)})`)
     const replyText = 'Thank you, Ama! Monday works. I will share a first calendar draft by Wednesday.'
-    workerWs.send({ type: 'send_message', conversationId, content: replyText })
     log(`[worker] ws → send_message in ${conversationId}`)
-    const replyDelivered = await workerWs.waitFor(
-      'message_delivered',
-      (f) => (f.message as ChatMessage | undefined)?.content === replyText,
-      c.frameWaitMs,
-    )
-    const reply = replyDelivered.message as ChatMessage
+    const replyDelivered = await workerWs.socket.sendMessage({
+      type: 'send_message',
+      conversationId,
+      content: replyText,
+    })
+    const reply = replyDelivered.message
     c.learn(reply.id)
     if (reply.conversationId !== conversationId)
       throw new DemoFailed(`the reply went to ${reply.conversationId}, not ${conversationId}`)
-    await hirerWs.waitFor(
-      'new_message',
-      (f) => (f.message as ChatMessage | undefined)?.id === reply.id,
-      c.frameWaitMs,
-    )
+    await hirerWs.waitFor('new_message', (f) => f.message.id === reply.id, c.frameWaitMs)
     note(`reply ${reply.id} delivered; the hirer got it as new_message`)
 
     step('10. The hirer reads the reply (mark_read) → the worker gets a read receipt')
-    hirerWs.send({ type: 'mark_read', messageIds: [reply.id] })
+    hirerWs.socket.send({ type: 'mark_read', messageIds: [reply.id] })
     log(`[hirer ] ws → mark_read [${reply.id}]`)
     const receipt = await workerWs.waitFor(
       'messages_read',
-      (f) => Array.isArray(f.messageIds) && f.messageIds.includes(reply.id),
+      (f) => f.messageIds.includes(reply.id),
       c.frameWaitMs,
     )
     if (receipt.readBy !== hirer.id)
-      throw new DemoFailed(
-        `messages_read names ${String(receipt.readBy)} as reader, not the hirer ${hirer.id}`,
-      )
-    const readAt = String(receipt.readAt)
+      throw new DemoFailed(`messages_read names ${receipt.readBy} as reader, not the hirer ${hirer.id}`)
+    const readAt = receipt.readAt
     note(`worker: messages_read by the hirer at ${readAt}`)
-    await hirerWs.waitFor(
-      'messages_marked_read',
-      (f) => Array.isArray(f.messageIds) && f.messageIds.includes(reply.id),
-      c.frameWaitMs,
-    )
+    await hirerWs.waitFor('messages_marked_read', (f) => f.messageIds.includes(reply.id), c.frameWaitMs)
 
     step("11. The worker's conversations and notifications")
     // The job's conversation and the notifications are made from bus events: poll for them.
@@ -175,10 +145,10 @@ export async function chatLive(c: ChatContext): Promise<DemoChat> {
     let conversations: Conversation[] = []
     let jobConversation: Conversation | undefined
     for (;;) {
-      const res = await worker.call<Page<Conversation>>('GET', '/api/chat/conversations?limit=100', {
-        expect: [200],
-      })
-      conversations = res.body.items
+      const page = await ok(
+        worker.kelmah.api.GET('/api/chat/conversations', { params: { query: { limit: 100 } } }),
+      )
+      conversations = page.items
       jobConversation = conversations.find((x) => x.jobId === c.jobId && x.otherParticipantId === hirer.id)
       if (jobConversation || Date.now() > deadline) break
       await sleep(500)
@@ -212,12 +182,10 @@ export async function chatLive(c: ChatContext): Promise<DemoChat> {
     const wanted = ['application_accepted', 'contract_signed']
     let kinds: string[] = []
     for (;;) {
-      const res = await worker.call<Page<AppNotification>>('GET', '/api/notifications?limit=100', {
-        expect: [200],
-      })
-      const ours = res.body.items.filter(
-        (n) => n.data?.jobId === c.jobId || n.data?.contractId === c.contractId,
+      const page = await ok(
+        worker.kelmah.api.GET('/api/notifications/', { params: { query: { limit: 100 } } }),
       )
+      const ours = page.items.filter((n) => n.data?.jobId === c.jobId || n.data?.contractId === c.contractId)
       kinds = ours.map((n) => n.kind)
       if (wanted.every((k) => kinds.includes(k)) || Date.now() > deadline) {
         for (const n of ours) note(`notification ${n.kind}: "${n.title}"${n.read ? '' : ' (unread)'}`)
@@ -244,12 +212,11 @@ export async function chatLive(c: ChatContext): Promise<DemoChat> {
       notificationKinds: kinds,
     }
   } finally {
-    await Promise.all(sockets.map((s) => s.close()))
+    for (const s of sockets) s.close()
   }
 }
 
 /** `unread messages 0, unread notifications 2` of a `hello` frame. */
-function describeHello(hello: ServerFrame): string {
-  const unread = hello.unreadMessages as { total?: number } | undefined
-  return `hello (unread messages ${unread?.total ?? 0}, unread notifications ${Number(hello.unreadNotifications ?? 0)})`
+function describeHello(hello: ServerFrameOf<'hello'>): string {
+  return `hello (unread messages ${hello.unreadMessages.total}, unread notifications ${hello.unreadNotifications})`
 }

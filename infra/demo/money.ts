@@ -6,15 +6,15 @@
  * webhook changes nothing, and the worker pays part of the wallet out to a Stripe Connect account.
  * With an admin session, the ledger's invariants are checked at the end.
  */
-import type { Session } from '../api/accounts.js'
-import type { ApiClient } from '../api/client.js'
+import type { Account } from './accounts.js'
 import {
   approveMilestone,
   type Contract,
   milestoneOf,
+  type Money,
   pollContract,
   submitMilestone,
-} from '../api/marketplace.js'
+} from './marketplace.js'
 import {
   availableMinor,
   checkLedger,
@@ -24,14 +24,13 @@ import {
   fundMilestone,
   getWallet,
   type LedgerReport,
-  type Money,
   type Payout,
   type PayoutAccount,
   platformFeeMinor,
   pollWallet,
   requestPayout,
   type WebhookAck,
-} from '../api/payments.js'
+} from './payments.js'
 import { DemoFailed } from './errors.js'
 
 /** What the money part of the story produced. */
@@ -63,12 +62,12 @@ export interface DemoMoney {
 
 /** What {@link moneyFlow} needs from {@link runDemo}. */
 interface MoneyContext {
-  hirer: Session
-  worker: Session
-  /** A client of the gateway without a session, for Stripe's deliveries. */
-  stripe: ApiClient
+  hirer: Account
+  worker: Account
+  /** Stripe's side: the gateway and the fetch its webhook deliveries are posted with (no session). */
+  stripe: { baseUrl: string; fetch: typeof fetch }
   /** Signs in an admin for the ledger check, if the story has one. */
-  admin?: () => Promise<Session>
+  admin?: () => Promise<Account>
   contract: Contract
   waitMs: number
   log: (line: string) => void
@@ -83,14 +82,14 @@ const money = (m: Money) => `${m.amountMinor} ${m.currency}`
 /**
  * Steps 12–17 (and the ledger check with an admin).
  *
- * @throws UnexpectedStatus when a call answers anything but its success status
+ * @throws KelmahProblem when a call is refused; WebhookRefused when a webhook is
  * @throws DemoFailed when the milestone is not funded or released in time, the wallet does not
  *   show the amount less the fee, the contract does not complete, a duplicate webhook changes the
  *   wallet, the payout is not completed with a Stripe Transfer, or the ledger check fails
  */
 export async function moneyFlow(c: MoneyContext): Promise<DemoMoney> {
   const { hirer, worker, step, note, waitMs } = c
-  const milestone = c.contract.milestones?.[0]
+  const milestone = c.contract.milestones[0]
   if (!milestone) throw new DemoFailed(`contract ${c.contract.id} has no milestone to fund`)
   c.learn(milestone.id)
   const { amount } = milestone
@@ -107,7 +106,7 @@ export async function moneyFlow(c: MoneyContext): Promise<DemoMoney> {
   )
 
   step('13. Stripe confirms the payment: a signed payment_intent.succeeded to /api/webhooks/stripe')
-  const delivered = await deliverPaymentSucceeded(c.stripe, escrow)
+  const delivered = await deliverPaymentSucceeded(c.stripe.baseUrl, escrow, { fetch: c.stripe.fetch })
   note(`webhook ${delivered.event.id} → ${delivered.ack.status}`)
   if (delivered.ack.status !== 'applied')
     throw new DemoFailed(`the webhook for ${escrow.paymentIntentId} was ${delivered.ack.status}, not applied`)
@@ -164,7 +163,10 @@ export async function moneyFlow(c: MoneyContext): Promise<DemoMoney> {
   )
 
   step('16. Stripe delivers the same event again (its retry): nothing changes')
-  const again = await deliverPaymentSucceeded(c.stripe, escrow, { event: delivered.event })
+  const again = await deliverPaymentSucceeded(c.stripe.baseUrl, escrow, {
+    event: delivered.event,
+    fetch: c.stripe.fetch,
+  })
   const walletAfterDuplicate = availableMinor(await getWallet(worker), amount.currency)
   note(`webhook ${again.event.id} again → ${again.ack.status}, duplicate: ${again.ack.duplicate}`)
   if (walletAfterDuplicate !== walletAfterRelease)

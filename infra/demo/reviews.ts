@@ -6,10 +6,8 @@
  * both reviews become public at once (`ReviewsRevealed`), and the worker's profile and search
  * result show the new average and count (the user service follows `RatingUpdated`).
  */
-import type { Session } from '../api/accounts.js'
-import { type AppNotification } from '../api/chat.js'
-import { UnexpectedStatus } from '../api/client.js'
-import type { Page } from '../api/marketplace.js'
+import { KelmahProblem, ok } from '@kelmah/sdk'
+import type { Account } from './accounts.js'
 import {
   pendingReviews,
   pollProfileRating,
@@ -20,7 +18,7 @@ import {
   reviewsAbout,
   type SearchHit,
   submitReview,
-} from '../api/reviews.js'
+} from './reviewing.js'
 import { DemoFailed } from './errors.js'
 import { sleep } from './polls.js'
 
@@ -56,8 +54,8 @@ export interface DemoReviews {
 
 /** What {@link reviewFlow} needs from {@link runDemo}. */
 interface ReviewContext {
-  hirer: Session
-  worker: Session
+  hirer: Account
+  worker: Account
   contractId: string
   /** A word only the worker's profile has, to find them by search. */
   searchWord: string
@@ -73,7 +71,7 @@ interface ReviewContext {
 /**
  * Steps 19–22.
  *
- * @throws UnexpectedStatus when a call answers anything but its success status
+ * @throws KelmahProblem when a call is refused
  * @throws DemoFailed when a hidden review shows before both reviewed, the second review does not
  *   reveal both, or the worker's profile or search result does not show the new rating in time
  */
@@ -98,14 +96,14 @@ export async function reviewFlow(c: ReviewContext): Promise<DemoReviews> {
     throw new DemoFailed(`the first review is ${hirerReview.status}, not awaiting_reveal`)
 
   step('20. Double-blind: until the worker reviews too, only the hirer sees that review')
-  const workerSees = (await reviewsAbout(worker, worker.id)).items
-  const hirerSees = (await reviewsAbout(hirer, worker.id)).items
+  const workerSees = await reviewsAbout(worker, worker.id)
+  const hirerSees = await reviewsAbout(hirer, worker.id)
   const hiddenSummary = await ratingSummary(worker, worker.id)
   let workerOpensById = 200
   try {
-    await worker.call('GET', `/api/reviews/${hirerReview.id}`, { expect: [200] })
+    await worker.kelmah.api.GET('/api/reviews/{id}', { params: { path: { id: hirerReview.id } } })
   } catch (err) {
-    if (!(err instanceof UnexpectedStatus)) throw err
+    if (!(err instanceof KelmahProblem)) throw err
     workerOpensById = err.status
   }
   const pending = await pendingReviews(worker)
@@ -140,8 +138,8 @@ export async function reviewFlow(c: ReviewContext): Promise<DemoReviews> {
   await c.revealed().catch(() => {
     throw new DemoFailed(`no ReviewsRevealed event for contract ${c.contractId} within ${waitMs / 1000} s`)
   })
-  const aboutWorker = (await reviewsAbout(hirer, worker.id)).items
-  const aboutHirer = (await reviewsAbout(worker, hirer.id)).items
+  const aboutWorker = await reviewsAbout(hirer, worker.id)
+  const aboutHirer = await reviewsAbout(worker, hirer.id)
   const shownOfWorker = aboutWorker.find((r) => r.id === hirerReview.id)
   const shownOfHirer = aboutHirer.find((r) => r.id === workerReview.id)
   note(
@@ -174,10 +172,9 @@ export async function reviewFlow(c: ReviewContext): Promise<DemoReviews> {
     throw new DemoFailed(
       `the worker's profile shows ${profileRating.average}/${profileRating.count}, not ${workerSummary.average}/${workerSummary.count}, ${waitMs / 1000} s after the reveal (is the user service consuming RatingUpdated?)`,
     )
-  const query = `q=${encodeURIComponent(c.searchWord)}&sort=rating`
-  const searchHit = await pollSearchRating(hirer, query, worker.id, workerSummary.count, waitMs)
+  const searchHit = await pollSearchRating(hirer, c.searchWord, worker.id, workerSummary.count, waitMs)
   note(
-    `GET /api/users/search?${query}: ${searchHit ? `${searchHit.displayName}, rating ${searchHit.rating.average} from ${searchHit.rating.count}` : 'the worker MISSING'}`,
+    `GET /api/users/search?q=${c.searchWord}&sort=rating: ${searchHit ? `${searchHit.displayName}, rating ${searchHit.rating.average} from ${searchHit.rating.count}` : 'the worker MISSING'}`,
   )
   if (!searchHit || searchHit.rating.count !== workerSummary.count)
     throw new DemoFailed(`the worker's search result does not show ${workerSummary.count} review(s)`)
@@ -213,10 +210,10 @@ async function reviewNotifications(c: ReviewContext): Promise<string[]> {
   const deadline = Date.now() + c.waitMs
   let kinds: string[] = []
   for (;;) {
-    const res = await c.worker.call<Page<AppNotification>>('GET', '/api/notifications?limit=100', {
-      expect: [200],
-    })
-    const ours = res.body.items.filter((n) => n.data?.contractId === c.contractId && wanted.includes(n.kind))
+    const page = await ok(
+      c.worker.kelmah.api.GET('/api/notifications/', { params: { query: { limit: 100 } } }),
+    )
+    const ours = page.items.filter((n) => n.data?.contractId === c.contractId && wanted.includes(n.kind))
     kinds = ours.map((n) => n.kind)
     if (wanted.every((k) => kinds.includes(k)) || Date.now() > deadline) {
       for (const n of ours) c.note(`notification ${n.kind}: "${n.title}" — ${n.body}`)

@@ -6,6 +6,7 @@
  * with the accounts of the first.
  */
 import { base, en, Faker } from '@faker-js/faker'
+import type { ApplicationBody, JobBody, ProfileBody } from '../demo/marketplace.js'
 import { CLIENTS, PLACES, workOf } from './catalogue.js'
 
 /** Sizes of a plan. */
@@ -34,7 +35,7 @@ export interface PlannedUser {
   email: string
   password: string
   /** Body of `PATCH /api/users/me`. */
-  profile: Record<string, unknown>
+  profile: ProfileBody
   /** For workers: the category they work in (their skills come from it). */
   category?: string
 }
@@ -45,7 +46,7 @@ export interface PlannedJob {
   /** Index into `hirers`. */
   hirer: number
   /** Body of `POST /api/jobs`. */
-  body: Record<string, unknown>
+  body: JobBody
   applications: PlannedApplication[]
   /** Index into `applications` the hirer shortlists, if any. */
   shortlist?: number
@@ -73,7 +74,7 @@ export interface PlannedApplication {
   /** Index into `workers`. */
   worker: number
   /** Body of `POST /api/jobs/:id/applications`. */
-  body: Record<string, unknown>
+  body: ApplicationBody
 }
 
 /** The whole plan. */
@@ -86,7 +87,7 @@ export interface SeedPlan {
 /** Every account's password: long, two character classes, not the e-mail (auth's policy). */
 export const SEED_PASSWORD = 'Kelmah-seed-2026!'
 
-const CURRENCY = 'USD'
+const CURRENCY = 'USD' as const
 
 /** Openings of the seed's reviews (the rest is lorem). */
 const WORKER_PRAISE = [
@@ -215,10 +216,10 @@ export function makePlan(options: PlanOptions): SeedPlan {
     const hourlyMin = f.number.int({ min: 10, max: 80 }) * 100
     const hourlyMax = hourlyMin + f.number.int({ min: 0, max: 60 }) * 100
     const budget = fixed
-      ? { type: 'fixed', amountMinor: fixedMinor, currency: CURRENCY }
-      : { type: 'hourly', minMinor: hourlyMin, maxMinor: hourlyMax, currency: CURRENCY }
+      ? { type: 'fixed' as const, amountMinor: fixedMinor, currency: CURRENCY }
+      : { type: 'hourly' as const, minMinor: hourlyMin, maxMinor: hourlyMax, currency: CURRENCY }
     const title = `${f.helpers.arrayElement(work.things)} ${f.helpers.arrayElement(CLIENTS)}`
-    const body = {
+    const body: JobBody = {
       title,
       description: [
         `We need help with: ${title.toLowerCase()}.`,
@@ -244,7 +245,7 @@ export function makePlan(options: PlanOptions): SeedPlan {
       const pool = own.length > 0 && f.datatype.boolean(0.75) ? own : workers.map((_, i) => i)
       chosen.add(f.helpers.arrayElement(pool))
     }
-    const applications = [...chosen].map((worker) => {
+    const applications = [...chosen].map((worker): PlannedApplication => {
       // Bids near the budget: 80–115 % of a fixed price (whole dollars), or a rate within the range.
       const amountMinor = fixed
         ? Math.max(1_000, Math.round((fixedMinor * f.number.int({ min: 80, max: 115 })) / 10_000) * 100)

@@ -7,8 +7,8 @@
  * completed contract both parties' reviews (so search ranking by rating has data) — with at most
  * `concurrency` requests in flight, progress lines and a summary.
  */
-import { type Session, signUp } from '../api/accounts.js'
-import { ApiClient } from '../api/client.js'
+import { createKelmah, type Kelmah } from '@kelmah/sdk'
+import { type Account, signUp } from '../demo/accounts.js'
 import {
   accept,
   apply,
@@ -23,9 +23,10 @@ import {
   sign,
   submitMilestone,
   updateProfile,
-} from '../api/marketplace.js'
-import { availableMinor, deliverPaymentSucceeded, fundMilestone, pollWallet } from '../api/payments.js'
-import { pollProfileRating, submitReview } from '../api/reviews.js'
+} from '../demo/marketplace.js'
+import { availableMinor, deliverPaymentSucceeded, fundMilestone, pollWallet } from '../demo/payments.js'
+import { pollProfileRating, submitReview } from '../demo/reviewing.js'
+import { patientFetch } from '../demo/transport.js'
 import { FALLBACK_CATEGORIES } from './catalogue.js'
 import { makePlan, type PlannedJob, type PlannedReview, SEED_PASSWORD } from './plan.js'
 import { PhaseFailed, type PhaseResult, runPhase } from './pool.js'
@@ -96,8 +97,8 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`))
   const started = Date.now()
   let backoffs = 0
-  const client = new ApiClient({
-    baseUrl: options.baseUrl,
+  // One transport for every simulated user (each has an SDK client of its own, for its session).
+  const transport = patientFetch({
     onBackoff: (record, waitMs) => {
       backoffs++
       if (backoffs === 1 || backoffs % 20 === 0) {
@@ -107,6 +108,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
       }
     },
   })
+  const client = (): Kelmah => createKelmah({ baseUrl: options.baseUrl, fetch: transport })
   const phase = { concurrency: options.concurrency ?? 8, log }
   // The job service runs its database commands one at a time (service-kit's pool of one), so
   // more than a few requests in flight only queue there — long enough, on a loaded FerretDB, for
@@ -128,8 +130,8 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   log(
     `[seed] ${options.baseUrl}: ${users} users, ${jobCount} jobs, seed ${seedValue}, ${phase.concurrency} in flight`,
   )
-  const firstSession = await signUpOne(client, options.maildevUrl, `seed-${runTag}-probe@seed.kelmah.test`)
-  const categories = (await listCategories(firstSession)) ?? [...FALLBACK_CATEGORIES]
+  const firstAccount = await signUpOne(client, options.maildevUrl, `seed-${runTag}-probe@seed.kelmah.test`)
+  const categories = (await listCategories(firstAccount)) ?? [...FALLBACK_CATEGORIES]
   log(`[seed] ${categories.length} categories: ${categories.join(', ')}`)
   const plan = makePlan({ users, jobs: jobCount, seed: seedValue, categories, runTag })
 
@@ -139,7 +141,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     await runPhase(
       everyone,
       async (u) => {
-        const session = await signUp(client, options.maildevUrl, {
+        const session = await signUp(client(), options.maildevUrl, {
           email: u.email,
           password: u.password,
           name: u.name,
@@ -151,16 +153,16 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
       { ...phase, name: 'users' },
     ),
   )
-  const sessionOf = new Map<number, Session>()
+  const sessionOf = new Map<number, Account>()
   everyone.forEach((u, i) => {
     const s = userPhase.results[i]
     if (s) sessionOf.set(u.index, s)
   })
-  const hirerSessions = plan.hirers.map((h) => sessionOf.get(h.index))
-  const workerSessions = plan.workers.map((w) => sessionOf.get(w.index))
+  const hirerAccounts = plan.hirers.map((h) => sessionOf.get(h.index))
+  const workerAccounts = plan.workers.map((w) => sessionOf.get(w.index))
   // A hirer whose sign-up failed hands its jobs to another one; a missing worker's applications
   // and decisions depending on a missing application are skipped (not counted as failures again).
-  const liveHirers = hirerSessions.filter((s): s is Session => s !== undefined)
+  const liveHirers = hirerAccounts.filter((s): s is Account => s !== undefined)
   if (liveHirers.length === 0) throw new PhaseFailed('no hirer account could be made; nothing more to seed')
 
   // 2. Jobs, by their hirers.
@@ -168,7 +170,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     await runPhase(
       plan.jobs,
       async (j) => {
-        const hirer = hirerSessions[j.hirer] ?? liveHirers[j.index % liveHirers.length]!
+        const hirer = hirerAccounts[j.hirer] ?? liveHirers[j.index % liveHirers.length]!
         return postJob(hirer, j.body)
       },
       { ...jobService, name: 'jobs' },
@@ -178,12 +180,12 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   // 3. Applications.
   const planned = plan.jobs
     .flatMap((j) => j.applications.map((a, n) => ({ job: j, n, app: a })))
-    .filter(({ job, app }) => jobPhase.results[job.index] && workerSessions[app.worker])
+    .filter(({ job, app }) => jobPhase.results[job.index] && workerAccounts[app.worker])
   const appPhase = reportErrors(
     await runPhase(
       planned,
       async ({ job, app }) => {
-        return apply(workerSessions[app.worker]!, jobPhase.results[job.index]!.id, app.body)
+        return apply(workerAccounts[app.worker]!, jobPhase.results[job.index]!.id, app.body)
       },
       { ...jobService, name: 'applications' },
     ),
@@ -199,14 +201,14 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   const decided = plan.jobs.filter((j) => {
     const chosen = j.shortlist ?? j.accept
     if (chosen === undefined || !applicationsOf.get(j.index)?.[chosen]) return false
-    return j.accept === undefined || workerSessions[j.applications[j.accept]!.worker] !== undefined
+    return j.accept === undefined || workerAccounts[j.applications[j.accept]!.worker] !== undefined
   })
   let shortlisted = 0
   let contracts = 0
   let activeContracts = 0
   const active: Array<{
-    hirer: Session
-    worker: Session
+    hirer: Account
+    worker: Account
     contract: Contract
     reviews: PlannedJob['reviews']
   }> = []
@@ -214,7 +216,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     await runPhase(
       decided,
       async (j: PlannedJob) => {
-        const hirer = hirerSessions[j.hirer] ?? liveHirers[j.index % liveHirers.length]!
+        const hirer = hirerAccounts[j.hirer] ?? liveHirers[j.index % liveHirers.length]!
         const apps = applicationsOf.get(j.index)!
         if (j.shortlist !== undefined) {
           await shortlist(hirer, apps[j.shortlist]!.id)
@@ -222,7 +224,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
           return
         }
         const app = apps[j.accept!]!
-        const worker = workerSessions[j.applications[j.accept!]!.worker]!
+        const worker = workerAccounts[j.applications[j.accept!]!.worker]!
         const contract = await accept(hirer, app.id)
         contracts++
         await sign(hirer, contract.id)
@@ -250,14 +252,14 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
       toPay,
       async (paid) => {
         const { hirer, worker, contract } = paid
-        await payContract(client, hirer, worker, contract)
+        await payContract({ baseUrl: options.baseUrl, fetch: transport }, hirer, worker, contract)
         paidContracts++
         const done = await pollContract(hirer, contract.id, (c) => c.status === 'completed', 30_000)
         if (done.status === 'completed') {
           completedContracts++
           completed.push(paid)
         }
-        const currency = contract.milestones?.[0]?.amount.currency ?? 'USD'
+        const currency = contract.milestones[0]?.amount.currency ?? 'USD'
         const wallet = await pollWallet(worker, (w) => availableMinor(w, currency) > 0, 30_000)
         if (availableMinor(wallet, currency) > 0) paidWorkers.add(worker.id)
       },
@@ -268,7 +270,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   // 6. Reviews on every completed contract: the hirer's, then the worker's (the second reveals
   // both); then each reviewed worker's profile is read until it counts their new reviews.
   let reviews = 0
-  const reviewsOf = new Map<string, { worker: Session; count: number }>()
+  const reviewsOf = new Map<string, { worker: Account; count: number }>()
   const reviewPhase = reportErrors(
     await runPhase(
       completed,
@@ -305,8 +307,8 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     paymentPhase.failed +
     reviewPhase.failed
   const summary: SeedSummary = {
-    hirers: hirerSessions.filter(Boolean).length,
-    workers: workerSessions.filter(Boolean).length,
+    hirers: hirerAccounts.filter(Boolean).length,
+    workers: workerAccounts.filter(Boolean).length,
     profiles: userPhase.ok,
     jobs: jobPhase.ok,
     applications: appPhase.ok,
@@ -346,18 +348,18 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
  * none), the job service marks it `funded` (waited for, 30 s), the worker submits, the hirer
  * approves (the payment service then releases it, asynchronously).
  *
- * @throws UnexpectedStatus when a call fails
+ * @throws KelmahProblem when a call is refused; WebhookRefused when a webhook is
  * @throws Error when a milestone is not funded within 30 s of its webhook
  */
 async function payContract(
-  client: ApiClient,
-  hirer: Session,
-  worker: Session,
+  stripe: { baseUrl: string; fetch: typeof fetch },
+  hirer: Account,
+  worker: Account,
   contract: Contract,
 ): Promise<void> {
-  for (const milestone of contract.milestones ?? []) {
+  for (const milestone of contract.milestones) {
     const escrow = await fundMilestone(hirer, { contractId: contract.id, milestoneId: milestone.id })
-    await deliverPaymentSucceeded(client, escrow)
+    await deliverPaymentSucceeded(stripe.baseUrl, escrow, { fetch: stripe.fetch })
     const funded = await pollContract(
       hirer,
       contract.id,
@@ -377,8 +379,8 @@ async function payContract(
 }
 
 /** One extra worker account, used to ask the job service for its categories. */
-async function signUpOne(client: ApiClient, maildevUrl: string, email: string): Promise<Session> {
-  return signUp(client, maildevUrl, { email, password: SEED_PASSWORD, name: 'Seed Probe', role: 'worker' })
+async function signUpOne(client: () => Kelmah, maildevUrl: string, email: string): Promise<Account> {
+  return signUp(client(), maildevUrl, { email, password: SEED_PASSWORD, name: 'Seed Probe', role: 'worker' })
 }
 
 /** @throws Error naming the URL and `npm start` when the gateway does not answer */

@@ -33,11 +33,14 @@ import readline from 'node:readline'
 import amqp from 'amqplib'
 import { MongoClient } from 'mongodb'
 import t from 'tap'
-import type { LedgerReport } from '../api/payments.js'
+import type { LedgerReport } from '../demo/payments.js'
 import { runDemo } from '../demo.js'
 import { ensureJwtKey } from '../keys.js'
 import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
 import type { InfraUrls } from '../up.js'
+
+/** How long each app may take to answer `/health/ready`, ms: tsx compiles every app at start, slow on a busy 2-core machine. */
+const READY_MS = 120_000
 
 const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging', 'payment', 'review']
 
@@ -253,12 +256,12 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
   const started = Date.now()
   try {
     const auth = apps.find((a) => a.name === 'auth')!
-    await ready(auth, launch(auth), 60_000)
+    await ready(auth, launch(auth), READY_MS)
     t.comment(`auth ready in ${Date.now() - started} ms`)
     const rest = apps.filter((a) => a !== auth)
     await Promise.all(
       rest.map((a) =>
-        ready(a, launch(a), 60_000).then(() => t.comment(`${a.name} ready in ${Date.now() - started} ms`)),
+        ready(a, launch(a), READY_MS).then(() => t.comment(`${a.name} ready in ${Date.now() - started} ms`)),
       ),
     )
   } catch (err) {

@@ -2,9 +2,10 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Stripe from 'stripe'
 import t, { type Test } from 'tap'
-import { Session } from '../api/accounts.js'
-import { ApiClient, UnexpectedStatus } from '../api/client.js'
-import { deliverPaymentSucceeded, fundMilestone, platformFeeMinor } from '../api/payments.js'
+import { createKelmah, KelmahProblem, ok } from '@kelmah/sdk'
+import { Account } from '../demo/accounts.js'
+import { deliverPaymentSucceeded, fundMilestone, platformFeeMinor, WebhookRefused } from '../demo/payments.js'
+import { patientFetch } from '../demo/transport.js'
 import { seedArgs } from '../seed.js'
 import { FALLBACK_CATEGORIES } from '../seed/catalogue.js'
 import { makePlan } from '../seed/plan.js'
@@ -115,7 +116,7 @@ t.test('runPhase', async (t) => {
   })
 })
 
-t.test('ApiClient waits out a 429 for its Retry-After, then returns the answer', async (t) => {
+t.test("the seed's SDK transport waits out a 429 for its Retry-After, then returns the answer", async (t) => {
   let hits = 0
   const server = http.createServer((req, res) => {
     hits++
@@ -123,33 +124,36 @@ t.test('ApiClient waits out a 429 for its Retry-After, then returns the answer',
       res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/problem+json' })
       return res.end(JSON.stringify({ title: 'Too Many Requests', status: 429 }))
     }
-    if (req.url === '/missing') {
+    if (req.url?.startsWith('/api/jobs/missing')) {
       res.writeHead(404, { 'content-type': 'application/problem+json' })
-      return res.end(JSON.stringify({ title: 'Not Found', status: 404, detail: 'no such thing' }))
+      return res.end(
+        JSON.stringify({ title: 'Not Found', status: 404, code: 'JOB_ERR_NOT_FOUND', detail: 'no such job' }),
+      )
     }
-    res.writeHead(201, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ ok: true }))
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ items: [{ slug: 'web-development', label: 'Web development' }] }))
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   t.teardown(() => new Promise<void>((r) => server.close(() => r())))
   const waits: number[] = []
-  const client = new ApiClient({
+  const kelmah = createKelmah({
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    onBackoff: (_r, ms) => waits.push(ms),
+    fetch: patientFetch({ onBackoff: (_r, ms) => waits.push(ms) }),
   })
   const started = Date.now()
-  const res = await client.call('POST', '/x', { body: { a: 1 }, expect: [201] })
-  t.same(res.body, { ok: true })
+  const categories = await ok(kelmah.api.GET('/api/jobs/categories'))
+  t.same(
+    categories.items.map((c) => c.slug),
+    ['web-development'],
+  )
   t.equal(waits.length, 1)
   t.ok(Date.now() - started >= 1_000, 'waited a second')
-  const err = await client.call('GET', '/missing').catch((e: unknown) => e)
-  t.ok(err instanceof UnexpectedStatus, 'another status throws')
-  t.match((err as UnexpectedStatus).status, 404)
-  t.match(
-    (err as Error).message,
-    /GET \/missing answered 404.*no such thing/,
-    'the message has the problem detail',
-  )
+  const err = await kelmah.api
+    .GET('/api/jobs/{id}', { params: { path: { id: 'missing' } } })
+    .catch((e: unknown) => e)
+  t.ok(err instanceof KelmahProblem, 'another status is the SDK problem')
+  t.match(err, { status: 404, code: 'JOB_ERR_NOT_FOUND', method: 'GET', path: '/api/jobs/missing' })
+  t.match((err as KelmahProblem).describe(), /GET \/api\/jobs\/missing → 404 JOB_ERR_NOT_FOUND: no such job/)
 })
 
 t.test('seedArgs reads the flags and names a bad one', async (t) => {
@@ -187,12 +191,18 @@ async function fakeApi(
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-const sessionFor = (client: ApiClient) =>
-  new Session(client, {
-    user: { id: 'h1', email: 'h@x.test', name: 'H', role: 'hirer', emailVerified: true },
-    accessToken: 'token',
-    refreshToken: 'refresh',
-  })
+/** A hirer signed in to the fake API at `baseUrl` (a session the SDK is given, as from storage). */
+const hirerAt = (baseUrl: string) =>
+  new Account(
+    createKelmah({
+      baseUrl,
+      session: {
+        accessToken: 'token',
+        refreshToken: 'refresh',
+        user: { id: 'h1', email: 'h@x.test', name: 'H', role: 'hirer', emailVerified: true },
+      } as never,
+    }),
+  )
 
 t.test('fundMilestone', async (t) => {
   t.test('waits out "contract not known / not active yet" with one Idempotency-Key', async (t) => {
@@ -223,7 +233,7 @@ t.test('fundMilestone', async (t) => {
         },
       }
     })
-    const escrow = await fundMilestone(sessionFor(new ApiClient({ baseUrl: url })), {
+    const escrow = await fundMilestone(hirerAt(url), {
       contractId: 'c1',
       milestoneId: 'm1',
     })
@@ -242,14 +252,19 @@ t.test('fundMilestone', async (t) => {
         ? { status: 409, body: { status: 409, code: 'PAYMENT_ERR_ALREADY_FUNDED', title: 'Conflict' } }
         : { status: 409, body: { status: 409, code: 'PAYMENT_ERR_CONTRACT_NOT_ACTIVE', title: 'Conflict' } }
     })
-    const hirer = sessionFor(new ApiClient({ baseUrl: url }))
+    const hirer = hirerAt(url)
     const target = { contractId: 'c1', milestoneId: 'm1' }
     const funded = await fundMilestone(hirer, target).catch((e: unknown) => e)
-    t.match(funded, { status: 409, body: { code: 'PAYMENT_ERR_ALREADY_FUNDED' } })
+    t.match(funded, { status: 409, code: 'PAYMENT_ERR_ALREADY_FUNDED' })
     t.equal(hits, 1, 'already funded is final')
     const started = Date.now()
     const late = await fundMilestone(hirer, target, { waitMs: 600 }).catch((e: unknown) => e)
-    t.ok(late instanceof UnexpectedStatus, 'still not active after waitMs: the refusal')
+    t.match(
+      late,
+      { status: 409, code: 'PAYMENT_ERR_CONTRACT_NOT_ACTIVE' },
+      'still not active after waitMs: the refusal',
+    )
+    t.ok(late instanceof KelmahProblem)
     t.ok(Date.now() - started < 3_000, 'within about waitMs')
   })
 })
@@ -272,9 +287,8 @@ t.test('deliverPaymentSucceeded signs exactly the body it sends, as Stripe does'
       return { status: 400, body: { status: 400, title: (err as Error).message } }
     }
   })
-  const client = new ApiClient({ baseUrl: url })
-  const escrow = { paymentIntentId: 'pi_abc', amount: { amountMinor: 140_000, currency: 'USD' } }
-  const first = await deliverPaymentSucceeded(client, escrow, { secret })
+  const escrow = { paymentIntentId: 'pi_abc', amount: { amountMinor: 140_000, currency: 'USD' as const } }
+  const first = await deliverPaymentSucceeded(url, escrow, { secret })
   t.equal(first.ack.duplicate, false)
   const intent = received[0]!.data.object as unknown as Record<string, unknown>
   t.equal(received[0]!.type, 'payment_intent.succeeded')
@@ -286,12 +300,13 @@ t.test('deliverPaymentSucceeded signs exactly the body it sends, as Stripe does'
     currency: 'usd',
     status: 'succeeded',
   })
-  const again = await deliverPaymentSucceeded(client, escrow, { secret, event: first.event })
+  const again = await deliverPaymentSucceeded(url, escrow, { secret, event: first.event })
   t.equal(again.event.id, first.event.id, 'a redelivery is the same event')
   t.equal(again.ack.duplicate, true)
-  const refused = await deliverPaymentSucceeded(client, escrow, { secret: 'whsec_wrong' }).catch(
+  const refused = await deliverPaymentSucceeded(url, escrow, { secret: 'whsec_wrong' }).catch(
     (e: unknown) => e,
   )
+  t.ok(refused instanceof WebhookRefused)
   t.match(refused, { status: 400 }, 'another secret makes a signature the receiver refuses')
 })
 
