@@ -50,6 +50,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       models.Contract.init(),
       models.JobInvitation.init(),
       models.WorkerProfile.init(),
+      models.UserSuspension.init(),
     ])
     const deps = serviceDeps(app, models, config.RANKING_CANDIDATE_CAP)
     const cases = useCases(deps)

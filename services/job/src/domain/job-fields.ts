@@ -121,6 +121,7 @@ export function newJob(hirerId: string, input: CreateJobInput, now: Date): Omit<
     version: 0,
     publishedAt: status === 'open' ? now : null,
     closedAt: null,
+    hirerSuspended: false,
     createdAt: now,
     updatedAt: now,
   }

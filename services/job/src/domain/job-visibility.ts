@@ -8,6 +8,7 @@
  * | `draft` (any visibility)            | its hirer                                                                  |
  * | `public`, published                 | every signed-in user                                                       |
  * | `invite_only`, published            | its hirer, admins, the invited workers, a worker who already applied (the job may have turned invite-only after) |
+ * | published, its hirer suspended      | its hirer, admins, a worker who already applied (their application and contract go on) |
  *
  * Anyone else is told the job does not exist (404 `JOB_ERR_JOB_NOT_FOUND`): job ids are
  * MongoDB ObjectIds — a timestamp, a per-process random part and a counter — so ids of jobs
@@ -15,7 +16,8 @@
  * the guess.
  *
  * Applying needs more than seeing: an `invite_only` job takes applications only from invited
- * workers (`mayApply`).
+ * workers, and the job of a suspended hirer (`hirerSuspended`, from auth's `UserSuspended` until
+ * `UserReinstated`; services/suspensions.ts) takes none (`mayApply`).
  */
 import type { JobStatus } from './job-status.js'
 
@@ -24,6 +26,8 @@ export interface VisibleJob {
   hirerId: string
   status: JobStatus
   visibility: 'public' | 'invite_only'
+  /** True while the hirer is suspended (absent on jobs stored before the field: false). */
+  hirerSuspended?: boolean
 }
 
 /** The viewer: a signed-in user. */
@@ -38,24 +42,35 @@ export interface Relation {
   applied: boolean
 }
 
-/** True when the rule needs {@link Relation} to decide (an invite-only job seen by a non-hirer, non-admin). */
+/**
+ * True when the rule needs {@link Relation} to decide (an invite-only job, or one whose hirer is
+ * suspended, seen by a non-hirer, non-admin).
+ */
 export function needsRelation(job: VisibleJob, viewer: Viewer): boolean {
-  return job.status !== 'draft' && job.visibility === 'invite_only' && !isHirerOrAdmin(job, viewer)
+  return (
+    job.status !== 'draft' &&
+    (job.visibility === 'invite_only' || Boolean(job.hirerSuspended)) &&
+    !isHirerOrAdmin(job, viewer)
+  )
 }
 
 /** Whether `viewer` may see `job` (table above); `relation` is read only when {@link needsRelation}. */
 export function canSeeJob(job: VisibleJob, viewer: Viewer, relation?: Relation): boolean {
   if (job.status === 'draft') return job.hirerId === viewer.sub
-  if (job.visibility === 'public' || isHirerOrAdmin(job, viewer)) return true
+  if (isHirerOrAdmin(job, viewer)) return true
+  // A suspended hirer's job is out of view; a worker already in it (applied, hired) keeps it.
+  if (job.hirerSuspended) return Boolean(relation?.applied)
+  if (job.visibility === 'public') return true
   return Boolean(relation?.invited || relation?.applied)
 }
 
 /**
  * Whether `viewer` may apply to `job` as far as visibility goes (the status and the role are
- * checked elsewhere): public jobs take anyone; invite-only jobs only invited workers.
+ * checked elsewhere): public jobs take anyone; invite-only jobs only invited workers; the job of
+ * a suspended hirer nobody.
  */
 export function mayApply(job: VisibleJob, viewer: Viewer, relation?: Relation): boolean {
-  if (job.status === 'draft') return false
+  if (job.status === 'draft' || job.hirerSuspended) return false
   if (job.visibility === 'public') return true
   return Boolean(relation?.invited) && job.hirerId !== viewer.sub
 }

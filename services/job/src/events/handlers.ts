@@ -1,8 +1,11 @@
 /**
  * Every subscription of the job service, registered in one place at start-up
  * ({@link registerSubscriptions}; docs/conventions.md, Events and handlers): queues
- * `job.worker-profiles` (below), `job.payments` (`payment-handlers.ts`) and `job.hiring`
- * (`hiring-handlers.ts`). The handlers here keep the `worker_profiles` read model:
+ * `job.worker-profiles` and `job.suspensions` (below), `job.payments` (`payment-handlers.ts`) and
+ * `job.hiring` (`hiring-handlers.ts`). The `job.suspensions` handlers keep the
+ * `user_suspensions` read model and its copies on jobs and worker profiles
+ * (`services/suspensions.ts`): `UserSuspended` / `UserReinstated`, the later `occurredAt` wins.
+ * The `job.worker-profiles` handlers keep the `worker_profiles` read model:
  * - `ProfileUpdated` → the profile snapshot, applied only when its `profileVersion` is newer
  *   than the stored one;
  * - `RatingUpdated` → the rating aggregate (average, count and the Bayesian score the
@@ -16,11 +19,15 @@ import { normaliseSkills } from '../domain/keywords.js'
 import type { JobModels } from '../models/index.js'
 import type { Hiring } from '../services/hiring.js'
 import type { PaymentFacts } from '../services/payment-facts.js'
+import { applySuspension, syncSuspension, type SuspensionModels } from '../services/suspensions.js'
 import { hiringHandlers } from './hiring-handlers.js'
 import { paymentHandlers } from './payment-handlers.js'
 
 /** Outcome of a read-model handler (for logs and tests). */
 export type ApplyOutcome = 'applied' | 'stale'
+
+/** The read models the handlers here write (worker snapshots, suspensions and their copies on jobs). */
+export type ReadModels = Pick<JobModels, 'WorkerProfile'> & SuspensionModels
 
 /**
  * Upsert guarded by `guard`: update the document when it exists and the guard holds, insert it
@@ -28,7 +35,7 @@ export type ApplyOutcome = 'applied' | 'stale'
  * `_id`, which means "stale".
  */
 async function guardedUpsert(
-  m: Pick<JobModels, 'WorkerProfile'>,
+  m: ReadModels,
   userId: string,
   guard: Record<string, unknown>,
   set: Record<string, unknown>,
@@ -40,6 +47,8 @@ async function guardedUpsert(
       { $set: set, $setOnInsert: setOnInsert },
       { upsert: true },
     )
+    // A snapshot made now may be of a suspended user: it takes the flag like the older ones.
+    if (res.upsertedCount > 0) await syncSuspension(m, userId)
     return res.modifiedCount + res.upsertedCount > 0 ? 'applied' : 'stale'
   } catch (err) {
     if (isDuplicateKey(err)) return 'stale'
@@ -48,7 +57,7 @@ async function guardedUpsert(
 }
 
 /** `ProfileUpdatedHandler`: keep the newest profile snapshot. */
-export function profileUpdatedHandler(m: Pick<JobModels, 'WorkerProfile'>, now: Clock = () => new Date()) {
+export function profileUpdatedHandler(m: ReadModels, now: Clock = () => new Date()) {
   return async function ProfileUpdatedHandler(event: EventFor<'ProfileUpdated'>): Promise<ApplyOutcome> {
     const d = event.data
     return guardedUpsert(
@@ -77,7 +86,7 @@ export function profileUpdatedHandler(m: Pick<JobModels, 'WorkerProfile'>, now: 
  * `RatingUpdatedHandler`: keep the newest rating aggregate. `bayesianScore` is optional in the
  * event; stored as null when absent, so a newer event without one leaves no stale score.
  */
-export function ratingUpdatedHandler(m: Pick<JobModels, 'WorkerProfile'>, now: Clock = () => new Date()) {
+export function ratingUpdatedHandler(m: ReadModels, now: Clock = () => new Date()) {
   return async function RatingUpdatedHandler(event: EventFor<'RatingUpdated'>): Promise<ApplyOutcome> {
     const d = event.data
     return guardedUpsert(
@@ -108,19 +117,36 @@ export function ratingUpdatedHandler(m: Pick<JobModels, 'WorkerProfile'>, now: C
   }
 }
 
+/**
+ * `UserSuspendedHandler`: the user's jobs leave browse, search and recommendations, and the user
+ * leaves the worker recommendations — unless a later suspension event was applied already.
+ */
+export function userSuspendedHandler(m: SuspensionModels, now: Clock = () => new Date()) {
+  return async function UserSuspendedHandler(event: EventFor<'UserSuspended'>): Promise<ApplyOutcome> {
+    return applySuspension(m, event.data.userId, true, new Date(event.occurredAt), now)
+  }
+}
+
+/** `UserReinstatedHandler`: the user's jobs and worker profile are listed again — unless a later suspension event was applied. */
+export function userReinstatedHandler(m: SuspensionModels, now: Clock = () => new Date()) {
+  return async function UserReinstatedHandler(event: EventFor<'UserReinstated'>): Promise<ApplyOutcome> {
+    return applySuspension(m, event.data.userId, false, new Date(event.occurredAt), now)
+  }
+}
+
 /** A read-model handler as a bus handler (logs its outcome). */
-function logged<T extends 'ProfileUpdated' | 'RatingUpdated'>(
+function logged<T extends 'ProfileUpdated' | 'RatingUpdated' | 'UserSuspended' | 'UserReinstated'>(
   handle: (event: EventFor<T>) => Promise<ApplyOutcome>,
 ): Handler<T> {
   return async (event: EventFor<T>, ctx: HandlerContext) => {
     const outcome = await handle(event)
-    ctx.logger.debug({ outcome }, 'worker profile read model')
+    ctx.logger.debug({ outcome }, 'read model')
   }
 }
 
 /** What {@link registerSubscriptions} dispatches to. */
 export interface SubscriptionDeps {
-  models: Pick<JobModels, 'WorkerProfile'>
+  models: ReadModels
   hiring: Hiring
   paymentFacts: PaymentFacts
   now: Clock
@@ -128,7 +154,7 @@ export interface SubscriptionDeps {
 
 /**
  * Subscribe to every event the job service consumes — the one place its queues are declared
- * (their names `<service>.worker-profiles`, `.payments`, `.hiring` are kept across releases so
+ * (their names `<service>.worker-profiles`, `.suspensions`, `.payments`, `.hiring` are kept across releases so
  * deployments keep their queues). Call after the bus started (an `onReady` hook added after
  * `buildService`'s). Prefetch 10 each (the bus default before maps): payment facts about one
  * milestone arrive far apart in practice; the handlers are idempotent whatever the order.
@@ -139,6 +165,14 @@ export async function registerSubscriptions(app: KelmahApp, d: SubscriptionDeps)
     {
       ProfileUpdated: logged(profileUpdatedHandler(d.models, d.now)),
       RatingUpdated: logged(ratingUpdatedHandler(d.models, d.now)),
+    },
+    { prefetch: 10 },
+  )
+  await app.bus.subscribe(
+    'suspensions',
+    {
+      UserSuspended: logged(userSuspendedHandler(d.models, d.now)),
+      UserReinstated: logged(userReinstatedHandler(d.models, d.now)),
     },
     { prefetch: 10 },
   )

@@ -5,6 +5,7 @@ import { contractFateModel, type ContractFateDoc } from './contract-fate.js'
 import { contractModel, type ContractDoc } from './contract.js'
 import { jobInvitationModel, type JobInvitationDoc } from './job-invitation.js'
 import { jobModel, type JobDoc } from './job.js'
+import { userSuspensionModel, type UserSuspensionDoc } from './user-suspension.js'
 import { workerProfileModel, type WorkerProfileDoc } from './worker-profile.js'
 
 /** The models, by aggregate name. */
@@ -17,6 +18,8 @@ export interface JobModels {
   /** Insert-only invitations of workers to jobs (`job-invitation.ts`). */
   JobInvitation: Model<JobInvitationDoc>
   WorkerProfile: Model<WorkerProfileDoc>
+  /** Which users auth has suspended (`user-suspension.ts`), from its events. */
+  UserSuspension: Model<UserSuspensionDoc>
 }
 
 /** Create (once per connection) and return the models. */
@@ -28,5 +31,6 @@ export function jobModels(conn: Connection): JobModels {
     ContractFate: contractFateModel(conn),
     JobInvitation: jobInvitationModel(conn),
     WorkerProfile: workerProfileModel(conn),
+    UserSuspension: userSuspensionModel(conn),
   }
 }

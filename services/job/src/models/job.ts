@@ -60,6 +60,13 @@ export interface JobDoc extends OutboxFields {
   publishedAt: Date | null
   /** When it was closed or cancelled. */
   closedAt: Date | null
+  /**
+   * True while its hirer is suspended (auth's `UserSuspended` until `UserReinstated`, copied from
+   * the `user_suspensions` read model by `services/suspensions.ts`): out of browse, search,
+   * recommendations and invitations. Absent on jobs stored before the field — read as false
+   * (queries say `{$ne: true}`). Not a change of the job (no version bump, no event).
+   */
+  hirerSuspended: boolean
   createdAt: Date
   updatedAt: Date
 }
@@ -98,6 +105,7 @@ export const JobSchema = new Schema<JobDoc>(
     version: { type: Number, required: true, default: 0 },
     publishedAt: { type: Date, default: null },
     closedAt: { type: Date, default: null },
+    hirerSuspended: { type: Boolean, default: false },
   },
   { collection: 'jobs', timestamps: true, minimize: false },
 )

@@ -30,6 +30,11 @@ export interface WorkerProfileDoc {
    * (domain/ranking.ts `ratingScore`).
    */
   rating: { average: number; count: number; sequence: number; bayesianScore?: number | null }
+  /**
+   * True while the user is suspended (copied from `user_suspensions` by `services/suspensions.ts`):
+   * not recommended, not invitable. Absent on documents older than the field — read as false.
+   */
+  suspended: boolean
   updatedAt: Date
 }
 
@@ -54,6 +59,7 @@ export const WorkerProfileSchema = new Schema<WorkerProfileDoc>(
       sequence: { type: Number, default: 0 },
       bayesianScore: { type: Number, default: null },
     },
+    suspended: { type: Boolean, default: false },
     updatedAt: { type: Date, default: () => new Date() },
   },
   { collection: 'worker_profiles', minimize: false, versionKey: false },

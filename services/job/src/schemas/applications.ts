@@ -40,6 +40,8 @@ const ApplicationPage = Page(ApplicationView)
 /** Route schema of `POST /api/jobs/:id/applications`. */
 export const ApplySchema = {
   summary: 'Apply to an open job (verified workers, once per job; an invite-only job only when invited)',
+  description:
+    "The job of a suspended hirer (auth's UserSuspended, until UserReinstated) takes no applications: 404 JOB_ERR_JOB_NOT_FOUND. A suspended worker cannot apply at all: auth has voided their tokens (401).",
   tags,
   security: bearer,
   params: IdParams,

@@ -30,6 +30,7 @@ export type InvitationsQuery = Static<typeof InvitationsQuery>
 export const InviteSchema = {
   summary:
     'Invite a worker to one of your jobs (draft or open); an invite-only job is seen and applied to only by invited workers',
+  description: 'A suspended worker cannot be invited: 404 JOB_ERR_WORKER_NOT_FOUND, as for an unknown one.',
   tags,
   security: bearer,
   params: IdParams,
@@ -50,6 +51,7 @@ export const JobInvitationsSchema = {
 /** Route schema of `GET /api/jobs/invited`. */
 export const InvitedJobsSchema = {
   summary: 'The jobs you (a worker) are invited to, newest invitation first (drafts once published)',
+  description: 'Jobs of suspended hirers are left out until the hirer is reinstated.',
   tags,
   security: bearer,
   querystring: InvitationsQuery,

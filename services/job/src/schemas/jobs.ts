@@ -136,9 +136,16 @@ export const CreateJobSchema = {
   response: { 201: JobView },
 }
 
+/** How a hirer's suspension is named in route descriptions. */
+const SUSPENDED_HIRER = "A suspended hirer (auth's UserSuspended, until UserReinstated)"
+
 /** Route schema of `GET /api/jobs`. */
 export const SearchJobsSchema = {
   summary: 'Browse and search jobs (open by default; drafts only your own)',
+  description:
+    'Lists public jobs (drafts: only your own). ' +
+    SUSPENDED_HIRER +
+    ' has every job left out of this list, whatever the filters, q and sort, until reinstated.',
   tags,
   security: bearer,
   querystring: SearchJobsQuery,
@@ -158,6 +165,9 @@ export const MyJobsSchema = {
 export const GetJobSchema = {
   summary:
     'Read a job (a draft only by its hirer; an invite-only job by its hirer, admins, invited workers and applicants)',
+  description:
+    SUSPENDED_HIRER +
+    "'s published jobs are seen only by the hirer, admins and workers who applied; everyone else gets 404 JOB_ERR_JOB_NOT_FOUND, as for an unknown id, until reinstated.",
   tags,
   security: bearer,
   params: IdParams,

@@ -33,6 +33,8 @@ const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
 /** Route schema of `GET /api/jobs/recommended`. */
 export const RecommendedJobsSchema = {
   summary: 'Open jobs recommended to the calling worker, best first',
+  description:
+    "Open public jobs sharing a skill with you, not yet applied to; jobs of suspended hirers (auth's UserSuspended, until UserReinstated) are left out.",
   tags,
   security: bearer,
   querystring: PageQuery,
@@ -42,6 +44,8 @@ export const RecommendedJobsSchema = {
 /** Route schema of `GET /api/jobs/:id/recommended-workers`. */
 export const RecommendedWorkersSchema = {
   summary: "Workers recommended for one of the hirer's jobs, best first",
+  description:
+    "Workers sharing a skill with the job, not unavailable; suspended workers (auth's UserSuspended, until UserReinstated) are left out.",
   tags,
   security: bearer,
   params: IdParams,

@@ -140,8 +140,8 @@ export class Applications {
    * A worker applies to an open job, once. Publishes `ApplicationSubmitted`; the job's
    * `applicationCount` grows by one.
    *
-   * @throws JobNotFound (404; drafts included, and an invite-only job the caller is not invited
-   *   to — `domain/job-visibility.ts`); JobNotOpen (409); BidCurrencyMismatch (400 naming
+   * @throws JobNotFound (404; drafts included, an invite-only job the caller is not invited
+   *   to, and a suspended hirer's job — `domain/job-visibility.ts`); JobNotOpen (409); BidCurrencyMismatch (400 naming
    *   `bid.currency`); InvalidBid / MilestonesDoNotSumToBid (400 naming the field — see
    *   {@link assertProposalMoney}); AlreadyApplied (409)
    */
@@ -149,7 +149,7 @@ export class Applications {
     // Seeing first, then the invitation (an invite-only job takes invited workers only): anyone
     // else is told the job does not exist, whatever its status (domain/job-visibility.ts).
     const { job, relation } = await jobFor(this.#d, caller, jobId)
-    if (job.visibility === 'invite_only') {
+    if (job.visibility === 'invite_only' || job.hirerSuspended) {
       const known = relation ?? (await relationOf(this.#d, job, caller))
       if (!mayApply(job, caller, known)) throw new JobNotFound(jobId)
     }

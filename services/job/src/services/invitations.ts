@@ -79,7 +79,7 @@ export class Invitations {
    *
    * @returns the invitation and whether this call created it
    * @throws JobNotFound (404) unless the caller's job; InvitationNotAllowed (409) unless draft or
-   *   open; WorkerNotFound (404) when `workerId` is not a worker the service knows
+   *   open; WorkerNotFound (404) when `workerId` is not a worker the service knows, or is suspended
    */
   async invite(
     caller: Caller,
@@ -90,8 +90,12 @@ export class Invitations {
     const job = await Job.findById(new Types.ObjectId(jobId)).lean<JobDoc>()
     if (!job || job.hirerId !== caller.sub) throw new JobNotFound(jobId)
     if (job.status !== 'draft' && job.status !== 'open') throw new InvitationNotAllowed(job.status)
-    const profile = await WorkerProfile.findById(workerId, { role: 1 }).lean<{ role?: string }>()
-    if (!profile || profile.role !== 'worker') throw new WorkerNotFound(workerId)
+    const profile = await WorkerProfile.findById(workerId, { role: 1, suspended: 1 }).lean<{
+      role?: string
+      suspended?: boolean
+    }>()
+    // A suspended worker is not one the service offers (services/suspensions.ts).
+    if (!profile || profile.role !== 'worker' || profile.suspended) throw new WorkerNotFound(workerId)
     const doc: JobInvitationDoc = {
       _id: invitationId(job._id, workerId),
       jobId: job._id,
@@ -123,7 +127,8 @@ export class Invitations {
 
   /**
    * The jobs `caller` (a worker) is invited to, newest invitation first; drafts are left out
-   * (they show once published). Items whose job is gone are skipped.
+   * (they show once published), and so are jobs of suspended hirers (back on reinstatement).
+   * Items whose job is gone are skipped.
    *
    * @throws BadRequest (400 `cursor`)
    */
@@ -132,7 +137,7 @@ export class Invitations {
     const jobs = await Promise.all(page.items.map((i) => this.#d.Job.findById(i.jobId).lean<JobDoc>()))
     const items = page.items.flatMap((i, n) => {
       const job = jobs[n]
-      return job && job.status !== 'draft' ? [{ job, invitedAt: i.createdAt }] : []
+      return job && job.status !== 'draft' && !job.hirerSuspended ? [{ job, invitedAt: i.createdAt }] : []
     })
     return { items, nextCursor: page.nextCursor }
   }

@@ -53,7 +53,8 @@ export class JobSearch {
 
   /**
    * Browse and search. Others' drafts never show: `status=draft` lists the caller's own drafts;
-   * other statuses list public jobs (invite-only jobs are reachable by id only). Default status
+   * other statuses list public jobs (invite-only jobs are reachable by id only) whose hirer is
+   * not suspended. Default status
    * `open`, sort `newest`.
    *
    * @throws BadRequest (400 naming `cursor`) for a cursor of another list or sort
@@ -63,7 +64,11 @@ export class JobSearch {
     const status = q.status ?? 'open'
     const filter: QueryFilter<JobDoc> = { status }
     if (status === 'draft') filter.hirerId = caller.sub
-    else filter.visibility = 'public'
+    else {
+      filter.visibility = 'public'
+      // A suspended hirer's jobs are out of every list (services/suspensions.ts).
+      filter.hirerSuspended = { $ne: true }
+    }
     const words = q.q ? tokenize(q.q) : []
     if (words.length > 0) filter.keywords = { $all: words }
     if (q.category) filter.category = q.category

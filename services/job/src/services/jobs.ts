@@ -27,6 +27,7 @@ import type { ServiceDeps } from './deps.js'
 import { claimFate, fatesOf } from './fates.js'
 import type { Hiring } from './hiring.js'
 import { jobFor } from './invitations.js'
+import { syncSuspension } from './suspensions.js'
 
 export type { BudgetInput, CreateJobInput, JobFields, UpdateJobInput } from '../domain/job-fields.js'
 
@@ -49,7 +50,11 @@ export class Jobs {
    */
   async create(caller: Caller, input: CreateJobInput, ctx: EventContext): Promise<JobDoc> {
     const doc = newJob(caller.sub, input, this.#d.now())
-    return this.#d.stores.jobs.create(doc, doc.status === 'open' ? [jobPosted(doc, ctx)] : [])
+    const job = await this.#d.stores.jobs.create(doc, doc.status === 'open' ? [jobPosted(doc, ctx)] : [])
+    // Posted while the hirer's suspension was being applied (their token not yet refused): the
+    // job takes the flag like their older ones. One `_id` lookup when never suspended.
+    if (await syncSuspension(this.#d, caller.sub)) return { ...job, hirerSuspended: true }
+    return job
   }
 
   /**

@@ -41,8 +41,8 @@ export class Recommendations {
   }
 
   /**
-   * Open public jobs for the calling worker, best first. Jobs the worker already applied to are
-   * left out. Candidates: the newest `candidateCap` open public jobs sharing a skill with the
+   * Open public jobs for the calling worker, best first. Jobs the worker already applied to, and
+   * jobs of suspended hirers, are left out. Candidates: the newest `candidateCap` open public jobs sharing a skill with the
    * worker (any open public job when the worker has no known skills).
    *
    * @throws BadRequest (400 naming `cursor`)
@@ -60,7 +60,12 @@ export class Recommendations {
     const applied = await this.#d.Application.find({ workerId: caller.sub }, { jobId: 1 }).lean<
       Pick<ApplicationDoc, 'jobId'>[]
     >()
-    const filter: QueryFilter<JobDoc> = { status: 'open', visibility: 'public', hirerId: { $ne: caller.sub } }
+    const filter: QueryFilter<JobDoc> = {
+      status: 'open',
+      visibility: 'public',
+      hirerId: { $ne: caller.sub },
+      hirerSuspended: { $ne: true },
+    }
     if (applied.length > 0) filter._id = { $nin: applied.map((a) => a.jobId) }
     if (worker.skills.length > 0) filter.skills = { $in: worker.skills }
     const candidates = await this.#d.Job.find(filter)
@@ -84,8 +89,8 @@ export class Recommendations {
   }
 
   /**
-   * Workers for one of the caller's jobs, best first: worker profiles not marked unavailable,
-   * sharing at least one skill with the job (candidates: up to `candidateCap`).
+   * Workers for one of the caller's jobs, best first: worker profiles not marked unavailable nor
+   * suspended, sharing at least one skill with the job (candidates: up to `candidateCap`).
    *
    * @throws JobNotFound (404) when the job is unknown or not the caller's; BadRequest (cursor)
    */
@@ -103,6 +108,7 @@ export class Recommendations {
       // A snapshot made from a rating alone (no profile yet) has no skills or rate to rank by.
       profileVersion: { $gt: 0 },
       availability: { $ne: 'unavailable' },
+      suspended: { $ne: true },
       _id: { $ne: caller.sub },
     }
     if (job.skills.length > 0) filter.skills = { $in: job.skills }

@@ -51,3 +51,29 @@ t.test(
     }
   },
 )
+
+t.test(
+  'a suspended hirer: their jobs only for them, admins and workers who applied; nobody may apply',
+  async (t) => {
+    for (const visibility of ['public', 'invite_only'] as const) {
+      const job = { hirerId: 'h1', status: 'open' as const, visibility, hirerSuspended: true }
+      t.ok(canSeeJob(job, hirer), `hirer ${visibility}`)
+      t.ok(canSeeJob(job, admin), `admin ${visibility}`)
+      t.ok(needsRelation(job, worker), 'the worker is looked up')
+      t.notOk(needsRelation(job, hirer))
+      t.ok(canSeeJob(job, worker, applied), `applied ${visibility}`)
+      t.notOk(canSeeJob(job, worker, invited), `invited only ${visibility}`)
+      t.notOk(canSeeJob(job, worker, none))
+      t.notOk(canSeeJob(job, otherHirer, none))
+      for (const r of [none, invited, applied]) t.notOk(mayApply(job, worker, r))
+    }
+    const draft = {
+      hirerId: 'h1',
+      status: 'draft' as const,
+      visibility: 'public' as const,
+      hirerSuspended: true,
+    }
+    t.ok(canSeeJob(draft, hirer), 'a draft stays its hirer’s')
+    t.notOk(canSeeJob(draft, admin))
+  },
+)
