@@ -19,19 +19,21 @@ export function App(): ReactNode {
   const route = useRoute()
   const me = session?.user
   const [unread, setUnread] = useState(0)
+  const verified = me?.emailVerified === true
   useEffect(() => {
-    if (!me) return
+    if (!verified) return
     const socket = chatSocket()
     const offs = [
       socket.on('hello', (f) => setUnread(f.unreadNotifications)),
       socket.on('notification', () => setUnread((n) => n + 1)),
     ]
     return () => offs.forEach((off) => off())
-  }, [me])
+  }, [verified])
   useEffect(() => {
     if (route[0] === 'notifications') setUnread(0)
   }, [route])
-  if (!session || !me) return <AuthScreen />
+  // Until the e-mail is verified (a fresh sign-up's session) the account screen stays, at its code step.
+  if (!session || !me?.emailVerified) return <AuthScreen />
 
   const [section = 'jobs', id] = route
   let screen: ReactNode

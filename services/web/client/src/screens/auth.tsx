@@ -7,8 +7,10 @@ import { kelmah } from '../kelmah.js'
 import { ErrorLine, useAction } from '../ui.js'
 
 export function AuthScreen(): ReactNode {
-  const [mode, setMode] = useState<'signin' | 'signup' | 'verify'>('signin')
-  const [email, setEmail] = useState('')
+  const [mode, setMode] = useState<'signin' | 'signup' | 'verify'>(() =>
+    kelmah.session?.user && !kelmah.session.user.emailVerified ? 'verify' : 'signin',
+  )
+  const [email, setEmail] = useState(kelmah.session?.user?.email ?? '')
   const [password, setPassword] = useState('')
   const [name, setName] = useState('')
   const [role, setRole] = useState<'hirer' | 'worker'>('worker')
@@ -20,9 +22,13 @@ export function AuthScreen(): ReactNode {
   })
   const [verify, verifying, verifyError] = useAction(async () => {
     await kelmah.auth.verifyOtp({ email, code: code.trim() })
+    if (!password) return setMode('signin') // reloaded since sign-up: sign in again
     await kelmah.auth.login({ email, password })
   })
-  const [signIn, signingIn, signInError] = useAction(() => kelmah.auth.login({ email, password }))
+  const [signIn, signingIn, signInError] = useAction(async () => {
+    const { user } = await kelmah.auth.login({ email, password })
+    if (!user.emailVerified) setMode('verify')
+  })
   const submit = (fn: () => Promise<void>) => (e: FormEvent) => {
     e.preventDefault()
     void fn()

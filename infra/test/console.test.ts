@@ -1,0 +1,422 @@
+/**
+ * The console, tested as a person would (issue 16): the real apps — gateway, auth, user, job,
+ * messaging, payment, review and web — as child processes exactly as `npm start` runs them (on
+ * free ports, with databases, rate-limit counters and Redis keys of their own, like
+ * infra/test/e2e.test.ts), and headless Chromium (Debian's `chromium`, driven by `playwright-core`)
+ * with a hirer and a worker in two browser contexts — the worker on a phone-sized screen — who
+ * play the story through the gateway's `/`: sign up (the code read from MailDev), post, find and
+ * apply, shortlist and accept, sign, fund (the test-mode Stripe confirmation), chat live (the
+ * other context sees the message and the typing indicator, read receipts and presence), deliver,
+ * approve, see the wallet and pay out, review each other and see the rating. A screenshot of each
+ * step goes to `.data/console-screenshots/<run>/` (gitignored; the test prints the folder);
+ * `CONSOLE_SCREENSHOTS_TO_DOCS=1` also copies the README's few into docs/console/. No page may log
+ * a console error or throw.
+ *
+ * Chromium: `/usr/bin/chromium` (or `CHROMIUM_PATH`); when missing and this process may run
+ * apt-get (root), {@link ensureChromium} installs Debian's package first (about a minute).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import readline from 'node:readline'
+import { otpFrom, waitForMail } from '@kelmah/testing'
+import { MongoClient } from 'mongodb'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import t from 'tap'
+import { ensureJwtKey } from '../keys.js'
+import { REPO_ROOT } from '../paths.js'
+import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
+import type { InfraUrls } from '../up.js'
+
+const urls: InfraUrls = {
+  MONGO_URL: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
+  AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  SMTP_URL: process.env.SMTP_URL ?? 'smtp://127.0.0.1:1025',
+  MAILDEV_URL: process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080',
+  STRIPE_API_URL: process.env.STRIPE_API_URL ?? 'http://127.0.0.1:12111',
+}
+
+const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging', 'payment', 'review', 'web']
+
+/** The screenshots the README shows (docs/console/<name>.png). */
+const FOR_DOCS = ['03-job-posted', '06-contract-signed', '08-chat', '11-wallet', '12-reviewed']
+
+/**
+ * The Chromium to drive: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`, installed with
+ * apt-get when missing and this process is root (a fresh machine; `apt-get install -y chromium`).
+ *
+ * @throws Error when there is none and it cannot be installed
+ */
+export function ensureChromium(): string {
+  const wanted = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (existsSync(wanted)) return wanted
+  if (process.getuid?.() !== 0)
+    throw new Error(`no Chromium at ${wanted}: run \`sudo apt-get install -y chromium\` or set CHROMIUM_PATH`)
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore' })
+  if (!existsSync(wanted)) throw new Error(`apt-get install chromium did not make ${wanted}`)
+  return wanted
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function ready(app: AppEntry, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${app.name} exited (${child.exitCode ?? child.signalCode})`)
+    try {
+      const res = await fetch(`${appUrl(app)}/health/ready`, { signal: AbortSignal.timeout(1_000) })
+      await res.arrayBuffer()
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${app.name} not ready on ${appUrl(app)} within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/** Run a command to the end; reject with its output on a non-zero exit. */
+function run(cmd: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')}: ${out}`)),
+    )
+  })
+}
+
+t.test('a hirer and a worker play the whole story in the console', { timeout: 480_000 }, async (t) => {
+  const chromiumPath = ensureChromium()
+  const runId = `console_${randomBytes(4).toString('hex')}`
+  const shots = path.join(REPO_ROOT, '.data', 'console-screenshots', runId)
+  await fs.mkdir(shots, { recursive: true })
+  t.comment(`screenshots: ${shots}`)
+
+  const apps: AppEntry[] = []
+  for (const name of NAMES) {
+    const app = APPS.find((a) => a.name === name)
+    if (!app) throw new Error(`no ${name} in infra/services.ts`)
+    apps.push({ ...app, port: await freePort() })
+  }
+  const keyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kelmah-console-'))
+  const jwtKey = await ensureJwtKey(path.join(keyDir, 'jwt-es256.pem'))
+  const tsx = import.meta.resolve('tsx')
+  const children: ChildProcess[] = []
+  const output: string[] = []
+  const databases = apps.map((a) => `kelmah_${runId}_${a.name}`)
+  const killAll = (signal: NodeJS.Signals) => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal)
+  }
+  const onExit = () => killAll('SIGKILL')
+  process.once('exit', onExit)
+  const held: { browser?: Browser } = {}
+  t.teardown(async () => {
+    await held.browser?.close().catch(() => undefined)
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve()
+            const timer = setTimeout(() => c.kill('SIGKILL'), 5_000)
+            c.once('exit', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+            c.kill('SIGTERM')
+          }),
+      ),
+    )
+    process.removeListener('exit', onExit)
+    await fs.rm(keyDir, { recursive: true, force: true })
+    const mongo = new MongoClient(urls.MONGO_URL, { serverSelectionTimeoutMS: 3_000, directConnection: true })
+    try {
+      await mongo.connect()
+      for (const db of databases)
+        await mongo
+          .db(db)
+          .dropDatabase()
+          .catch(() => undefined)
+    } finally {
+      await mongo.close()
+    }
+  })
+
+  const launch = (app: AppEntry): ChildProcess => {
+    const env: Record<string, string> = {
+      ...appEnv(app, urls, { jwtKey, apps, logLevel: 'warn' }),
+      MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${runId}_${app.name}`),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_NAMESPACE: `kelmah:${runId}:rl:`,
+      RATE_LIMIT_AUTH_MAX: '1000',
+      REDIS_KEY_PREFIX: `kelmah:${runId}:${app.name}:`,
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_TIME_COST: '1',
+    }
+    const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, 'src/server.ts'], {
+      cwd: appDir(app),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.push(child)
+    for (const stream of [child.stdout, child.stderr])
+      readline.createInterface({ input: stream }).on('line', (line) => output.push(`[${app.name}] ${line}`))
+    return child
+  }
+
+  const started = Date.now()
+  try {
+    // The console is built from this checkout's sources (a stale dist/ would test old code).
+    const built = run(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+      appDir(apps.find((a) => a.name === 'web')!),
+    )
+    const auth = apps.find((a) => a.name === 'auth')!
+    await Promise.all([ready(auth, launch(auth), 150_000), built])
+    await Promise.all(apps.filter((a) => a !== auth).map((a) => ready(a, launch(a), 150_000)))
+  } catch (err) {
+    t.comment(output.slice(-60).join('\n'))
+    throw err
+  }
+  t.comment(`apps ready in ${Date.now() - started} ms`)
+  const base = appUrl(apps.find((a) => a.name === 'gateway')!)
+
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] })
+  held.browser = browser
+  const problems: string[] = []
+  const open = async (
+    who: string,
+    viewport: { width: number; height: number },
+  ): Promise<[BrowserContext, Page]> => {
+    const context = await browser.newContext({ viewport, baseURL: base })
+    context.setDefaultTimeout(15_000)
+    const page = await context.newPage()
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`${who} console: ${msg.text()} (${msg.location().url})`)
+    })
+    page.on('pageerror', (err) => problems.push(`${who} page error: ${err.message} ${err.stack ?? ''}`))
+    page.on('crash', () => problems.push(`${who} page crashed`))
+    return [context, page]
+  }
+  const [, hirer] = await open('hirer', { width: 1280, height: 860 })
+  const [, worker] = await open('worker', { width: 390, height: 844 })
+  let n = 0
+  const shot = async (page: Page, name: string) => {
+    n++
+    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true })
+  }
+  const story = Date.now()
+  const steps: string[] = []
+  const step = (s: string) => steps.push(`${((Date.now() - story) / 1000).toFixed(1)} s  ${s}`)
+
+  const word = `quokka${randomBytes(3).toString('hex')}`
+  const people = {
+    hirer: { page: hirer, name: 'Ama Mensah', email: `hirer-${runId}@console.kelmah.test`, role: 'hire' },
+    worker: {
+      page: worker,
+      name: 'Kofi Boateng',
+      email: `worker-${runId}@console.kelmah.test`,
+      role: 'work',
+    },
+  }
+  const password = 'Console-story-2026!'
+  try {
+    // 1. Sign up, with the code from MailDev, both at once.
+    await Promise.all(
+      Object.values(people).map(async (p) => {
+        await p.page.goto('/')
+        await p.page.getByRole('tab', { name: 'Sign up' }).click()
+        const form = p.page.getByRole('form', { name: 'Sign up' })
+        await form.getByLabel('Your name').fill(p.name)
+        await form.getByLabel('E-mail').fill(p.email)
+        await form.getByLabel('Password').fill(password)
+        await form.getByLabel(p.role).check()
+        const after = new Date(Date.now() - 1_000)
+        await form.getByRole('button', { name: 'Create account' }).click()
+        await p.page.getByLabel('Code').waitFor()
+        const code = otpFrom(
+          await waitForMail(p.email, { maildevUrl: urls.MAILDEV_URL, after, timeoutMs: 15_000 }),
+        )
+        await p.page.getByLabel('Code').fill(code)
+        await p.page.getByRole('button', { name: 'Verify' }).click()
+        await p.page.getByRole('navigation', { name: 'Main' }).waitFor()
+      }),
+    )
+    await shot(worker, '01-signed-up-worker')
+    step('both signed up and verified')
+
+    // 2. The hirer posts a job.
+    await hirer.getByRole('link', { name: 'Post a job' }).click()
+    const post = hirer.getByRole('form', { name: 'Post a job' })
+    await post.getByLabel('Title').fill(`Booking site for a guesthouse (${word})`)
+    await post
+      .getByLabel('Description')
+      .fill('A small booking site: room calendar, online payment, confirmation e-mails and an admin page.')
+    await post.getByLabel('Category').selectOption({ index: 1 })
+    await post.getByLabel('Skills (comma-separated)').fill('react, node')
+    await post.getByLabel('Budget').fill('1260')
+    await shot(hirer, '02-post-job')
+    await post.getByRole('button', { name: 'Post job' }).click()
+    await hirer.getByRole('heading', { name: 'Applications' }).waitFor()
+    await shot(hirer, '03-job-posted')
+    step('job posted')
+
+    // 3. The worker finds it by search and applies.
+    await worker.getByRole('searchbox', { name: 'Search' }).fill(word)
+    await worker.getByRole('button', { name: 'Search' }).click()
+    await worker.getByRole('link', { name: new RegExp(word) }).click()
+    const apply = worker.getByRole('form', { name: 'Apply' })
+    await apply
+      .getByLabel('Cover letter')
+      .fill('I have built three booking sites like this one; I can start on Monday and deliver in two weeks.')
+    await apply.getByRole('button', { name: 'Send application' }).click()
+    await worker.getByText('Application sent').waitFor()
+    await shot(worker, '04-applied')
+    step('worker found the job by search and applied')
+
+    // 4. The hirer shortlists and accepts: a contract.
+    await hirer.reload()
+    await hirer.getByRole('button', { name: 'Shortlist' }).click()
+    await hirer.getByRole('button', { name: 'Accept and make a contract' }).click()
+    await hirer.getByRole('heading', { name: 'Signatures' }).waitFor()
+    await shot(hirer, '05-contract')
+    step('hirer shortlisted and accepted')
+
+    // 5. Both sign.
+    await hirer.getByRole('button', { name: 'Sign the contract' }).click()
+    await worker.getByRole('link', { name: 'Contracts' }).click()
+    await worker.getByRole('link', { name: new RegExp(word) }).click()
+    await worker.getByRole('button', { name: 'Sign the contract' }).click()
+    await hirer.getByText('active', { exact: true }).first().waitFor()
+    await shot(hirer, '06-contract-signed')
+    step('both signed: the contract is active')
+
+    // 6. The hirer funds the milestone; Stripe's confirmation (test mode) funds the escrow.
+    await hirer.getByRole('button', { name: 'Fund milestone' }).click()
+    await hirer.getByRole('button', { name: 'Confirm payment (test mode)' }).click()
+    await hirer
+      .getByRole('list', { name: 'Milestones' })
+      .getByText('funded', { exact: true })
+      .waitFor({ timeout: 20_000 })
+    await shot(hirer, '07-funded')
+    step('milestone funded (signed webhook)')
+
+    // 7. Live chat: the worker sees the hirer typing and the message; the hirer sees the reply and the receipt.
+    await hirer.getByRole('link', { name: 'Message the worker' }).click()
+    await hirer.getByRole('region', { name: 'Conversation' }).waitFor()
+    await worker.getByRole('link', { name: 'Message the hirer' }).click()
+    await worker.getByRole('region', { name: 'Conversation' }).waitFor()
+    const hirerBox = hirer.getByRole('textbox', { name: 'Message' })
+    await hirerBox.pressSequentially('Welcome aboard', { delay: 30 })
+    await worker.getByText('Typing…').waitFor()
+    const typingSeen = true
+    await shot(worker, '08-typing')
+    await hirerBox.press('Enter')
+    await worker.getByText('Welcome aboard').waitFor()
+    const workerBox = worker.getByRole('textbox', { name: 'Message' })
+    await workerBox.fill('Thanks! Starting today.')
+    await workerBox.press('Enter')
+    await hirer.getByText('Thanks! Starting today.').waitFor()
+    await hirer.getByText('Read').first().waitFor()
+    await shot(hirer, '08-chat')
+    step('chat live: typing, message, reply, read receipt')
+
+    // 8. The worker delivers; the hirer approves (the escrow is released to the worker's wallet).
+    await worker.goBack()
+    await worker.goBack()
+    await worker.getByRole('heading', { name: 'Milestones' }).waitFor()
+    const deliver = worker.getByRole('form', { name: /^Submit / })
+    await deliver
+      .getByLabel('What you delivered')
+      .fill('The site is live with the calendar, payments and the admin page.')
+    await deliver.getByLabel('Link to the work').fill('https://example.com/guesthouse')
+    await deliver.getByRole('button', { name: 'Submit work' }).click()
+    await worker.getByText('submitted', { exact: true }).waitFor()
+    await shot(worker, '09-delivered')
+    await hirer.goBack()
+    await hirer.getByRole('button', { name: 'Approve and release payment' }).click()
+    await hirer.getByText('completed', { exact: true }).first().waitFor({ timeout: 20_000 })
+    await shot(hirer, '10-approved')
+    step('worker delivered, hirer approved: contract completed')
+
+    // 9. The wallet: 1,260.00 less the 10 % fee = 1,134.00; half paid out.
+    await worker.getByRole('link', { name: 'Wallet' }).click()
+    await worker
+      .getByTestId('available-USD')
+      .getByText('1,134.00')
+      .waitFor({ timeout: 20_000 })
+      .catch(async () => {
+        await worker.reload()
+        await worker.getByTestId('available-USD').getByText('1,134.00').waitFor({ timeout: 10_000 })
+      })
+    await worker.getByLabel('Amount to pay out').fill('500')
+    await worker.getByRole('button', { name: 'Pay out to my bank' }).click()
+    await worker.getByText(/Payout of .*500\.00/).waitFor()
+    await worker.getByTestId('available-USD').getByText('634.00').waitFor()
+    await shot(worker, '11-wallet')
+    step('wallet shows 1,134.00; 500.00 paid out')
+
+    // 10. Reviews, both ways; then the worker's rating on their profile.
+    await worker.goBack()
+    for (const [page, comment] of [
+      [hirer, 'Delivered on time and explained every step.'],
+      [worker, 'Clear brief and quick answers.'],
+    ] as const) {
+      const form = page.getByRole('form', { name: 'Review' })
+      await form.getByLabel('Comment').fill(comment)
+      await form.getByRole('button', { name: 'Send review' }).click()
+      await page.getByText('Review sent').waitFor({ timeout: 20_000 })
+    }
+    await hirer.getByRole('link', { name: 'See their profile' }).click()
+    for (let i = 0; i < 20; i++) {
+      if ((await hirer.getByTestId('rating-summary').textContent())?.includes('5.0 ★ from 1 review')) break
+      await new Promise((r) => setTimeout(r, 500))
+      await hirer.reload()
+    }
+    await hirer.getByTestId('rating-summary').getByText('5.0 ★ from 1 review').waitFor()
+    await shot(hirer, '12-reviewed')
+    step("both reviewed: the worker's profile shows 5.0 ★")
+
+    // Notifications arrived for the worker along the way.
+    await worker.getByRole('link', { name: /Notifications/ }).click()
+    await worker.getByRole('list', { name: 'Notifications' }).getByRole('listitem').first().waitFor()
+    await shot(worker, '13-notifications')
+    t.ok(typingSeen, 'the worker saw the hirer typing')
+  } catch (err) {
+    await shot(hirer, 'failed-hirer').catch(() => undefined)
+    await shot(worker, 'failed-worker').catch(() => undefined)
+    t.comment(steps.join('\n'))
+    t.comment(problems.join('\n'))
+    t.comment(output.slice(-40).join('\n'))
+    throw err
+  }
+  const storyMs = Date.now() - story
+  t.comment(steps.join('\n'))
+  t.comment(`the story took ${(storyMs / 1000).toFixed(1)} s in the browser (${n} screenshots)`)
+  t.same(problems, [], 'no console errors and no page errors')
+  if (process.env.CONSOLE_SCREENSHOTS_TO_DOCS === '1') {
+    const docs = path.join(REPO_ROOT, 'docs', 'console')
+    await fs.mkdir(docs, { recursive: true })
+    for (const name of FOR_DOCS)
+      await fs.copyFile(path.join(shots, `${name}.png`), path.join(docs, `${name}.png`))
+  }
+})
