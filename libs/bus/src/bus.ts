@@ -8,12 +8,17 @@
  */
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager'
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib'
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api'
 import {
   contextFromEvent,
+  contextOfTraceparent,
   isProducer,
   routingKeyOf,
+  traceparentOf,
+  tracingActive,
   validateEvent,
   type DomainEvent,
+  type EventOf,
   type EventType,
   type Producer,
 } from '@kelmah/contracts'
@@ -34,6 +39,21 @@ import {
 } from './topology.js'
 import type { BusOptions, Handler, HandlerMap, SubscribeOptions, Subscription } from './bus-types.js'
 import { noBusMetrics, type BusMetrics, type QueueDepth } from './metrics.js'
+
+/**
+ * The bus's spans (docs/operations.md, Traces). The bus, not amqplib's instrumentation, makes the
+ * messaging spans because the envelope is the carrier: the outbox relay publishes long after the
+ * request that made the event, amqp-connection-manager may send a queued message from another
+ * message's async context, and a dead-lettered event replayed days later still names its trace.
+ */
+const tracer = trace.getTracer('@kelmah/bus')
+
+/** Mark `span` failed with `err` (OpenTelemetry's exception event and an error status). */
+function failSpan(span: Span, err: unknown): void {
+  const error = err instanceof Error ? err : new Error(String(err))
+  span.recordException(error)
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message })
+}
 
 interface SubscriptionState extends Subscription {
   readonly purpose: string
@@ -165,6 +185,40 @@ export class Bus {
   async publish(event: DomainEvent): Promise<void> {
     const valid = validateEvent(event)
     if (this.#closed) throw new PublishError('bus is closed', valid.id)
+    if (!tracingActive()) return this.#send(valid)
+    // A producer span, child of the hop that made the event (its envelope traceparent) or else of
+    // the active span; the envelope goes out carrying this span, which the consumer continues.
+    const parent = contextOfTraceparent(valid.traceparent) ?? context.active()
+    const span = tracer.startSpan(
+      `publish ${valid.type}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'rabbitmq',
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'publish',
+          'messaging.destination.name': this.#opts.exchange,
+          'messaging.rabbitmq.destination.routing_key': routingKeyOf(valid.type),
+          'messaging.message.id': valid.id,
+          ...(valid.correlationId ? { 'messaging.message.conversation_id': valid.correlationId } : {}),
+        },
+      },
+      parent,
+    )
+    const spanContext = trace.setSpan(parent, span)
+    const traceparent = traceparentOf(spanContext)
+    try {
+      await context.with(spanContext, () => this.#send(traceparent ? { ...valid, traceparent } : valid))
+    } catch (err) {
+      failSpan(span, err)
+      throw err
+    } finally {
+      span.end()
+    }
+  }
+
+  /** Send a validated envelope and wait for the broker's confirm. */
+  async #send(valid: EventOf<EventType>): Promise<void> {
     const routingKey = routingKeyOf(valid.type)
     try {
       await this.#publisher.publish(this.#opts.exchange, routingKey, Buffer.from(JSON.stringify(valid)), {
@@ -368,7 +422,9 @@ export class Bus {
       // first copy is being handled waits for it and then finds the inbox record.
       const previous = this.#byKey.get(key)
       const current = (previous ?? Promise.resolve()).then(() =>
-        this.#handle(sub, channel, msg, event, attempt, routingKey, logger),
+        tracingActive()
+          ? this.#handleTraced(sub, channel, msg, event, attempt, routingKey, logger)
+          : this.#handle(sub, channel, msg, event, attempt, routingKey, logger),
       )
       const settled = current.catch(() => undefined)
       this.#byKey.set(key, settled)
@@ -381,6 +437,53 @@ export class Bus {
       logger.error({ err }, 'message handling failed; returning it to the queue')
       this.#settle(channel, msg, 'requeue')
       this.#metrics.consumed(sub.queues.main, 'requeued')
+    }
+  }
+
+  /**
+   * {@link Bus.#handle} inside a consumer span, child of the envelope's `traceparent` (the
+   * producer's span), or a new trace for an event that has none. The handler, its MongoDB and
+   * Redis calls, and the events it causes (their context's `traceparent`) are in that span.
+   */
+  async #handleTraced(
+    sub: SubscriptionState,
+    channel: Channel,
+    msg: ConsumeMessage,
+    event: DomainEvent,
+    attempt: number,
+    routingKey: string,
+    logger: Logger,
+  ): Promise<void> {
+    const parent = contextOfTraceparent(event.traceparent) ?? ROOT_CONTEXT
+    const span = tracer.startSpan(
+      `process ${event.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'rabbitmq',
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.destination.name': this.#opts.exchange,
+          'messaging.destination.subscription.name': sub.queues.main,
+          'messaging.rabbitmq.destination.routing_key': routingKey,
+          'messaging.message.id': event.id,
+          ...(event.correlationId ? { 'messaging.message.conversation_id': event.correlationId } : {}),
+          'messaging.rabbitmq.message.delivery_tag': msg.fields.deliveryTag,
+          'kelmah.bus.attempt': attempt,
+        },
+      },
+      parent,
+    )
+    const spanContext = trace.setSpan(parent, span)
+    try {
+      await context.with(spanContext, () =>
+        this.#handle(sub, channel, msg, event, attempt, routingKey, logger),
+      )
+    } catch (err) {
+      failSpan(span, err)
+      throw err
+    } finally {
+      span.end()
     }
   }
 
@@ -405,8 +508,11 @@ export class Bus {
       const started = performance.now()
       let ok = false
       try {
+        // With the SDK on, the events the handler causes carry its consumer span (the active one).
+        const traceparent = tracingActive() ? traceparentOf() : undefined
         await handler(event, {
           ...contextFromEvent(event, this.#producer),
+          ...(traceparent ? { traceparent } : {}),
           attempt,
           redelivered: msg.fields.redelivered,
           queue: sub.queues.main,
@@ -426,6 +532,8 @@ export class Bus {
       this.#metrics.consumed(sub.queues.main, 'handled')
       return
     }
+    const span = trace.getActiveSpan()
+    if (span) failSpan(span, failure)
     const delays = this.#opts.retryDelaysMs
     if (failure instanceof NonRetryableError || attempt > delays.length) {
       logger.error({ err: failure }, 'handler failed for good; dead-lettering')

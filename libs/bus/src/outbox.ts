@@ -19,6 +19,7 @@
  * ```
  */
 import { randomUUID } from 'node:crypto'
+import { context, ROOT_CONTEXT } from '@opentelemetry/api'
 import { routingKeyOf, validateEvent, type DomainEvent } from '@kelmah/contracts'
 import { Schema, type Model, type mongo } from 'mongoose'
 import type { Logger } from 'pino'
@@ -285,18 +286,23 @@ export class OutboxRelay {
       this.#again = true
       return this.#running
     }
-    this.#running = (async () => {
-      do {
-        this.#again = false
-        const sweep = this.#sweepWanted
-        this.#sweepWanted = false
-        await this.#pass(sweep).catch((err: unknown) =>
-          this.#logger.error({ err }, 'outbox relay pass failed'),
-        )
-      } while (this.#again && !this.#stopped)
-    })().finally(() => {
-      this.#running = undefined
-    })
+    // A pass relays the events of many requests: it runs outside the context of the one that
+    // kicked it, so its bookkeeping is in no request's trace; each publish gets its parent from
+    // its own envelope's traceparent (src/bus.ts).
+    this.#running = context
+      .with(ROOT_CONTEXT, async () => {
+        do {
+          this.#again = false
+          const sweep = this.#sweepWanted
+          this.#sweepWanted = false
+          await this.#pass(sweep).catch((err: unknown) =>
+            this.#logger.error({ err }, 'outbox relay pass failed'),
+          )
+        } while (this.#again && !this.#stopped)
+      })
+      .finally(() => {
+        this.#running = undefined
+      })
     return this.#running
   }
 
