@@ -184,10 +184,16 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
   if (opts.mongoUrl) {
     const conn = await connectMongo(opts.mongoUrl, app.log)
     app.decorate('mongo', conn)
+    // Up = connected and the driver's last heartbeat (its monitor's `hello`, on a connection of its
+    // own every few seconds) answered. Not a ping through the pool: on FerretDB the pool is one
+    // connection, and a ping queued behind a busy instance's queries timed out the probe, so under
+    // load both job instances left the load balancer at once (infra/drill/rolling-restart.ts).
+    let heartbeatOk = true
+    conn.getClient().on('serverHeartbeatSucceeded', () => (heartbeatOk = true))
+    conn.getClient().on('serverHeartbeatFailed', () => (heartbeatOk = false))
     app.addReadinessCheck(
       'mongodb',
-      async () =>
-        conn.readyState === mongoose.ConnectionStates.connected && (await conn.db?.admin().ping())?.ok === 1,
+      () => conn.readyState === mongoose.ConnectionStates.connected && heartbeatOk,
     )
     closers.push(() => conn.close())
   }
@@ -265,7 +271,13 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
   return app
 }
 
-const MONGO_OPTIONS = { bufferCommands: false, serverSelectionTimeoutMS: 5_000, autoIndex: true } as const
+const MONGO_OPTIONS = {
+  bufferCommands: false,
+  serverSelectionTimeoutMS: 5_000,
+  autoIndex: true,
+  // How often the driver's monitor checks the server: a lost database turns readiness down within this.
+  heartbeatFrequencyMS: 5_000,
+} as const
 
 /**
  * Connect to the service's database. On FerretDB (developer and CI machines) the pool is cut to
