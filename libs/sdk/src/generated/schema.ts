@@ -1973,7 +1973,10 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Browse and search jobs (open by default; drafts only your own) */
+    /**
+     * Browse and search jobs (open by default; drafts only your own)
+     * @description Lists public jobs (drafts: only your own). A suspended hirer (auth's UserSuspended, until UserReinstated) has every job left out of this list, whatever the filters, q and sort, until reinstated.
+     */
     get: {
       parameters: {
         query?: {
@@ -2305,7 +2308,10 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Read a job (a draft only by its hirer; an invite-only job by its hirer, admins, invited workers and applicants) */
+    /**
+     * Read a job (a draft only by its hirer; an invite-only job by its hirer, admins, invited workers and applicants)
+     * @description A suspended hirer (auth's UserSuspended, until UserReinstated)'s published jobs are seen only by the hirer, admins and workers who applied; everyone else gets 404 JOB_ERR_JOB_NOT_FOUND, as for an unknown id, until reinstated.
+     */
     get: {
       parameters: {
         query?: never
@@ -2867,7 +2873,10 @@ export interface paths {
       }
     }
     put?: never
-    /** Apply to an open job (verified workers, once per job; an invite-only job only when invited) */
+    /**
+     * Apply to an open job (verified workers, once per job; an invite-only job only when invited)
+     * @description The job of a suspended hirer (auth's UserSuspended, until UserReinstated) takes no applications: 404 JOB_ERR_JOB_NOT_FOUND. A suspended worker cannot apply at all: auth has voided their tokens (401).
+     */
     post: {
       parameters: {
         query?: never
@@ -3426,7 +3435,10 @@ export interface paths {
       }
     }
     put?: never
-    /** Invite a worker to one of your jobs (draft or open); an invite-only job is seen and applied to only by invited workers */
+    /**
+     * Invite a worker to one of your jobs (draft or open); an invite-only job is seen and applied to only by invited workers
+     * @description A suspended worker cannot be invited: 404 JOB_ERR_WORKER_NOT_FOUND, as for an unknown one.
+     */
     post: {
       parameters: {
         query?: never
@@ -3489,7 +3501,10 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** The jobs you (a worker) are invited to, newest invitation first (drafts once published) */
+    /**
+     * The jobs you (a worker) are invited to, newest invitation first (drafts once published)
+     * @description Jobs of suspended hirers are left out until the hirer is reinstated.
+     */
     get: {
       parameters: {
         query?: {
@@ -3585,7 +3600,10 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Open jobs recommended to the calling worker, best first */
+    /**
+     * Open jobs recommended to the calling worker, best first
+     * @description Open public jobs sharing a skill with you, not yet applied to; jobs of suspended hirers (auth's UserSuspended, until UserReinstated) are left out.
+     */
     get: {
       parameters: {
         query?: {
@@ -3680,7 +3698,10 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Workers recommended for one of the hirer's jobs, best first */
+    /**
+     * Workers recommended for one of the hirer's jobs, best first
+     * @description Workers sharing a skill with the job, not unavailable; suspended workers (auth's UserSuspended, until UserReinstated) are left out.
+     */
     get: {
       parameters: {
         query?: {
