@@ -35,4 +35,6 @@ USER 1000:1000
 # PORT comes from the environment (docker-compose.yml, k8s/); liveness answers without dependencies.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/src/server.js"]
+# The service kit's telemetry module first: it starts the OpenTelemetry SDK (and its ESM loader
+# hook) only when OTEL_EXPORTER_OTLP_ENDPOINT is set, and loads nothing otherwise.
+CMD ["node", "--import", "@kelmah/service-kit/telemetry", "dist/src/server.js"]

@@ -143,6 +143,25 @@ export function appEnv(app: AppEntry, urls: InfraUrls, options: AppEnvOptions = 
   return env
 }
 
+/**
+ * The `node` arguments that start an app from its folder on this machine: TypeScript through
+ * `tsx`, and the service kit's telemetry module first (`@kelmah/service-kit/telemetry`), which
+ * starts the OpenTelemetry SDK when `OTEL_EXPORTER_OTLP_ENDPOINT` is set and is a no-op without
+ * (it loads nothing else), so it is always there — as in the image's CMD (Dockerfile).
+ *
+ * @param tsx - the resolved `tsx` loader (`import.meta.resolve('tsx')`)
+ */
+export function appNodeArgs(tsx: string): string[] {
+  return [
+    '--conditions=development',
+    '--import',
+    tsx,
+    '--import',
+    '@kelmah/service-kit/telemetry',
+    'src/server.ts',
+  ]
+}
+
 /** Absolute folder of an app. */
 export function appDir(app: AppEntry): string {
   return path.resolve(REPO_ROOT, app.dir)

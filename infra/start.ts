@@ -11,7 +11,7 @@ import readline from 'node:readline'
 import { down } from './down.js'
 import { ensureJwtKey } from './keys.js'
 import { isMain } from './paths.js'
-import { type AppEntry, APPS, appDir, appEnv, appUrl } from './services.js'
+import { type AppEntry, APPS, appDir, appEnv, appNodeArgs, appUrl } from './services.js'
 import { InfraError, type UpResult, up } from './up.js'
 import { httpAnswers, waitUntil } from './probes.js'
 
@@ -115,7 +115,7 @@ export async function startAll(options: StartOptions = {}): Promise<never> {
 
   const launch = (app: AppEntry): ChildProcess => {
     const prefix = `[${app.name.padEnd(width)}] `
-    const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, 'src/server.ts'], {
+    const child = spawn(process.execPath, appNodeArgs(tsx), {
       cwd: appDir(app),
       env: { ...process.env, ...appEnv(app, infra.urls, { jwtKey, apps }) },
       stdio: ['ignore', 'pipe', 'pipe'],

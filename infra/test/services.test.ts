@@ -5,6 +5,7 @@ import {
   LOCAL_STRIPE_SECRET_KEY,
   LOCAL_STRIPE_WEBHOOK_SECRET,
   appEnv,
+  appNodeArgs,
 } from '../services.js'
 
 const urls = {
@@ -123,4 +124,10 @@ t.test('only payment gets the Stripe credentials, local defaults unless the call
   process.env.STRIPE_WEBHOOK_SECRET = 'whsec_mine'
   t.equal(appEnv(app('payment'), urls).STRIPE_SECRET_KEY, 'sk_test_mine', 'the caller’s key wins')
   t.equal(appEnv(app('payment'), urls).STRIPE_WEBHOOK_SECRET, 'whsec_mine', 'the caller’s secret wins')
+})
+
+t.test('every app starts with the telemetry module, a no-op unless an OTLP endpoint is set', async (t) => {
+  const args = appNodeArgs('/x/tsx/loader.mjs')
+  t.same(args.slice(0, 3), ['--conditions=development', '--import', '/x/tsx/loader.mjs'], 'TypeScript first')
+  t.same(args.slice(3), ['--import', '@kelmah/service-kit/telemetry', 'src/server.ts'])
 })
