@@ -298,6 +298,7 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
     await hirer.getByRole('button', { name: 'Shortlist' }).click()
     await hirer.getByRole('button', { name: 'Accept and make a contract' }).click()
     await hirer.getByRole('heading', { name: 'Signatures' }).waitFor()
+    const contractPath = new URL(hirer.url()).hash
     await shot(hirer, '05-contract')
     step('hirer shortlisted and accepted')
 
@@ -341,9 +342,11 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
     step('chat live: typing, message, reply, read receipt')
 
     // 8. The worker delivers; the hirer approves (the escrow is released to the worker's wallet).
-    await worker.goBack()
-    await worker.goBack()
-    await worker.getByRole('heading', { name: 'Milestones' }).waitFor()
+    const openContract = async (page: Page) => {
+      await page.goto(`/${contractPath}`)
+      await page.getByRole('heading', { name: 'Milestones' }).waitFor()
+    }
+    await openContract(worker)
     const deliver = worker.getByRole('form', { name: /^Submit / })
     await deliver
       .getByLabel('What you delivered')
@@ -352,7 +355,7 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
     await deliver.getByRole('button', { name: 'Submit work' }).click()
     await worker.getByText('submitted', { exact: true }).waitFor()
     await shot(worker, '09-delivered')
-    await hirer.goBack()
+    await openContract(hirer)
     await hirer.getByRole('button', { name: 'Approve and release payment' }).click()
     await hirer.getByText('completed', { exact: true }).first().waitFor({ timeout: 20_000 })
     await shot(hirer, '10-approved')
@@ -376,7 +379,7 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
     step('wallet shows 1,134.00; 500.00 paid out')
 
     // 10. Reviews, both ways; then the worker's rating on their profile.
-    await worker.goBack()
+    await openContract(worker)
     for (const [page, comment] of [
       [hirer, 'Delivered on time and explained every step.'],
       [worker, 'Clear brief and quick answers.'],

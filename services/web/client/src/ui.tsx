@@ -19,9 +19,10 @@ export function useRoute(): string[] {
   return route
 }
 
-/** Go to a hash route (`go('/jobs/42')`). */
-export function go(path: string): void {
-  location.hash = `#${path}`
+/** Go to a hash route (`go('/jobs/42')`); `replace` swaps the current history entry (redirects). */
+export function go(path: string, replace = false): void {
+  if (replace) location.replace(`#${path}`)
+  else location.hash = `#${path}`
 }
 
 /** Codes that mean "this service has not consumed the event yet": worth a short retry. */

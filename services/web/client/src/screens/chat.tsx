@@ -27,7 +27,7 @@ export function ChatScreen({ route, me }: { route: string[]; me: SessionUser }):
     if (a !== 'with' || !b) return
     // `#/chat/with/<userId>`: open (or make) the conversation with that person.
     eventually(() => kelmah.api.POST('/api/chat/conversations', { body: { participantId: b } })).then(
-      (res) => go(`/chat/${unwrap<Conversation>(res.data, 'conversation').id}`),
+      (res) => go(`/chat/${unwrap<Conversation>(res.data, 'conversation').id}`, true),
       (err: unknown) => setError(String(err)),
     )
   }, [a, b])
@@ -138,7 +138,10 @@ function Thread({
     }
   }, [conversationId, otherId, me.id])
 
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages.length])
+  useEffect(() => {
+    // Braces: newer Chromium's scrollIntoView returns a promise, which React would take for a cleanup.
+    void bottom.current?.scrollIntoView({ block: 'end' })
+  }, [messages.length])
 
   const onType = (value: string) => {
     setText(value)
