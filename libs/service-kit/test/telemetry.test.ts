@@ -12,6 +12,9 @@ import { dropDatabase, testEnv, uniqueMongoUrl, uniqueName } from '@kelmah/testi
 import { isUntracedPath, sdkEnvDefaults, serviceNameOf, telemetryEnabled } from '../src/telemetry-config.js'
 
 const env = testEnv()
+// The service process below compiles its TypeScript and loads the SDK: ≈ 25 s on a busy 2-core
+// machine, more when the whole suite runs beside it.
+t.setTimeout(240_000)
 
 /** One span as OTLP/JSON carries it (the fields the test reads). */
 interface OtlpSpan {
@@ -121,7 +124,7 @@ t.test(
       }
       return pattern.exec(out)!
     }
-    const address = (await waitFor(/listening (\S+)/, 60_000))[1]!
+    const address = (await waitFor(/listening (\S+)/, 150_000))[1]!
 
     const res = await fetch(`${address}/probes`, { method: 'POST' })
     t.equal(res.status, 200)
