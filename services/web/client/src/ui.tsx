@@ -36,7 +36,7 @@ const NOT_YET = new Set([
 ])
 
 /** Run `fn`, retrying for up to `ms` while the answer is a "not heard yet" problem. */
-export async function eventually<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms
   for (let pause = 250; ; pause = Math.min(pause * 2, 1_000)) {
     try {
