@@ -523,7 +523,8 @@ export async function runDrill(
       // Ours (every answer and request error seen) or autocannon's own count, whichever is larger.
       failed: Math.max(
         Object.values(failures).reduce((a, b) => a + b, 0),
-        [readResult, writeResult].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
+        // (autocannon's `errors` include its `timeouts`)
+        [readResult, writeResult].reduce((n, r) => n + r.non2xx + r.errors, 0),
       ),
       failures,
       p99RestartsMs: percentile(
