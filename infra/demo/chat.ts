@@ -1,5 +1,12 @@
 /** Steps 7–11 of the demo story (infra/demo.ts): the live chat over the messaging WebSocket. */
-import { type ChatMessage, ok, type ResponseOf, type ServerFrame, type ServerFrameOf } from '@kelmah/sdk'
+import {
+  type ChatMessage,
+  KelmahSocketError,
+  ok,
+  type ResponseOf,
+  type ServerFrame,
+  type ServerFrameOf,
+} from '@kelmah/sdk'
 import type { Account } from './accounts.js'
 import { DemoFailed } from './errors.js'
 import { sleep } from './polls.js'
@@ -85,11 +92,25 @@ export async function chatLive(c: ChatContext): Promise<DemoChat> {
     const text = 'Hello Kofi, welcome aboard! Can we start with the room calendar on Monday?'
     const sentAt = Date.now()
     log(`[hirer ] ws → chat to ${worker.id}`)
-    const delivered = await hirerWs.socket.sendMessage({
-      type: 'chat',
-      recipientId: worker.id,
-      message: text,
-    })
+    // messaging learns the worker from auth's UserRegistered: until then a chat to them is refused
+    // as not_found (MSG_ERR_USER_NOT_FOUND, "known within a few seconds"), so that is waited out.
+    const knownBy = Date.now() + c.waitMs
+    let delivered
+    for (;;) {
+      try {
+        delivered = await hirerWs.socket.sendMessage({ type: 'chat', recipientId: worker.id, message: text })
+        break
+      } catch (err) {
+        if (
+          !(err instanceof KelmahSocketError) ||
+          err.code !== 'MSG_ERR_USER_NOT_FOUND' ||
+          Date.now() > knownBy
+        )
+          throw err
+        log(`[hirer ] ws ← error ${err.code}: the worker is not known to messaging yet; sending again`)
+        await sleep(300)
+      }
+    }
     const first = delivered.message
     const conversationId = first.conversationId
     c.learn(conversationId, first.id)
