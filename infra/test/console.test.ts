@@ -330,7 +330,7 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
 
     // 6. The hirer funds the milestone; Stripe's confirmation (test mode) funds the escrow.
     await hirer.getByRole('button', { name: 'Fund milestone' }).click()
-    await hirer.getByRole('button', { name: 'Confirm payment (test mode)' }).click()
+    await hirer.getByRole('button', { name: 'Confirm payment (test mode)' }).click({ timeout: 40_000 })
     await hirer
       .getByRole('list', { name: 'Milestones' })
       .getByText('funded', { exact: true })
