@@ -34,6 +34,7 @@ t.test(
       job: 3004,
       payment: 3005,
       review: 3006,
+      web: 3007,
     })
     t.equal(new Set(APPS.map((a) => a.port)).size, APPS.length, 'no two apps share a port')
     t.equal(app('job').dir, 'services/job')
