@@ -17,6 +17,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 ARG APP_DIR
 RUN test -n "${APP_DIR}" || { echo 'pass --build-arg APP_DIR=gateway or services/<name>' >&2; exit 1; }
 RUN npx tsc -b "${APP_DIR}"
+# Apps with a front end (services/web) build it here too (vite build into dist/client).
+RUN if [ "${APP_DIR}" = services/web ]; then npm run build:client -w "${APP_DIR}"; fi
 # Drop dev dependencies (tap, typescript, eslint…) from what the runtime stage copies.
 RUN npm prune --omit=dev --no-audit --no-fund
 
