@@ -61,6 +61,12 @@ export interface ServiceOptions {
   openapi?: { title: string; description?: string; version?: string }
   /** Largest accepted body, bytes (default 1 MiB). */
   bodyLimit?: number
+  /**
+   * Milliseconds each plugin may take to start (Fastify's `pluginTimeout`; default 30000, three
+   * times Fastify's own 10 s): index builds and the first broker connection ran past 10 s on a
+   * loaded 2-core machine (libs/sdk/scripts/generate.ts builds every app in one process).
+   */
+  pluginTimeoutMs?: number
   /** Milliseconds between outbox sweeps (default 5000; a store write with events relays them at once). */
   outboxIntervalMs?: number
   /**
@@ -133,6 +139,7 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
           },
     genReqId,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    pluginTimeout: opts.pluginTimeoutMs ?? 30_000,
     // Parser, router and shutdown refusals as problem+json too (src/client-errors.ts).
     ...clientErrorOptions,
     trustProxy: opts.trustProxy ?? false,
