@@ -24,7 +24,7 @@
  * lost event or forced kill. Options: `--settle-s N` (load before and after the restarts, default
  * 5), `--reads-per-s N` (default 100), `--writes-per-s N` (default 20).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import net from 'node:net'
@@ -40,6 +40,7 @@ import { ensureJwtKey } from '../keys.js'
 import { REPO_ROOT, isMain } from '../paths.js'
 import { type AppEntry, APPS, appDir, appEnv, withDatabase } from '../services.js'
 import { up } from '../up.js'
+import { createVhost } from '../vhost.js'
 import { Haproxy, ensureHaproxy } from './haproxy.js'
 
 /** The rollout timings of one Deployment, read from its manifest. */
@@ -195,19 +196,6 @@ async function verifiedHirer(base: string, maildevUrl: string, email: string): P
   throw new Error(`${email} stays unverified`)
 }
 
-/** A RabbitMQ vhost of this run (with the URL user's permissions); undefined when rabbitmqctl cannot. */
-function makeVhost(amqpUrl: string, vhost: string): string | undefined {
-  const url = new URL(amqpUrl)
-  if (!['127.0.0.1', 'localhost'].includes(url.hostname)) return undefined
-  const user = decodeURIComponent(url.username || 'guest')
-  const ctl = (...args: string[]) =>
-    spawnSync('rabbitmqctl', args, { encoding: 'utf8', timeout: 30_000 }).status === 0
-  if (!ctl('add_vhost', vhost) || !ctl('set_permissions', '-p', vhost, user, '.*', '.*', '.*'))
-    return undefined
-  url.pathname = `/${encodeURIComponent(vhost)}`
-  return url.toString()
-}
-
 /** One app instance the drill runs. */
 interface Instance {
   app: AppEntry
@@ -255,11 +243,9 @@ export async function runDrill(
   const timings = { gateway: await rolloutTimings('gateway'), job: await rolloutTimings('job') }
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kelmah-drill-'))
   const jwtKey = await ensureJwtKey(path.join(dir, 'jwt-es256.pem'))
-  const vhost = `kelmah-${run}`
-  const amqpUrl = makeVhost(infra.urls.AMQP_URL, vhost)
-  if (!amqpUrl)
-    log('no RabbitMQ vhost of its own (rabbitmqctl failed): consumer queues are shared with others')
-  const urls = { ...infra.urls, AMQP_URL: amqpUrl ?? infra.urls.AMQP_URL }
+  const vhost = await createVhost(infra.urls.AMQP_URL, `kelmah-${run}`)
+  if (!vhost) log('no RabbitMQ vhost of its own (rabbitmqctl failed): consumer queues are shared with others')
+  const urls = { ...infra.urls, AMQP_URL: vhost?.url ?? infra.urls.AMQP_URL }
   const tsx = import.meta.resolve('tsx')
   const entry = (name: string): AppEntry => {
     const app = APPS.find((a) => a.name === name)
@@ -565,7 +551,7 @@ export async function runDrill(
     } finally {
       await mongo.close().catch(() => undefined)
     }
-    if (amqpUrl) spawnSync('rabbitmqctl', ['delete_vhost', vhost], { stdio: 'ignore', timeout: 30_000 })
+    await vhost?.delete()
     await fs.rm(dir, { recursive: true, force: true })
     await down({ only: infra.started })
   }
