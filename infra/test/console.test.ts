@@ -10,7 +10,9 @@
  * approve, see the wallet and pay out, review each other and see the rating. A screenshot of each
  * step goes to `.data/console-screenshots/<run>/` (gitignored; the test prints the folder);
  * `CONSOLE_SCREENSHOTS_TO_DOCS=1` also copies the README's few into docs/console/. No page may log
- * a console error or throw.
+ * a console error or throw. The apps' events ride a RabbitMQ vhost of the run's own
+ * (`fixtures/stack.ts`'s `ownVhost`), so other stacks (an `npm start`, the other test files'
+ * stacks in `npm test`) take none of them.
  *
  * Chromium: `/usr/bin/chromium` (or `CHROMIUM_PATH`); when missing and this process may run
  * apt-get (root), {@link ensureChromium} installs Debian's package first (about a minute).
@@ -31,15 +33,7 @@ import { ensureJwtKey } from '../keys.js'
 import { REPO_ROOT } from '../paths.js'
 import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
 import type { InfraUrls } from '../up.js'
-
-const urls: InfraUrls = {
-  MONGO_URL: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
-  AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  SMTP_URL: process.env.SMTP_URL ?? 'smtp://127.0.0.1:1025',
-  MAILDEV_URL: process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080',
-  STRIPE_API_URL: process.env.STRIPE_API_URL ?? 'http://127.0.0.1:12111',
-}
+import { INFRA_URLS, killWithProcess, ownVhost } from './fixtures/stack.js'
 
 // Eight apps started from TypeScript plus a browser: on a loaded 2-core machine the start alone took
 // 90–160 s (measured while other suites ran), beyond the package's 120 s per file.
@@ -114,6 +108,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
 t.test('a hirer and a worker play the whole story in the console', { timeout: 480_000 }, async (t) => {
   const chromiumPath = ensureChromium()
   const runId = `console_${randomBytes(4).toString('hex')}`
+  const urls: InfraUrls = { ...INFRA_URLS, AMQP_URL: await ownVhost(t, INFRA_URLS.AMQP_URL, runId) }
   const shots = path.join(REPO_ROOT, '.data', 'console-screenshots', runId)
   await fs.mkdir(shots, { recursive: true })
   t.comment(`screenshots: ${shots}`)
@@ -130,11 +125,8 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
   const children: ChildProcess[] = []
   const output: string[] = []
   const databases = apps.map((a) => `kelmah_${runId}_${a.name}`)
-  const killAll = (signal: NodeJS.Signals) => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal)
-  }
-  const onExit = () => killAll('SIGKILL')
-  process.once('exit', onExit)
+  // If the test process dies without its teardown (timeout, crash), take the apps with it.
+  const untie = killWithProcess(children)
   const held: { browser?: Browser } = {}
   t.teardown(async () => {
     await held.browser?.close().catch(() => undefined)
@@ -152,7 +144,7 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
           }),
       ),
     )
-    process.removeListener('exit', onExit)
+    untie()
     await fs.rm(keyDir, { recursive: true, force: true })
     const mongo = new MongoClient(urls.MONGO_URL, { serverSelectionTimeoutMS: 3_000, directConnection: true })
     try {

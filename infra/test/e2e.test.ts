@@ -13,15 +13,12 @@
  * `npm run ratings:rebuild -- --dry-run` agreeing with the incremental aggregates). Everything
  * started here is stopped in teardown (SIGTERM, then SIGKILL), and the databases are dropped.
  *
- * Isolation limit: the apps publish on the shared `kelmah.events` exchange (servers take no
- * exchange setting), and the bus names consumer queues `<service>.<purpose>` whatever the
- * exchange; another job, user or messaging service consuming at the same moment (e.g. an
- * `npm start`) shares those queues and may take some of this run's events. The chat itself does
- * not ride the bus; what the messaging service makes from events (the job's conversation, the
- * notifications) is asserted only when no other messaging service consumes its queues. The money
- * rides the bus too (`ContractSigned` → payment, `EscrowFunded`/`PaymentReleased` → job,
- * `MilestoneApproved` → payment): another payment or job service consuming those queues would
- * take some of this run's events, and the story would stall — the test says so when it sees one.
+ * Isolation: a RabbitMQ vhost of the run's own (`fixtures/stack.ts`'s `ownVhost`, deleted in
+ * teardown), so no other stack of the services (an `npm start`, the other test files' stacks
+ * running beside this one in `npm test`) consumes this run's events; everything that rides the bus
+ * — the job's conversation and the notifications, the money (`ContractSigned` → payment,
+ * `EscrowFunded`/`PaymentReleased` → job, `MilestoneApproved` → payment), the review window — is
+ * asserted every time.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -30,7 +27,6 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
-import amqp from 'amqplib'
 import { MongoClient } from 'mongodb'
 import t from 'tap'
 import type { LedgerReport } from '../demo/payments.js'
@@ -38,68 +34,12 @@ import { runDemo } from '../demo.js'
 import { ensureJwtKey } from '../keys.js'
 import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
 import type { InfraUrls } from '../up.js'
+import { INFRA_URLS, killWithProcess, ownVhost } from './fixtures/stack.js'
 
 /** How long each app may take to answer `/health/ready`, ms: tsx compiles every app at start, slow on a busy 2-core machine. */
 const READY_MS = 120_000
 
 const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging', 'payment', 'review']
-
-/** The messaging service's consumer queues (`services/messaging/src/events/handlers.ts`). */
-const MESSAGING_QUEUES = ['messaging.timeline', 'messaging.notifications']
-
-/**
- * The queues the money story needs to itself: the payment service's
- * (`services/payment/src/events/handlers.ts`) and the job service's payment facts
- * (`services/job/src/events/handlers.ts`).
- */
-const MONEY_QUEUES = [
-  'payment.contracts',
-  'payment.release-on-approval',
-  'payment.refund-on-cancellation',
-  'job.payments',
-]
-
-/**
- * The queues the review story needs to itself: the review service's
- * (`services/review/src/events/handlers.ts`) and the user service's ratings
- * (`services/user/src/events/handlers.ts`).
- */
-const REVIEW_QUEUES = ['review.contracts', 'review.people', 'user.ratings']
-
-const urls: InfraUrls = {
-  MONGO_URL: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
-  AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  SMTP_URL: process.env.SMTP_URL ?? 'smtp://127.0.0.1:1025',
-  MAILDEV_URL: process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080',
-  STRIPE_API_URL: process.env.STRIPE_API_URL ?? 'http://127.0.0.1:12111',
-}
-
-/**
- * Whether some messaging service (e.g. an `npm start`) consumes the queues this run's messaging
- * service will share, so it may take this run's events. A missing queue has no consumer.
- */
-async function othersConsume(amqpUrl: string, queues: readonly string[]): Promise<boolean> {
-  const conn = await amqp.connect(amqpUrl)
-  conn.on('error', () => undefined)
-  try {
-    for (const queue of queues) {
-      // checkQueue on a missing queue closes the channel (404): one channel per check.
-      const ch = await conn.createChannel()
-      ch.on('error', () => undefined)
-      try {
-        if ((await ch.checkQueue(queue)).consumerCount > 0) return true
-      } catch {
-        // no such queue yet
-      } finally {
-        await ch.close().catch(() => undefined)
-      }
-    }
-    return false
-  } finally {
-    await conn.close().catch(() => undefined)
-  }
-}
 
 /** A port nobody listens on right now. */
 function freePort(): Promise<number> {
@@ -158,6 +98,7 @@ async function ready(app: AppEntry, child: ChildProcess, timeoutMs: number): Pro
 
 t.test('the demo story runs end to end through the gateway of the real apps', async (t) => {
   const run = `e2e_${randomBytes(4).toString('hex')}`
+  const urls: InfraUrls = { ...INFRA_URLS, AMQP_URL: await ownVhost(t, INFRA_URLS.AMQP_URL, run) }
   const apps: AppEntry[] = []
   for (const name of NAMES) {
     const app = APPS.find((a) => a.name === name)
@@ -171,18 +112,8 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
   const output: string[] = []
   const databases = apps.map((a) => `kelmah_${run}_${a.name}`)
 
-  const killAll = (signal: NodeJS.Signals) => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal)
-  }
   // If the test process dies without its teardown (timeout, crash), take the apps with it.
-  const onExit = () => killAll('SIGKILL')
-  const onSignal = (signal: NodeJS.Signals) => {
-    killAll('SIGKILL')
-    process.kill(process.pid, signal)
-  }
-  process.once('exit', onExit)
-  process.once('SIGTERM', onSignal)
-  process.once('SIGINT', onSignal)
+  const untie = killWithProcess(children)
   t.teardown(async () => {
     await Promise.all(
       children.map(
@@ -198,9 +129,7 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
           }),
       ),
     )
-    process.removeListener('exit', onExit)
-    process.removeListener('SIGTERM', onSignal)
-    process.removeListener('SIGINT', onSignal)
+    untie()
     await fs.rm(keyDir, { recursive: true, force: true })
     const mongo = new MongoClient(urls.MONGO_URL, { serverSelectionTimeoutMS: 3_000, directConnection: true })
     try {
@@ -240,19 +169,6 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
     return child
   }
 
-  // Asked before this run's messaging service consumes, so only others are counted.
-  const shared = await othersConsume(urls.AMQP_URL, MESSAGING_QUEUES)
-  if (shared) t.comment('another messaging service consumes messaging.* queues: event effects not asserted')
-  const moneyShared = await othersConsume(urls.AMQP_URL, MONEY_QUEUES)
-  if (moneyShared)
-    t.comment(
-      `another payment or job service consumes ${MONEY_QUEUES.join(', ')}: it may take this run's events and stall the money story`,
-    )
-  const reviewShared = await othersConsume(urls.AMQP_URL, REVIEW_QUEUES)
-  if (reviewShared)
-    t.comment(
-      `another review or user service consumes ${REVIEW_QUEUES.join(', ')}: it may take this run's events and stall the review story`,
-    )
   const started = Date.now()
   try {
     const auth = apps.find((a) => a.name === 'auth')!
@@ -294,7 +210,6 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
       maildevUrl: urls.MAILDEV_URL,
       amqpUrl: urls.AMQP_URL,
       log: (line) => lines.push(line),
-      requireEventEffects: !shared,
       admin,
     })
   } catch (err) {
@@ -337,15 +252,13 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
     result.events.some((e) => e.type === 'MessageSent' && e.data.messageId === chat.first.id),
     'MessageSent crossed the bus for the first message',
   )
-  if (!shared) {
-    t.equal(
-      chat.jobConversation?.jobId,
-      result.job.id,
-      "the job's conversation (ApplicationSubmitted) is listed",
-    )
-    for (const kind of ['application_accepted', 'contract_signed'])
-      t.ok(chat.notificationKinds.includes(kind), `the worker has a ${kind} notification`)
-  }
+  t.equal(
+    chat.jobConversation?.jobId,
+    result.job.id,
+    "the job's conversation (ApplicationSubmitted) is listed",
+  )
+  for (const kind of ['application_accepted', 'contract_signed'])
+    t.ok(chat.notificationKinds.includes(kind), `the worker has a ${kind} notification`)
   t.match(lines.join('\n'), /ws ← messages_read/, 'each frame received is printed')
 
   // The money, to the end.
@@ -433,9 +346,8 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
     { MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${run}_review`) },
   )
   t.equal(rebuild.code, 0, `ratings:rebuild --dry-run finds every aggregate right\n${rebuild.out}`)
-  if (!shared)
-    for (const kind of ['review_requested', 'reviews_revealed'])
-      t.ok(reviews.notificationKinds.includes(kind), `the worker has a ${kind} notification`)
+  for (const kind of ['review_requested', 'reviews_revealed'])
+    t.ok(reviews.notificationKinds.includes(kind), `the worker has a ${kind} notification`)
 
   const releasedEvent = result.events.find(
     (e) => e.type === 'PaymentReleased' && e.data.milestoneId === money.milestoneId,

@@ -21,20 +21,15 @@
  *
  * The revocation rides Redis (the mark and its notice), not the bus; what other services make of
  * `UserSuspended` (messaging refusing messages to the suspended user) rides the bus, and is
- * asserted in their own subtests. The bus's consumer queues are shared by name with any other
- * instance of the services (see `fixtures/stack.ts`): before starting its own, the test waits
- * until no other stack runs on this machine and no other consumer is on those queues (the e2e
- * test's apps run beside this file in `npm test`; tap runs files in parallel).
+ * asserted in their own subtests. The apps' bus is a RabbitMQ vhost of this run's own
+ * (`fixtures/stack.ts`), so the other test files' stacks running beside this one in `npm test` (tap
+ * runs files in parallel), or an `npm start`, take none of its events.
  */
 import { randomBytes } from 'node:crypto'
 import { wsClient, type WsClient } from '@kelmah/testing'
-import amqp from 'amqplib'
 import t, { type Test } from 'tap'
 import { type Account, Api, logIn, signUp, unwrap } from './fixtures/people.js'
-import { INFRA_URLS, otherStackProcesses, startStack } from './fixtures/stack.js'
-
-/** Longest wait for another stack of the services to stop before this test starts its own, ms. */
-const OTHERS_WAIT_MS = 300_000
+import { startStack } from './fixtures/stack.js'
 
 /** The issue's bar: refused everywhere within five seconds. */
 const BAR_MS = 5_000
@@ -56,53 +51,7 @@ const PROBES: ReadonlyArray<{ service: string; path: string }> = [
   { service: 'review', path: '/api/reviews/pending' },
 ]
 
-/**
- * The consumer queues of the apps started here (each service's `src/events/handlers.ts` and
- * messaging's `directory.ts`): another consumer on one of them would take some of this run's
- * events, and this run some of theirs.
- */
-const SHARED_QUEUES = [
-  'user.profiles',
-  'user.ratings',
-  'job.hiring',
-  'job.payments',
-  'job.suspensions',
-  'job.worker-profiles',
-  'messaging.directory',
-  'messaging.notifications',
-  'messaging.timeline',
-  'payment.contracts',
-  'payment.refund-on-cancellation',
-  'payment.release-on-approval',
-  'review.contracts',
-  'review.people',
-]
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** The queues of `queues` that have a consumer now (a missing queue has none). */
-async function consumed(amqpUrl: string, queues: readonly string[]): Promise<string[]> {
-  const conn = await amqp.connect(amqpUrl)
-  conn.on('error', () => undefined)
-  const busy: string[] = []
-  try {
-    for (const queue of queues) {
-      // checkQueue on a missing queue closes the channel (404): one channel per check.
-      const ch = await conn.createChannel()
-      ch.on('error', () => undefined)
-      try {
-        if ((await ch.checkQueue(queue)).consumerCount > 0) busy.push(queue)
-      } catch {
-        // no such queue
-      } finally {
-        await ch.close().catch(() => undefined)
-      }
-    }
-    return busy
-  } finally {
-    await conn.close().catch(() => undefined)
-  }
-}
 
 /** GET `url` with a bearer token → the status and the problem's detail, if any. */
 async function probe(url: string, token: string): Promise<{ status: number; detail?: string }> {
@@ -157,32 +106,7 @@ const fmt = (ms: number | undefined, limitMs = POLL_LIMIT_MS) =>
 const root = t
 
 t.test('suspension and revocation are enforced everywhere within 5 s', async (t) => {
-  // Wait for other stacks of the services (the e2e test's, which runs beside this file in
-  // `npm test`; an `npm start`) to stop: they would share the bus's queues with this run.
-  const waitStart = Date.now()
-  // tap's timeout for the file (120 s) would run out while waiting: ours, set from now.
-  root.setTimeout(OTHERS_WAIT_MS + 30_000)
-  for (;;) {
-    const others = await otherStackProcesses()
-    const busy = others.length > 0 ? [] : await consumed(INFRA_URLS.AMQP_URL, SHARED_QUEUES)
-    if (others.length === 0 && busy.length === 0) break
-    // `npm start`'s apps (databases kelmah_<name>) do not stop by themselves: say so at once.
-    const npmStart = others.filter((o) => /^kelmah_[a-z]+$/.test(o.database ?? ''))
-    if (npmStart.length > 0)
-      throw new Error(
-        `npm start is running (${npmStart.map((o) => `${o.app} pid ${o.pid}`).join(', ')}): its apps would share ` +
-          'the bus queues with this test — stop it and run again',
-      )
-    if (Date.now() - waitStart > OTHERS_WAIT_MS)
-      throw new Error(
-        `another stack of the services keeps running (${others.map((o) => `${o.app} pid ${o.pid}`).join(', ') || `consumers on ${busy.join(', ')}`}): ` +
-          'this test needs the bus queues to itself — stop it (e.g. npm start) and run again',
-      )
-    await sleep(1_000)
-  }
-  const waited = Date.now() - waitStart
-  if (waited > 1_000) t.comment(`waited ${waited} ms for another stack of the services to stop`)
-  // The test's own time, from now: seven apps booting at once on a busy 2-core machine may take
+  // More than the package's 120 s per file: seven apps booting at once on a busy 2-core machine may take
   // a minute and more (≈ 40 s on a quiet one).
   root.setTimeout(180_000)
 
