@@ -27,15 +27,43 @@ export interface Vhost {
   delete(): Promise<void>
 }
 
-async function ctl(args: string[]): Promise<boolean> {
+/** `rabbitmqctl <args>`'s stdout, or undefined when it is missing or fails. */
+async function ctlOut(args: string[]): Promise<string | undefined> {
   const bin = await findProgram('rabbitmqctl')
-  if (!bin) return false
+  if (!bin) return undefined
   try {
-    await run(bin, args, { timeout: CTL_TIMEOUT_MS })
-    return true
+    return (await run(bin, args, { timeout: CTL_TIMEOUT_MS, encoding: 'utf8' })).stdout
   } catch {
-    return false
+    return undefined
   }
+}
+
+const ctl = async (args: string[]): Promise<boolean> => (await ctlOut(args)) !== undefined
+
+/** The suffix of a vhost owned by process `pid` (see {@link deleteOrphanVhosts}). */
+export const ownerSuffix = (pid: number = process.pid): string => `-pid${pid}`
+
+/**
+ * Delete the vhosts whose name ends in {@link ownerSuffix} of a process that no longer runs on
+ * this machine: what a run killed before its teardown (tap's timeout sends SIGKILL half a second
+ * after SIGALRM) left behind. Best effort; never throws.
+ *
+ * @returns the names deleted
+ */
+export async function deleteOrphanVhosts(): Promise<string[]> {
+  const listed = await ctlOut(['-q', 'list_vhosts', 'name'])
+  const orphans = (listed ?? '').split('\n').filter((name) => {
+    const pid = Number(/-pid(\d+)$/.exec(name.trim())?.[1])
+    if (!Number.isInteger(pid) || pid <= 0) return false
+    try {
+      process.kill(pid, 0)
+      return false
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ESRCH'
+    }
+  })
+  for (const name of orphans) await ctl(['-q', 'delete_vhost', name.trim()])
+  return orphans.map((name) => name.trim())
 }
 
 /**
