@@ -238,7 +238,8 @@ export class Protocol implements ProtocolHandlers {
           me,
           this.#context(conn),
         )
-        return this.#sendText(conn, frame, conversation, frame.message)
+        // The block was read just above: sendText does not read it again.
+        return this.#sendText(conn, frame, conversation, frame.message, true)
       }
       case 'send_message': {
         const conv = await this.d.chat.conversations.conversationOf(frame.conversationId, me)
@@ -295,6 +296,7 @@ export class Protocol implements ProtocolHandlers {
     frame: ClientFrame,
     conv: Parameters<Chat['messages']['sendText']>[0],
     content: string,
+    blockChecked = false,
   ): Promise<void> {
     const { message, duplicate } = await this.d.chat.messages.sendText(
       conv,
@@ -302,6 +304,7 @@ export class Protocol implements ProtocolHandlers {
       content,
       frame.clientId ?? null,
       { ...this.#context(conn), connId: conn.id },
+      { blockChecked },
     )
     this.#send(conn, {
       type: 'message_delivered',

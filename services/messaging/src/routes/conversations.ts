@@ -26,7 +26,8 @@ export const conversationRoutes: RoutePlugin<RouteOptions> = authenticated((app,
       me,
       eventContextOf(request),
     )
-    return reply.code(created ? 201 : 200).send(await conversations.view(conversation, me))
+    // A conversation created now is the stored document: no read back.
+    return reply.code(created ? 201 : 200).send(await conversations.view(conversation, me, created))
   })
 
   app.get('/conversations', { schema: ListConversationsSchema }, async (request) =>
@@ -38,7 +39,7 @@ export const conversationRoutes: RoutePlugin<RouteOptions> = authenticated((app,
 
   app.get('/conversations/:id', { schema: GetConversationSchema }, async (request) => {
     const me = callerOf(request).sub
-    return conversations.view(await conversations.conversationOf(request.params.id, me), me)
+    return conversations.view(await conversations.currentOf(request.params.id, me), me, true)
   })
 
   app.get('/conversations/:id/messages', { schema: HistorySchema }, async (request) =>

@@ -4,8 +4,10 @@
  * the messages' store (`dedupeKey`: a repeated `clientId`, event or call id stores once), with
  * `MessageSent` in its outbox; live frames go out through {@link Push} after the write is durable.
  *
- * The send path is hot (see the README's benchmark): block check, the `clientId` lookup, the
- * Redis rate limit, the insert and one guarded conversation write — nothing more.
+ * The send path is hot (see the README's benchmark): block check (once: the `chat` frame has
+ * made it already), the Redis rate limit, the insert and one guarded conversation write — three
+ * database commands, nothing more. A repeated `clientId` is caught by the insert itself (the
+ * unique `dedupeKey`), not by a lookup before every send.
  */
 import type { EventContext } from '@kelmah/contracts'
 import {
@@ -97,6 +99,8 @@ export class Messages {
    * Send a text message from `senderId` into `conv` (checked: participant, content rules, not
    * blocked, rate limit). A repeated `clientId` returns the message stored the first time.
    *
+   * @param opts - `blockChecked`: the caller has just checked that the recipient does not block
+   *   the sender (the `chat` frame does, before it opens the conversation)
    * @returns the stored message and whether it was stored before (a retried `clientId`)
    * @throws ConversationNotFound, BadContent, Blocked, RecipientInactive, RateLimited (with `Retry-After`)
    */
@@ -106,16 +110,24 @@ export class Messages {
     content: string,
     clientId: string | null,
     ctx: SendContext,
+    opts: { blockChecked?: boolean } = {},
   ): Promise<{ message: MessageView; duplicate: boolean }> {
     const recipientId = recipientOf(conv, senderId)
     checkText(content, this.#d.maxChars)
-    await this.#checkRecipient(recipientId, senderId)
-    if (clientId) {
-      const seen = await this.#Message.findOne({ dedupeKey: clientKey(senderId, clientId) }).lean()
+    await this.#checkRecipient(recipientId, senderId, opts.blockChecked ?? false)
+    const dedupeKey = clientId ? clientKey(senderId, clientId) : null
+    try {
+      await this.#consumeRate(senderId)
+    } catch (err) {
+      // A retried clientId gets its first message back even when over the limit (as it never counted).
+      const seen = dedupeKey ? await this.#Message.findOne({ dedupeKey }).lean() : null
       if (seen) return { message: messageView(seen), duplicate: true }
+      throw err
     }
-    await this.#consumeRate(senderId)
-    return this.#store(conv, { senderId, recipientId, type: 'text', content, clientId }, ctx)
+    const sent = await this.#store(conv, { senderId, recipientId, type: 'text', content, clientId }, ctx)
+    // A retried clientId is not a new message: give its unit of the rate limit back.
+    if (sent.duplicate) await this.#d.rateLimit.refund(senderId)
+    return sent
   }
 
   /** Store an attachment message (the file is already in GridFS). @throws as {@link sendText} (caption for content) */
@@ -173,10 +185,13 @@ export class Messages {
     return duplicate ? null : message
   }
 
-  /** @throws Blocked when the recipient blocked the sender, RecipientInactive when their account is not active */
-  async #checkRecipient(recipientId: string, senderId: string): Promise<void> {
+  /**
+   * @param blockChecked - the caller checked the block just before (the `chat` frame): not read twice
+   * @throws Blocked when the recipient blocked the sender, RecipientInactive when their account is not active
+   */
+  async #checkRecipient(recipientId: string, senderId: string, blockChecked = false): Promise<void> {
     const [blocked] = await Promise.all([
-      this.#d.safety.isBlocked(recipientId, senderId),
+      blockChecked ? false : this.#d.safety.isBlocked(recipientId, senderId),
       this.#d.directory.checkRecipient(recipientId),
     ])
     if (blocked) throw new Blocked()

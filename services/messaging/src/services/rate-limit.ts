@@ -37,4 +37,16 @@ export class MessageRateLimit {
     if (count <= this.policy.max) return 0
     return Math.max(1, Math.ceil((res[2]?.[1] ?? 1000) / 1000))
   }
+
+  /**
+   * Give back one message of `userId` counted by {@link consume} (a retried `clientId` that
+   * turned out to be stored already). Only while the window lasts: an expired window is not
+   * brought back as a counter without an end.
+   */
+  async refund(userId: string): Promise<void> {
+    await this.redis.eval(REFUND, 1, `${this.prefix}rl:${userId}`)
+  }
 }
+
+/** DECR the counter if it still exists (it keeps its expiry). */
+const REFUND = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end return 0"

@@ -93,15 +93,19 @@ t.test('blocks, reports, rate limit, edit and delete', async (t) => {
   })
 
   t.test(
-    'the per-user message rate limit answers 429 with Retry-After, and rate_limited on the socket',
+    'the per-user message rate limit answers 429 with Retry-After, and rate_limited on the socket; a retried clientId counts once and is answered even over it',
     async (t) => {
       const [a, b] = [await newUser(c), await newUser(c)]
       const id = await conversation(app, a, b)
-      for (let i = 0; i < 4; i++)
-        t.equal(
-          (await call(app, 'POST', `/api/chat/conversations/${id}/messages`, a, { content: `${i}` })).status,
-          201,
-        )
+      const path = `/api/chat/conversations/${id}/messages`
+      const first = await call(app, 'POST', path, a, { content: '0', clientId: 'retried' })
+      t.equal(first.status, 201)
+      for (let i = 0; i < 3; i++)
+        t.match(await call(app, 'POST', path, a, { content: '0', clientId: 'retried' }), {
+          status: 200,
+          body: { id: first.body.id },
+        })
+      for (let i = 1; i < 4; i++) t.equal((await call(app, 'POST', path, a, { content: `${i}` })).status, 201)
       const sa = await online(t, inst, a)
       sa.send({ type: 'send_message', conversationId: id, content: 'fifth' })
       await sa.next('message_delivered')
@@ -110,6 +114,10 @@ t.test('blocks, reports, rate limit, edit and delete', async (t) => {
       const res = await call(app, 'POST', `/api/chat/conversations/${id}/messages`, a, { content: 'seventh' })
       t.equal(res.status, 429)
       t.ok(Number(res.headers['retry-after']) > 0)
+      t.match(await call(app, 'POST', path, a, { content: '0', clientId: 'retried' }), {
+        status: 200,
+        body: { id: first.body.id },
+      })
       t.equal(
         (
           await call(app, 'POST', `/api/chat/conversations/${id}/messages`, b, {
