@@ -11,6 +11,9 @@ import { buildService, serviceOptions, type AppOptions, type KelmahApp } from '@
 import type { JobConfig } from './config.js'
 import { registerSubscriptions } from './events/handlers.js'
 import { jobModels } from './models/index.js'
+// Registers the read model's write hooks on JobSchema before jobModels() compiles it.
+import { attachJobIndex } from './read-model/hooks.js'
+import { JobIndex, modelPrefix } from './read-model/job-index.js'
 import { applicationRoutes } from './routes/applications.js'
 import { contractRoutes } from './routes/contracts.js'
 import { invitationRoutes } from './routes/invitations.js'
@@ -24,7 +27,11 @@ import { useCases } from './services/use-cases.js'
  * (`AppOptions`: database, exchange, service name — consumer queues are `<name>.worker-profiles`,
  * `<name>.payments`, `<name>.hiring` —, keys, clock, `skipSubscriptions`).
  */
-export type BuildAppOptions = AppOptions & { config: JobConfig }
+export type BuildAppOptions = AppOptions & {
+  config: JobConfig
+  /** Overrides `REDIS_KEY_PREFIX` (benches, tests). */
+  redisKeyPrefix?: string
+}
 
 /**
  * Build the job service: connects MongoDB and Redis, ensures indexes, registers every route and
@@ -52,6 +59,20 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       models.WorkerProfile.init(),
       models.UserSuspension.init(),
     ])
+    let jobIndex: JobIndex | undefined
+    if (config.JOB_READ_MODEL === 'on') {
+      jobIndex = new JobIndex({
+        redis: app.redis,
+        prefix: modelPrefix(opts.redisKeyPrefix ?? config.REDIS_KEY_PREFIX, app.mongo.name),
+        Job: models.Job,
+        log: app.log,
+      })
+      attachJobIndex(app.mongo, jobIndex)
+      const index = jobIndex
+      // Built in the background when missing (one instance, by lock); lists use the database meanwhile.
+      app.addHook('onReady', async () => void index.ensureBuilt())
+      app.addHook('onClose', async () => index.settled())
+    }
     const deps = serviceDeps(app, models, config.RANKING_CANDIDATE_CAP)
     const cases = useCases(deps)
     for (const routes of [
@@ -73,6 +94,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
           hiring: cases.hiring,
           paymentFacts: cases.paymentFacts,
           now: app.now,
+          ...(jobIndex ? { jobIndex } : {}),
         })
       })
     }

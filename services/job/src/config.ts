@@ -16,6 +16,19 @@ export const JobConfigSchema = Type.Object({
    * service over a bounded set (newest first).
    */
   RANKING_CANDIDATE_CAP: Type.Integer({ minimum: 10, maximum: 5000, default: 500 }),
+  /**
+   * `on`: browse and search of listed jobs (`GET /api/jobs`, not `status=draft`) answer from the
+   * Redis read model (`read-model/job-index.ts`), built at start when missing; `off`: every list
+   * answers from the database (slow past a few thousand jobs: FerretDB sorts after fetching all
+   * matches — the benchmark `npm run bench:jobs` compares both). Writes keep the model fresh only
+   * while `on`: after running with `off`, rebuild (`npm run jobs:reindex -w @kelmah/job`).
+   */
+  JOB_READ_MODEL: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  /**
+   * Prefix of the job service's Redis keys; the read model lives under
+   * `<prefix><database name>:rm<layout>:` (one Redis may serve several databases).
+   */
+  REDIS_KEY_PREFIX: Type.String({ default: 'kelmah:job:' }),
 })
 
 /** The typed configuration. */

@@ -1,8 +1,9 @@
 /**
  * Every subscription of the job service, registered in one place at start-up
  * ({@link registerSubscriptions}; docs/conventions.md, Events and handlers): queues
- * `job.worker-profiles` and `job.suspensions` (below), `job.payments` (`payment-handlers.ts`) and
- * `job.hiring` (`hiring-handlers.ts`). The `job.suspensions` handlers keep the
+ * `job.worker-profiles` and `job.suspensions` (below), `job.payments` (`payment-handlers.ts`),
+ * `job.hiring` (`hiring-handlers.ts`) and, with the browse read model on, `job.read-model`
+ * ({@link readModelHandlers}). The `job.suspensions` handlers keep the
  * `user_suspensions` read model and its copies on jobs and worker profiles
  * (`services/suspensions.ts`): `UserSuspended` / `UserReinstated`, the later `occurredAt` wins.
  * The `job.worker-profiles` handlers keep the `worker_profiles` read model:
@@ -13,10 +14,11 @@
  * Both are idempotent by these guards (the same event twice, or an older one late, changes
  * nothing), on top of the bus's inbox dedupe.
  */
-import type { EventFor, Handler, HandlerContext } from '@kelmah/bus'
+import type { EventFor, Handler, HandlerContext, HandlerMap } from '@kelmah/bus'
 import { isDuplicateKey, type Clock, type KelmahApp } from '@kelmah/service-kit'
 import { normaliseSkills } from '../domain/keywords.js'
 import type { JobModels } from '../models/index.js'
+import type { JobIndex } from '../read-model/job-index.js'
 import type { Hiring } from '../services/hiring.js'
 import type { PaymentFacts } from '../services/payment-facts.js'
 import { applySuspension, syncSuspension, type SuspensionModels } from '../services/suspensions.js'
@@ -150,6 +152,29 @@ export interface SubscriptionDeps {
   hiring: Hiring
   paymentFacts: PaymentFacts
   now: Clock
+  /** The browse read model, when on: re-indexed from the job service's own events. */
+  jobIndex?: JobIndex
+}
+
+/**
+ * The repair of the browse read model (queue `<service>.read-model`): every event this service
+ * publishes about a job re-indexes the job by `_id` (`JobIndex.reindex`, idempotent and
+ * version-guarded; a failure is retried by the bus). The request that wrote the job re-indexed
+ * it already; this covers a crash between the database write and that re-index, because the
+ * event rides in the written document's outbox and is published whatever happened to the process.
+ */
+export function readModelHandlers(index: JobIndex): HandlerMap {
+  const byJob = async (event: { data: { jobId: string } }) => index.reindex(event.data.jobId)
+  return {
+    JobPosted: byJob,
+    JobUpdated: byJob,
+    JobClosed: byJob,
+    ApplicationSubmitted: byJob,
+    ApplicationWithdrawn: byJob,
+    ContractSigned: byJob,
+    ContractCompleted: byJob,
+    ContractCancelled: byJob,
+  }
 }
 
 /**
@@ -178,4 +203,5 @@ export async function registerSubscriptions(app: KelmahApp, d: SubscriptionDeps)
   )
   await app.bus.subscribe('payments', paymentHandlers(d.paymentFacts), { prefetch: 10 })
   await app.bus.subscribe('hiring', hiringHandlers(d.hiring), { prefetch: 10 })
+  if (d.jobIndex) await app.bus.subscribe('read-model', readModelHandlers(d.jobIndex), { prefetch: 10 })
 }
