@@ -5,14 +5,14 @@
  * money (each milestone funded, its Stripe webhook delivered signed, submitted and approved, so the
  * payment service releases it to the worker's wallet and the contract completes), and on each
  * completed contract both parties' reviews (so search ranking by rating has data) — with at most
- * `concurrency` requests in flight, progress lines and a summary.
+ * `concurrency` sign-ups and 6 job-service requests in flight, each item started as soon as what
+ * it needs exists (infra/seed/pipeline.ts), progress lines and a summary.
  */
 import { createKelmah, type Kelmah } from '@kelmah/sdk'
 import { type Account, signUp } from '../demo/accounts.js'
 import {
   accept,
   apply,
-  type Application,
   approveMilestone,
   type Contract,
   listCategories,
@@ -29,7 +29,19 @@ import { pollProfileRating, submitReview } from '../demo/reviewing.js'
 import { patientFetch } from '../demo/transport.js'
 import { FALLBACK_CATEGORIES } from './catalogue.js'
 import { makePlan, type PlannedJob, type PlannedReview, SEED_PASSWORD } from './plan.js'
-import { PhaseFailed, type PhaseResult, runPhase } from './pool.js'
+import { Lane, reportProgress, Stage } from './pipeline.js'
+import { PhaseFailed } from './pool.js'
+import { RouteTimings } from './timings.js'
+
+/** Most requests in flight to the job service (with `concurrency` at least this). */
+const JOB_LANE = 6
+
+/**
+ * How long a hirer's funding waits for the payment service to hear the contract is signed, ms:
+ * `ContractSigned` leaves the job service's outbox behind every event written before it, and a
+ * full seed writes thousands (measured: minutes of backlog on a loaded machine).
+ */
+const FUND_WAIT_MS = 180_000
 
 /** Options of {@link seed}. */
 export interface SeedOptions {
@@ -52,6 +64,8 @@ export interface SeedOptions {
    * other. 0 leaves every contract unfunded (and unreviewed).
    */
   paid?: number
+  /** Print every route's call count and p50/p95 milliseconds after the summary (default false). */
+  timings?: boolean
   /** Where progress and the summary go (default stdout). */
   log?: (line: string) => void
 }
@@ -81,7 +95,7 @@ export interface SeedSummary {
   failures: number
   /** Retries after a wait: 429 Too Many Requests (by `Retry-After`), a gateway 503, a 502/504 on an idempotent call. */
   backoffs: number
-  /** Milliseconds per phase, and in all. */
+  /** Milliseconds from each phase's first item starting to its last ending (phases overlap), and in all. */
   ms: Record<'users' | 'jobs' | 'applications' | 'decisions' | 'payments' | 'reviews' | 'total', number>
   /** One account of each role to sign in with. */
   sample: { hirer?: string; worker?: string; password: string }
@@ -97,8 +111,18 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`))
   const started = Date.now()
   let backoffs = 0
+  const timings = new RouteTimings()
+  const step = async <R>(name: string, run: () => Promise<R>): Promise<R> => {
+    const t0 = Date.now()
+    try {
+      return await run()
+    } finally {
+      timings.record({ method: 'STEP', path: name, status: 0, ms: Date.now() - t0 })
+    }
+  }
   // One transport for every simulated user (each has an SDK client of its own, for its session).
   const transport = patientFetch({
+    onResponse: timings.record,
     onBackoff: (record, waitMs) => {
       backoffs++
       if (backoffs === 1 || backoffs % 20 === 0) {
@@ -109,18 +133,10 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     },
   })
   const client = (): Kelmah => createKelmah({ baseUrl: options.baseUrl, fetch: transport })
-  const phase = { concurrency: options.concurrency ?? 8, log }
-  // The job service runs its database commands one at a time (service-kit's pool of one), so
-  // more than a few requests in flight only queue there — long enough, on a loaded FerretDB, for
-  // the gateway to give up with 504. Sign-ups (argon2, mail) gain from the full concurrency.
-  const jobService = { ...phase, concurrency: Math.min(phase.concurrency, 3) }
+  const concurrency = options.concurrency ?? 8
   const runTag = `${Date.now().toString(36)}`
 
   await checkGateway(options.baseUrl)
-  const reportErrors = <R>(result: PhaseResult<R>): PhaseResult<R> => {
-    for (const e of result.errors) log(`[seed]   failed: ${e}`)
-    return result
-  }
 
   // Categories come from the job service once someone is signed in (the route needs a token).
   // Plan the users first (categories only shape workers' skills), with the fallback list.
@@ -128,190 +144,192 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   const jobCount = options.jobs ?? 1000
   const seedValue = options.seed ?? 1
   log(
-    `[seed] ${options.baseUrl}: ${users} users, ${jobCount} jobs, seed ${seedValue}, ${phase.concurrency} in flight`,
+    `[seed] ${options.baseUrl}: ${users} users, ${jobCount} jobs, seed ${seedValue}, ${concurrency} in flight`,
   )
   const firstAccount = await signUpOne(client, options.maildevUrl, `seed-${runTag}-probe@seed.kelmah.test`)
   const categories = (await listCategories(firstAccount)) ?? [...FALLBACK_CATEGORIES]
   log(`[seed] ${categories.length} categories: ${categories.join(', ')}`)
   const plan = makePlan({ users, jobs: jobCount, seed: seedValue, categories, runTag })
 
-  // 1. Accounts and profiles.
+  // Every item starts as soon as what it needs exists (infra/seed/pipeline.ts): a job once its
+  // hirer is signed in, an application once its job is posted and its worker signed in, a
+  // decision once every application of its job is in, the money of a contract once it is active.
+  // Lanes bound the requests in flight per service. The job service runs its database commands
+  // one at a time (service-kit's pool of one), so more than a few requests in flight only queue
+  // there — long enough, past a point, for the gateway to give up with 504; but a few more than
+  // one keep its connection busy while the others are in JWT checks, validation and the network
+  // (measured: 6 in flight seeded 30 users / 150 jobs in 66–72 s, 3 in flight in 94–104 s).
+  // Sign-ups (argon2, mail) gain from the full concurrency and run beside it.
+  const accountLane = new Lane(concurrency)
+  const jobLane = new Lane(Math.min(concurrency, JOB_LANE))
   const everyone = [...plan.hirers, ...plan.workers].sort((a, b) => a.index - b.index)
-  const userPhase = reportErrors(
-    await runPhase(
-      everyone,
-      async (u) => {
-        const session = await signUp(client(), options.maildevUrl, {
-          email: u.email,
-          password: u.password,
-          name: u.name,
-          role: u.role,
-        })
-        await updateProfile(session, u.profile)
-        return session
-      },
-      { ...phase, name: 'users' },
-    ),
+  const plannedApps = plan.jobs.reduce((n, j) => n + j.applications.length, 0)
+  const decidedCount = plan.jobs.filter((j) => (j.shortlist ?? j.accept) !== undefined).length
+  const paidWanted = Math.min(
+    options.paid ?? 5,
+    plan.jobs.filter((j) => j.accept !== undefined && j.sign === 'both').length,
   )
+  const stages = {
+    users: new Stage({ name: 'users', total: everyone.length }),
+    jobs: new Stage({ name: 'jobs', total: plan.jobs.length }),
+    applications: new Stage({ name: 'applications', total: plannedApps }),
+    decisions: new Stage({ name: 'decisions', total: decidedCount }),
+    payments: new Stage({ name: 'payments', total: paidWanted }),
+    reviews: new Stage({ name: 'reviews', total: paidWanted }),
+  }
+  const stopProgress = reportProgress(Object.values(stages), log)
+
+  // 1. Accounts and profiles: hirers first (their jobs wait for them), then workers.
   const sessionOf = new Map<number, Account>()
-  everyone.forEach((u, i) => {
-    const s = userPhase.results[i]
-    if (s) sessionOf.set(u.index, s)
-  })
-  const hirerAccounts = plan.hirers.map((h) => sessionOf.get(h.index))
-  const workerAccounts = plan.workers.map((w) => sessionOf.get(w.index))
+  const accountOf = new Map<number, Promise<Account | undefined>>()
+  for (const u of [...plan.hirers, ...plan.workers]) {
+    accountOf.set(
+      u.index,
+      accountLane.run(() =>
+        stages.users.do(async () => {
+          const session = await step('signUp', () =>
+            signUp(client(), options.maildevUrl, {
+              email: u.email,
+              password: u.password,
+              name: u.name,
+              role: u.role,
+            }),
+          )
+          await step('updateProfile', () => updateProfile(session, u.profile))
+          sessionOf.set(u.index, session)
+          return session
+        }),
+      ),
+    )
+  }
+  const hirerAccount = plan.hirers.map((h) => accountOf.get(h.index)!)
+  const workerAccount = plan.workers.map((w) => accountOf.get(w.index)!)
   // A hirer whose sign-up failed hands its jobs to another one; a missing worker's applications
   // and decisions depending on a missing application are skipped (not counted as failures again).
-  const liveHirers = hirerAccounts.filter((s): s is Account => s !== undefined)
-  if (liveHirers.length === 0) throw new PhaseFailed('no hirer account could be made; nothing more to seed')
+  const liveHirers = Promise.all(hirerAccount).then((all) => all.filter((s): s is Account => !!s))
 
   // 2. Jobs, by their hirers.
-  const jobPhase = reportErrors(
-    await runPhase(
-      plan.jobs,
-      async (j) => {
-        const hirer = hirerAccounts[j.hirer] ?? liveHirers[j.index % liveHirers.length]!
-        return postJob(hirer, j.body)
-      },
-      { ...jobService, name: 'jobs' },
-    ),
-  )
-
-  // 3. Applications.
-  const planned = plan.jobs
-    .flatMap((j) => j.applications.map((a, n) => ({ job: j, n, app: a })))
-    .filter(({ job, app }) => jobPhase.results[job.index] && workerAccounts[app.worker])
-  const appPhase = reportErrors(
-    await runPhase(
-      planned,
-      async ({ job, app }) => {
-        return apply(workerAccounts[app.worker]!, jobPhase.results[job.index]!.id, app.body)
-      },
-      { ...jobService, name: 'applications' },
-    ),
-  )
-  const applicationsOf = new Map<number, Array<Application | undefined>>()
-  planned.forEach(({ job, n }, i) => {
-    const list = applicationsOf.get(job.index) ?? []
-    list[n] = appPhase.results[i]
-    applicationsOf.set(job.index, list)
+  const jobOf = plan.jobs.map(async (j) => {
+    const hirer =
+      (await hirerAccount[j.hirer]) ?? (await liveHirers).at(j.index % Math.max(1, (await liveHirers).length))
+    if (!hirer) return stages.jobs.skip()
+    const job = await jobLane.run(() => stages.jobs.do(() => postJob(hirer, j.body)), 1)
+    return job ? { job, hirer } : undefined
   })
 
-  // 4. Hirers' decisions: shortlist, or accept and sign.
-  const decided = plan.jobs.filter((j) => {
-    const chosen = j.shortlist ?? j.accept
-    if (chosen === undefined || !applicationsOf.get(j.index)?.[chosen]) return false
-    return j.accept === undefined || workerAccounts[j.applications[j.accept]!.worker] !== undefined
-  })
+  // 3. Applications, each once its job and its worker exist.
+  const applicationsOf = plan.jobs.map((j) =>
+    j.applications.map(async (a) => {
+      const [posted, worker] = await Promise.all([jobOf[j.index], workerAccount[a.worker]])
+      if (!posted || !worker) return stages.applications.skip()
+      return jobLane.run(() => stages.applications.do(() => apply(worker, posted.job.id, a.body)), 2)
+    }),
+  )
+
+  // 4. Hirers' decisions, each once every application of its job is in (an accept fills the job,
+  // and later applications would be refused): shortlist, or accept and sign.
   let shortlisted = 0
   let contracts = 0
   let activeContracts = 0
-  const active: Array<{
-    hirer: Account
-    worker: Account
-    contract: Contract
-    reviews: PlannedJob['reviews']
-  }> = []
-  const decisionPhase = reportErrors(
-    await runPhase(
-      decided,
-      async (j: PlannedJob) => {
-        const hirer = hirerAccounts[j.hirer] ?? liveHirers[j.index % liveHirers.length]!
-        const apps = applicationsOf.get(j.index)!
-        if (j.shortlist !== undefined) {
-          await shortlist(hirer, apps[j.shortlist]!.id)
-          shortlisted++
-          return
-        }
-        const app = apps[j.accept!]!
-        const worker = workerAccounts[j.applications[j.accept!]!.worker]!
-        const contract = await accept(hirer, app.id)
-        contracts++
-        await sign(hirer, contract.id)
-        if (j.sign === 'both') {
-          const signed = await sign(worker, contract.id)
-          if (signed.status === 'active') {
-            activeContracts++
-            active.push({ hirer, worker, contract: signed, reviews: j.reviews })
+  type Active = { hirer: Account; worker: Account; contract: Contract; reviews: PlannedJob['reviews'] }
+  const decisionOf = plan.jobs.map(async (j): Promise<Active | undefined> => {
+    const chosen = j.shortlist ?? j.accept
+    if (chosen === undefined) return undefined
+    const [posted, apps] = await Promise.all([jobOf[j.index], Promise.all(applicationsOf[j.index]!)])
+    const app = apps[chosen]
+    const worker = j.accept === undefined ? undefined : await workerAccount[j.applications[j.accept]!.worker]
+    if (!posted || !app || (j.accept !== undefined && !worker)) {
+      stages.decisions.skip()
+      return undefined
+    }
+    const { hirer } = posted
+    return jobLane.run(
+      () =>
+        stages.decisions.do(async () => {
+          if (j.shortlist !== undefined) {
+            await shortlist(hirer, app.id)
+            shortlisted++
+            return undefined
           }
-        }
-      },
-      { ...jobService, name: 'decisions' },
-    ),
-  )
+          const contract = await accept(hirer, app.id)
+          contracts++
+          await sign(hirer, contract.id)
+          if (j.sign !== 'both') return undefined
+          const signed = await sign(worker!, contract.id)
+          if (signed.status !== 'active') return undefined
+          activeContracts++
+          return { hirer, worker: worker!, contract: signed, reviews: j.reviews }
+        }),
+      3,
+    )
+  })
 
-  // 5. Money for a handful of active contracts: every milestone funded, its webhook, submitted,
-  // approved; then the contract completed and the worker's wallet non-zero (both by events).
-  const toPay = active.slice(0, options.paid ?? 5)
+  // 5. Money for the first `paid` active contracts in plan order, each as soon as it is active:
+  // every milestone funded, its webhook, submitted, approved; then the contract completed and the
+  // worker's wallet non-zero (both by events). 6. Then both parties review each other: the
+  // hirer's review, then the worker's (the second reveals both).
   let paidContracts = 0
   let completedContracts = 0
-  const paidWorkers = new Set<string>()
-  const completed: typeof active = []
-  const paymentPhase = reportErrors(
-    await runPhase(
-      toPay,
-      async (paid) => {
-        const { hirer, worker, contract } = paid
-        await payContract({ baseUrl: options.baseUrl, fetch: transport }, hirer, worker, contract)
-        paidContracts++
-        const done = await pollContract(hirer, contract.id, (c) => c.status === 'completed', 30_000)
-        if (done.status === 'completed') {
-          completedContracts++
-          completed.push(paid)
-        }
-        const currency = contract.milestones[0]?.amount.currency ?? 'USD'
-        const wallet = await pollWallet(worker, (w) => availableMinor(w, currency) > 0, 30_000)
-        if (availableMinor(wallet, currency) > 0) paidWorkers.add(worker.id)
-      },
-      { ...jobService, name: 'payments' },
-    ),
-  )
-
-  // 6. Reviews on every completed contract: the hirer's, then the worker's (the second reveals
-  // both); then each reviewed worker's profile is read until it counts their new reviews.
   let reviews = 0
+  const paidWorkers = new Set<string>()
   const reviewsOf = new Map<string, { worker: Account; count: number }>()
-  const reviewPhase = reportErrors(
-    await runPhase(
-      completed,
-      async ({ hirer, worker, contract, reviews: planned }) => {
-        const fallback: PlannedReview = {
-          rating: 5,
-          aspects: { communication: 5, timeliness: 5, professionalism: 5 },
-          comment: 'Good work.',
-        }
-        const ofWorker = planned?.ofWorker ?? fallback
-        const ofHirer = planned?.ofHirer ?? fallback
-        await submitReview(hirer, { contractId: contract.id, ...ofWorker }, { waitMs: 30_000 })
-        reviews++
-        await submitReview(worker, { contractId: contract.id, ...ofHirer }, { waitMs: 30_000 })
-        reviews++
-        const seen = reviewsOf.get(worker.id) ?? { worker, count: 0 }
-        reviewsOf.set(worker.id, { worker, count: seen.count + 1 })
-      },
-      { ...phase, name: 'reviews' },
-    ),
-  )
+  const payAndReview = async (paid: Active): Promise<void> => {
+    const { hirer, worker, contract } = paid
+    const done = await stages.payments.do(async () => {
+      await payContract({ baseUrl: options.baseUrl, fetch: transport }, hirer, worker, contract)
+      paidContracts++
+      const done = await pollContract(hirer, contract.id, (c) => c.status === 'completed', 30_000)
+      if (done.status === 'completed') completedContracts++
+      const currency = contract.milestones[0]?.amount.currency ?? 'USD'
+      const wallet = await pollWallet(worker, (w) => availableMinor(w, currency) > 0, 30_000)
+      if (availableMinor(wallet, currency) > 0) paidWorkers.add(worker.id)
+      return done.status === 'completed'
+    })
+    if (!done) return stages.reviews.skip()
+    await stages.reviews.do(async () => {
+      const fallback: PlannedReview = {
+        rating: 5,
+        aspects: { communication: 5, timeliness: 5, professionalism: 5 },
+        comment: 'Good work.',
+      }
+      const ofWorker = paid.reviews?.ofWorker ?? fallback
+      const ofHirer = paid.reviews?.ofHirer ?? fallback
+      await submitReview(hirer, { contractId: contract.id, ...ofWorker }, { waitMs: 30_000 })
+      reviews++
+      await submitReview(worker, { contractId: contract.id, ...ofHirer }, { waitMs: 30_000 })
+      reviews++
+      const seen = reviewsOf.get(worker.id) ?? { worker, count: 0 }
+      reviewsOf.set(worker.id, { worker, count: seen.count + 1 })
+    })
+  }
+  const money: Promise<void>[] = []
+  for (const j of plan.jobs) {
+    if (money.length >= paidWanted) break
+    if (j.accept === undefined || j.sign !== 'both') continue
+    const paid = await decisionOf[j.index]
+    if (paid) money.push(payAndReview(paid))
+  }
+  await Promise.all([...jobOf, ...applicationsOf.flat(), ...decisionOf, ...money])
+  stopProgress()
+  for (const s of Object.values(stages)) for (const e of s.errors) log(`[seed]   ${s.name} failed: ${e}`)
+  if ((await liveHirers).length === 0)
+    throw new PhaseFailed('no hirer account could be made; nothing more to seed')
+  for (const s of Object.values(stages)) s.check()
+
   let ratedWorkers = 0
-  const viewer = liveHirers[0]!
+  const viewer = (await liveHirers)[0]!
   for (const { worker, count } of reviewsOf.values()) {
     const rating = await pollProfileRating(viewer, worker.id, count, 30_000)
     if (rating.count >= count) ratedWorkers++
   }
 
-  const failures =
-    userPhase.failed +
-    jobPhase.failed +
-    appPhase.failed +
-    decisionPhase.failed +
-    paymentPhase.failed +
-    reviewPhase.failed
+  const failures = Object.values(stages).reduce((n, s) => n + s.failed, 0)
   const summary: SeedSummary = {
-    hirers: hirerAccounts.filter(Boolean).length,
-    workers: workerAccounts.filter(Boolean).length,
-    profiles: userPhase.ok,
-    jobs: jobPhase.ok,
-    applications: appPhase.ok,
+    hirers: plan.hirers.filter((h) => sessionOf.has(h.index)).length,
+    workers: plan.workers.filter((w) => sessionOf.has(w.index)).length,
+    profiles: stages.users.ok,
+    jobs: stages.jobs.ok,
+    applications: stages.applications.ok,
     shortlisted,
     contracts,
     activeContracts,
@@ -323,12 +341,12 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     failures,
     backoffs,
     ms: {
-      users: userPhase.ms,
-      jobs: jobPhase.ms,
-      applications: appPhase.ms,
-      decisions: decisionPhase.ms,
-      payments: paymentPhase.ms,
-      reviews: reviewPhase.ms,
+      users: stages.users.ms,
+      jobs: stages.jobs.ms,
+      applications: stages.applications.ms,
+      decisions: stages.decisions.ms,
+      payments: stages.payments.ms,
+      reviews: stages.reviews.ms,
       total: Date.now() - started,
     },
     sample: {
@@ -338,6 +356,13 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     },
   }
   printSummary(summary, log)
+  if (options.timings) {
+    log('')
+    log(
+      '[seed] calls by route (ms from sending to the answer, waits for 429/503 included; STEP = a whole seed step):',
+    )
+    for (const line of timings.lines()) log(`[seed]   ${line}`)
+  }
   return summary
 }
 
@@ -358,7 +383,11 @@ async function payContract(
   contract: Contract,
 ): Promise<void> {
   for (const milestone of contract.milestones) {
-    const escrow = await fundMilestone(hirer, { contractId: contract.id, milestoneId: milestone.id })
+    const escrow = await fundMilestone(
+      hirer,
+      { contractId: contract.id, milestoneId: milestone.id },
+      { waitMs: FUND_WAIT_MS },
+    )
     await deliverPaymentSucceeded(stripe.baseUrl, escrow, { fetch: stripe.fetch })
     const funded = await pollContract(
       hirer,

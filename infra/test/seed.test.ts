@@ -9,7 +9,9 @@ import { patientFetch } from '../demo/transport.js'
 import { seedArgs } from '../seed.js'
 import { FALLBACK_CATEGORIES } from '../seed/catalogue.js'
 import { makePlan } from '../seed/plan.js'
+import { Lane, Stage } from '../seed/pipeline.js'
 import { PhaseFailed, runPhase } from '../seed/pool.js'
+import { routeOf } from '../seed/timings.js'
 
 const categories = [...FALLBACK_CATEGORIES]
 
@@ -116,6 +118,34 @@ t.test('runPhase', async (t) => {
   })
 })
 
+t.test('Lane keeps at most its limit in flight and serves the higher priority first', async (t) => {
+  const lane = new Lane(1)
+  const order: string[] = []
+  let release!: () => void
+  const first = lane.run(() => new Promise<void>((r) => (release = r)))
+  const low = lane.run(async () => void order.push('low'), 1)
+  const high = lane.run(async () => void order.push('high'), 3)
+  release()
+  await Promise.all([first, low, high])
+  t.same(order, ['high', 'low'])
+})
+
+t.test('Stage counts failures, keeps going, and gives up past its budget', async (t) => {
+  const stage = new Stage({ name: 'x', total: 10, maxFailures: 1 })
+  t.equal(await stage.do(async () => 1), 1)
+  t.equal(await stage.do(() => Promise.reject(new Error('boom'))), undefined)
+  t.doesNotThrow(() => stage.check())
+  await stage.do(() => Promise.reject(new Error('again')))
+  t.equal(await stage.do(async () => 2), undefined, 'starts nothing once it gave up')
+  t.throws(() => stage.check(), PhaseFailed)
+  t.match(stage, { ok: 1, failed: 2, skipped: 1, errors: ['boom', 'again'] })
+})
+
+t.test('routeOf names a route without its ids and query', async (t) => {
+  t.equal(routeOf('/api/jobs/6b115a3192d955bddc5bbe8a/applications?limit=5'), '/api/jobs/:id/applications')
+  t.equal(routeOf('/api/jobs/categories'), '/api/jobs/categories')
+})
+
 t.test("the seed's SDK transport waits out a 429 for its Retry-After, then returns the answer", async (t) => {
   let hits = 0
   const server = http.createServer((req, res) => {
@@ -157,13 +187,14 @@ t.test("the seed's SDK transport waits out a 429 for its Retry-After, then retur
 })
 
 t.test('seedArgs reads the flags and names a bad one', async (t) => {
-  t.same(seedArgs([]), { users: 200, jobs: 1000, seed: 1, concurrency: 8, paid: 5 })
-  t.same(seedArgs(['--users=20', '--jobs=5', '--seed=3', '--concurrency=2', '--paid=0']), {
+  t.same(seedArgs([]), { users: 200, jobs: 1000, seed: 1, concurrency: 8, paid: 5, timings: false })
+  t.same(seedArgs(['--users=20', '--jobs=5', '--seed=3', '--concurrency=2', '--paid=0', '--timings']), {
     users: 20,
     jobs: 5,
     seed: 3,
     concurrency: 2,
     paid: 0,
+    timings: true,
   })
   t.throws(() => seedArgs(['--users=1']), /--users must be an integer ≥ 2/)
   t.throws(() => seedArgs(['--paid=-1']), /--paid must be an integer ≥ 0/)
