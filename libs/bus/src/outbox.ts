@@ -44,7 +44,32 @@ export interface OutboxEntry {
 /** Fields {@link outboxPlugin} adds to a schema. */
 export interface OutboxFields {
   outbox: OutboxEntry[]
+  /**
+   * `true` while the outbox may hold entries (see {@link OUTBOX_PENDING_FIELD}); absent once the
+   * relay emptied it.
+   */
+  outboxPending?: true
 }
+
+/**
+ * The top-level flag the relay's sweep looks for: `{ outboxPending: true }`.
+ *
+ * Why a flag: the sweep's natural query, `{ 'outbox.0': { $exists: true } }`, is pushed down by
+ * neither FerretDB backend (1.24 pushes only top-level scalar equality on PostgreSQL and only
+ * `{_id}` on SQLite), so it fetched and decoded the whole collection every `intervalMs` (2.3–3.5 s
+ * at 10,000 documents, docs/ferretdb.md). Equality on a top-level boolean is pushed into SQL on
+ * PostgreSQL and served by the sparse `{ outboxPending: 1 }` index {@link outboxPlugin} declares on
+ * MongoDB 7 (a sparse index holds only the documents with pending entries, since the relay
+ * `$unset`s the flag).
+ *
+ * The flag is written by {@link outboxPlugin}'s middleware in the SAME update as the entries (every
+ * mongoose write that pushes to or sets a non-empty `outbox`), and removed by the relay in the same
+ * guarded update that empties the outbox: `{ _id, outbox: <exactly what it read> }`, so a write
+ * that added an entry in between makes the guard miss and the flag stays. A write that bypasses
+ * mongoose (the native driver, `bulkWrite`) carries no flag unless it sets one; the relay's full
+ * sweep (`fullSweepMs`, and the first pass after `start()`) still finds such documents.
+ */
+export const OUTBOX_PENDING_FIELD = 'outboxPending'
 
 /** Collection (on each model's connection) holding relay leases: `{ _id: "<collection>:<docId>", owner, until }`. */
 export const OUTBOX_LEASES_COLLECTION = 'outbox_leases'
@@ -55,13 +80,52 @@ interface LeaseRecord {
   until: Date
 }
 
+type Update = Record<string, unknown>
+
+/** Whether a mongoose update (operators or a replacement) writes outbox entries. */
+function writesEntries(update: unknown): boolean {
+  if (!update || typeof update !== 'object' || Array.isArray(update)) return false
+  const u = update as Update
+  const push: unknown = (u.$push as Update | undefined)?.outbox
+  if (push !== undefined) {
+    const each: unknown = push && typeof push === 'object' ? (push as Update).$each : undefined
+    return Array.isArray(each) ? each.length > 0 : true
+  }
+  const set = (u.$set as Update | undefined)?.outbox ?? u.outbox
+  return Array.isArray(set) && set.length > 0
+}
+
+/** `update` with the pending flag set alongside its outbox entries (operators or a replacement). */
+function flagged(update: Update): Update {
+  const isReplacement = !Object.keys(update).some((k) => k.startsWith('$'))
+  if (isReplacement) return { ...update, [OUTBOX_PENDING_FIELD]: true }
+  const unset = { ...((update.$unset as Update | undefined) ?? {}) }
+  delete unset[OUTBOX_PENDING_FIELD]
+  const out: Update = {
+    ...update,
+    $set: { ...(update.$set ?? {}), [OUTBOX_PENDING_FIELD]: true },
+  }
+  if (update.$unset) out.$unset = unset
+  return out
+}
+
+interface QueryThis {
+  model: object
+  getFilter(): Record<string, unknown>
+  getUpdate(): unknown
+  setUpdate(update: unknown): void
+}
+
 /**
- * Mongoose schema plugin adding the `outbox` field: an array of {@link OutboxEntry}, no
- * sub-document `_id`, so entries stay exactly as written.
+ * Mongoose schema plugin adding the `outbox` field — an array of {@link OutboxEntry}, no
+ * sub-document `_id`, so entries stay exactly as written — and the sweep's flag
+ * {@link OUTBOX_PENDING_FIELD} with its sparse index `{ outboxPending: 1 }`.
  *
- * No index is added: the relay's sweep `{ 'outbox.0': { $exists: true } }` cannot use one. On a
- * large collection add a sparse index on `outbox.id` in the service and keep the sweep interval
- * generous; `kick()` after each write does the prompt work.
+ * Its middleware sets the flag in every write that adds entries (`save`/`create`, `insertMany`,
+ * `updateOne`/`updateMany`/`findOneAndUpdate` with `$push: { outbox }`, replacements with a
+ * non-empty `outbox`) and notes the written document for the relay's next `kick()` (see
+ * {@link noteOutboxWrite}) — only writes that carried entries and changed a document, so the relay
+ * no longer peeks at documents a write without events touched.
  */
 export function outboxPlugin(schema: Schema): void {
   const entry = new Schema<OutboxEntry>(
@@ -72,60 +136,90 @@ export function outboxPlugin(schema: Schema): void {
     },
     { _id: false },
   )
-  schema.add({ outbox: { type: [entry], default: [] } })
-  // Remember which documents were written, so `kick()` relays those by `_id` instead of scanning
-  // the collection (see {@link noteOutboxWrite}).
-  schema.post('save', function (doc: { _id?: unknown; constructor: unknown }) {
-    noteOutboxWrite(doc.constructor as object, doc._id)
+  schema.add({ outbox: { type: [entry], default: [] }, [OUTBOX_PENDING_FIELD]: { type: Boolean } })
+  schema.index({ [OUTBOX_PENDING_FIELD]: 1 }, { sparse: true })
+
+  // The flag rides in the same write as the entries.
+  schema.pre('save', function (this: { outbox?: unknown[]; set(path: string, v: unknown): void }) {
+    if (this.outbox?.length) this.set(OUTBOX_PENDING_FIELD, true)
+  })
+  schema.pre('insertMany', function (docs: unknown) {
+    for (const doc of (Array.isArray(docs) ? docs : [docs]) as Array<Update | null>)
+      if (doc && Array.isArray(doc.outbox) && doc.outbox.length > 0) doc[OUTBOX_PENDING_FIELD] = true
+  })
+  schema.pre(
+    ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'findOneAndReplace'],
+    function (this: QueryThis) {
+      const update = this.getUpdate()
+      if (writesEntries(update)) this.setUpdate(flagged(update as Update))
+    },
+  )
+
+  // Remember which documents got entries, so `kick()` relays those by `_id` instead of scanning.
+  schema.post('save', function (doc: { _id?: unknown; outbox?: unknown[]; constructor: unknown }) {
+    if (doc.outbox?.length) noteOutboxWrite(doc.constructor as object, doc._id)
   })
   schema.post('insertMany', function (this: object, docs: unknown) {
-    for (const doc of (docs as Array<{ _id?: unknown }> | undefined) ?? []) noteOutboxWrite(this, doc._id)
+    for (const doc of (docs as Array<{ _id?: unknown; outbox?: unknown[] }> | undefined) ?? [])
+      if (doc.outbox?.length) noteOutboxWrite(this, doc._id)
   })
   schema.post(
     ['updateOne', 'replaceOne'],
-    function (this: { model: object; getFilter(): Record<string, unknown> }) {
-      noteFilterWrite(this.model, this.getFilter())
+    function (
+      this: QueryThis,
+      res: { modifiedCount?: number; upsertedCount?: number; upsertedId?: unknown },
+    ) {
+      if (!writesEntries(this.getUpdate())) return
+      if (res && !res.modifiedCount && !res.upsertedCount) return // the guard missed: nothing written
+      if (res?.upsertedId !== undefined && res.upsertedId !== null)
+        noteOutboxWrite(this.model, res.upsertedId)
+      else noteFilterWrite(this.model, this.getFilter())
     },
   )
   schema.post(
     ['findOneAndUpdate', 'findOneAndReplace'],
-    function (this: { model: object; getFilter(): Record<string, unknown> }, res: { _id?: unknown } | null) {
-      if (res && res._id !== undefined) noteOutboxWrite(this.model, res._id)
+    function (this: QueryThis, res: { _id?: unknown } | null) {
+      if (!writesEntries(this.getUpdate()) || !res) return
+      if (res._id !== undefined) noteOutboxWrite(this.model, res._id)
       else noteFilterWrite(this.model, this.getFilter())
     },
   )
-  schema.post('updateMany', function (this: { model: object }) {
-    needsScan.add(this.model)
+  schema.post('updateMany', function (this: QueryThis, res: { modifiedCount?: number }) {
+    if (writesEntries(this.getUpdate()) && (!res || res.modifiedCount !== 0)) needsSweep.add(this.model)
   })
+  // bulkWrite's operations are not inspected (nor flagged): a full scan finds what they wrote.
   schema.post('bulkWrite', function (this: object) {
-    needsScan.add(this)
+    needsFullScan.add(this)
   })
 }
 
-/** Documents written since the last relay pass, by model: `String(_id)` → `_id`. */
-const writtenIds = new WeakMap<object, Map<string, unknown>>()
+/** Documents written since the last relay pass, by model: `String(_id)` → `_id` and when noted. */
+const writtenIds = new WeakMap<object, Map<string, { id: unknown; seq: number }>>()
 /** Models written in a way that names no single document (`updateMany`, a filter without `_id`). */
-const needsScan = new WeakSet<object>()
+const needsSweep = new WeakSet<object>()
+/** Models written without the flag being set (`bulkWrite`). */
+const needsFullScan = new WeakSet<object>()
+/** Orders notes against the relay's reads (see `#relayDocument`). */
+let noteSeq = 0
 
 /**
  * Tell the relays that `model`'s document `id` may have new outbox entries, so the next `kick()`
  * relays it with an `_id` lookup instead of scanning the collection. Writes through mongoose models
  * using {@link outboxPlugin} are noted automatically; call this after a write through the native
- * driver (`Model.collection.insertOne(...)`). Without it, such a write is still relayed, by the
- * next periodic sweep.
+ * driver (`Model.collection.insertOne(...)`). Without it, such a write is still relayed: by the
+ * next sweep if it set {@link OUTBOX_PENDING_FIELD}, else by the next full sweep.
  *
- * Why: on FerretDB 1.24 (SQLite) only a filter that is exactly `{_id}` reaches the database; the
- * sweep's `{'outbox.0': {$exists: true}}` decodes every document of the collection (1–3 s for a
- * few thousand documents here), and a scan per write left every request queued behind it.
+ * Why: on FerretDB 1.24 (SQLite) only a filter that is exactly `{_id}` reaches the database, and a
+ * scan per write left every request queued behind it.
  */
 export function noteOutboxWrite(model: object, id: unknown): void {
   if (id === undefined || id === null) {
-    needsScan.add(model)
+    needsSweep.add(model)
     return
   }
   let ids = writtenIds.get(model)
-  if (!ids) writtenIds.set(model, (ids = new Map<string, unknown>()))
-  ids.set((id as { toString(): string }).toString(), id)
+  if (!ids) writtenIds.set(model, (ids = new Map<string, { id: unknown; seq: number }>()))
+  ids.set((id as { toString(): string }).toString(), { id, seq: ++noteSeq })
 }
 
 function noteFilterWrite(model: object, filter: Record<string, unknown> | undefined): void {
@@ -135,17 +229,30 @@ function noteFilterWrite(model: object, filter: Record<string, unknown> | undefi
     typeof id === 'number' ||
     (typeof id === 'object' && id !== null && (id as { _bsontype?: string })._bsontype === 'ObjectId')
   if (single) noteOutboxWrite(model, id)
-  else needsScan.add(model)
+  else needsSweep.add(model)
+}
+
+/**
+ * Forget the note for `model`'s document `key` if it was made at or before `seq`: the write it
+ * stands for was acknowledged before the relay's read of that document was sent, so its entries
+ * were in that read (and relayed). A later note stays for the next pass.
+ */
+function forgetNoteUpTo(model: object, key: string, seq: number): void {
+  const ids = writtenIds.get(model)
+  const note = ids?.get(key)
+  if (note && note.seq <= seq) ids!.delete(key)
 }
 
 /** Take (and forget) what was noted for `model` since the last call. */
-function takeNoted(model: object): { ids: unknown[]; scan: boolean } {
+function takeNoted(model: object): { ids: unknown[]; sweep: boolean; fullScan: boolean } {
   const ids = writtenIds.get(model)
-  const taken = ids ? [...ids.values()] : []
+  const taken = ids ? [...ids.values()].map((n) => n.id) : []
   ids?.clear()
-  const scan = needsScan.has(model)
-  needsScan.delete(model)
-  return { ids: taken, scan }
+  const sweep = needsSweep.has(model)
+  needsSweep.delete(model)
+  const fullScan = needsFullScan.has(model)
+  needsFullScan.delete(model)
+  return { ids: taken, sweep, fullScan }
 }
 
 /**
@@ -193,8 +300,19 @@ export interface OutboxRelayOptions {
   models: readonly Model<any>[] // eslint-disable-line @typescript-eslint/no-explicit-any
   /** pino logger. */
   logger: Logger
-  /** Sweep period in milliseconds: how soon events a crashed process left behind go out. Default 5000. */
+  /**
+   * Sweep period in milliseconds: how soon events a crashed process left behind go out. The sweep
+   * asks for `{ outboxPending: true }` (pushed down on FerretDB/PostgreSQL, an index on MongoDB).
+   * Default 5000.
+   */
   intervalMs?: number
+  /**
+   * Period of the full sweep in milliseconds, the safety net for documents with entries but no
+   * {@link OUTBOX_PENDING_FIELD} (written by code before the flag, or by the native driver
+   * without one): `{ 'outbox.0': { $exists: true } }`, which reads the whole collection on FerretDB.
+   * Also the first pass after `start()`. Default 600 000 (10 minutes).
+   */
+  fullSweepMs?: number
   /**
    * Lease on a document's outbox in milliseconds. Longer than relaying one document takes (its
    * entries' publishes and confirms); another instance takes over after it expires. Default 30 000.
@@ -204,9 +322,17 @@ export interface OutboxRelayOptions {
   batchSize?: number
 }
 
+/** What a pass looks for besides the noted documents. */
+type SweepKind = 'none' | 'flagged' | 'full'
+
+/** Rounds of publish-and-remove per document under one lease, for entries added meanwhile. */
+const MAX_ROUNDS = 4
+
+type OutboxDoc = OutboxFields & { _id: mongo.ObjectId }
+
 /**
  * Relays outbox entries to the bus: finds documents with pending entries, leases each one,
- * publishes the entries with confirms, then `$pullAll`s exactly those entries and drops the lease.
+ * publishes the entries with confirms, then removes exactly those entries and drops the lease.
  *
  * The lease is a document in `outbox_leases` with `_id: "<collection>:<docId>"`, taken by an
  * insert: a unique `_id` is the one check FerretDB 1.24 enforces under concurrency. (A guarded
@@ -215,19 +341,40 @@ export interface OutboxRelayOptions {
  * document, and it added relay writes to the aggregate, which race the service's own.) An expired
  * lease (a crashed relay) is deleted and taken again.
  *
- * Runs on `kick()` (call it after a write: it relays the documents written since the last pass,
- * looked up by `_id` — see {@link noteOutboxWrite}) and every `intervalMs` (the sweep: a query for
- * every document with pending entries, which picks up what a crashed process or another instance
- * left, and writes made without a note).
+ * Runs on `kick()` (call it after a write: it relays the documents written with entries since the
+ * last pass, looked up by `_id` — see {@link noteOutboxWrite}), every `intervalMs` (the sweep:
+ * `{ outboxPending: true }`, which picks up what a crashed process or another instance left, and
+ * writes made without a note) and every `fullSweepMs` (the full sweep, for entries without the
+ * flag).
+ *
+ * Database round trips per relayed document (one connection, so each one also delays the
+ * service's requests): take the lease (`insertOne`), read the outbox (`findOne` by `_id`),
+ * publish, remove the entries and the flag in one guarded update, drop the lease (`deleteOne`) —
+ * 4, where the relay before the flag took 5 (a peek before the lease, and `$pullAll` without the
+ * flag). What was weighed and kept:
+ *
+ * - **The read after the lease stays.** The entries a write made are known to this process, but
+ *   another instance may have relayed them (or older entries may precede them) between the write
+ *   and the lease; publishing the remembered ones would send them twice, or out of order.
+ * - **The lease delete stays.** A lease left to expire would keep every other instance off the
+ *   document for `leaseMs`: the next write there, served by another instance, would wait for a
+ *   sweep.
+ * - **The peek before the lease is gone**: the plugin notes only writes that carried entries and
+ *   changed a document, so a noted document nearly always has entries.
+ * - **Removal is guarded on the exact outbox read** (`{ _id, outbox: entries }` →
+ *   `$pullAll` + `$unset` of the flag): when it misses, an entry arrived meanwhile, and the relay
+ *   `$pullAll`s only what it published (`findOneAndUpdate`, returning what is left) and relays the
+ *   rest under the same lease — the flag is never cleared over an entry.
  *
  * FerretDB 1.24 caveat: its updates are read-modify-write without isolation, so the relay's
- * `$pullAll` racing a service write to the same document can lose that write (state change and
+ * removal racing a service write to the same document can lose that write (state change and
  * new outbox entry together; measured 12 of 30 forced races). MongoDB 7 applies both. On FerretDB
  * (dev/CI only) avoid writing a document again within milliseconds of its `kick()`.
  *
- * At least once: an entry can be published twice (a crash after the confirm and before the pull,
- * an expired lease); consumers dedupe by event id. Never lost: an entry leaves the document only
- * after its confirm.
+ * At least once: an entry can be published twice (a crash after the confirm and before the
+ * removal, an expired lease); consumers dedupe by event id. Never lost: an entry leaves the
+ * document only after its confirm. In order: a document's entries are published in array order,
+ * and a failed publish stops that document's round.
  *
  * Works through the models' native collections, so no mongoose middleware runs on relay writes.
  */
@@ -236,13 +383,15 @@ export class OutboxRelay {
   readonly #models = new Set<AnyModel>()
   readonly #logger: Logger
   readonly #intervalMs: number
+  readonly #fullSweepMs: number
   readonly #leaseMs: number
   readonly #batchSize: number
   readonly #owner = randomUUID()
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #again = false
-  #sweepWanted = true
+  #sweepWanted: SweepKind = 'full'
+  #lastFullSweep = 0
   #stopped = true
   /** Per lease id: the entries this relay read from that document and has not removed yet. */
   readonly #backlog = new Map<string, { pending: number; oldestMs: number | undefined }>()
@@ -252,6 +401,7 @@ export class OutboxRelay {
     for (const model of options.models) this.#models.add(model)
     this.#logger = options.logger.child({ component: 'outbox-relay' })
     this.#intervalMs = options.intervalMs ?? 5000
+    this.#fullSweepMs = options.fullSweepMs ?? 600_000
     this.#leaseMs = options.leaseMs ?? 30_000
     this.#batchSize = options.batchSize ?? 100
   }
@@ -261,18 +411,32 @@ export class OutboxRelay {
     this.#models.add(model)
   }
 
-  /** Start sweeping every `intervalMs`, with a first pass at once. Idempotent. */
+  /** Start sweeping every `intervalMs`, with a first (full) pass at once. Idempotent. */
   start(): void {
     if (!this.#stopped) return
     this.#stopped = false
-    this.#timer = setInterval(() => void this.sweep(), this.#intervalMs)
+    this.#timer = setInterval(() => {
+      void (Date.now() - this.#lastFullSweep >= this.#fullSweepMs ? this.fullSweep() : this.sweep())
+    }, this.#intervalMs)
     this.#timer.unref()
-    void this.sweep()
+    void this.fullSweep()
   }
 
-  /** Run a full sweep now (or right after the pass running): every document with pending entries. */
+  /**
+   * Run a sweep now (or right after the pass running): every document flagged
+   * {@link OUTBOX_PENDING_FIELD}.
+   */
   sweep(): Promise<void> {
-    this.#sweepWanted = true
+    if (this.#sweepWanted === 'none') this.#sweepWanted = 'flagged'
+    return this.kick()
+  }
+
+  /**
+   * Run a full sweep now (or right after the pass running): every document with entries, flagged
+   * or not — a scan of each collection on FerretDB. `start()` and every `fullSweepMs` run one.
+   */
+  fullSweep(): Promise<void> {
+    this.#sweepWanted = 'full'
     return this.kick()
   }
 
@@ -294,7 +458,8 @@ export class OutboxRelay {
         do {
           this.#again = false
           const sweep = this.#sweepWanted
-          this.#sweepWanted = false
+          this.#sweepWanted = 'none'
+          if (sweep === 'full') this.#lastFullSweep = Date.now()
           await this.#pass(sweep).catch((err: unknown) =>
             this.#logger.error({ err }, 'outbox relay pass failed'),
           )
@@ -345,17 +510,28 @@ export class OutboxRelay {
     await this.#running
   }
 
-  async #pass(sweep: boolean): Promise<void> {
+  async #pass(sweep: SweepKind): Promise<void> {
     for (const model of this.#models) {
       if (this.#stopped) return
+      const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
       const noted = takeNoted(model)
       const targets = new Map(noted.ids.map((id) => [String(id), id]))
-      if (sweep || noted.scan) {
-        const pending = await model.collection
-          .find({ 'outbox.0': { $exists: true } }, { projection: { _id: 1 } })
+      const kind: SweepKind =
+        sweep === 'full' || noted.fullScan ? 'full' : sweep === 'flagged' || noted.sweep ? 'flagged' : 'none'
+      if (kind !== 'none') {
+        const filter: mongo.Filter<OutboxDoc> =
+          kind === 'full' ? { 'outbox.0': { $exists: true } } : { [OUTBOX_PENDING_FIELD]: true as const }
+        const found = await collection
+          .find(filter, { projection: { _id: 1, outbox: 1 } })
           .limit(this.#batchSize)
           .toArray()
-        for (const { _id } of pending) targets.set(String(_id), _id)
+        // A full batch of the full sweep may leave more: the next tick runs a full sweep again
+        // (every tick runs the flagged one anyway).
+        if (kind === 'full' && found.length >= this.#batchSize) this.#lastFullSweep = 0
+        for (const doc of found) {
+          if (doc.outbox?.length) targets.set(String(doc._id), doc._id)
+          else if (!targets.has(String(doc._id))) await this.#clearFlag(collection, doc._id)
+        }
       }
       for (const _id of targets.values()) {
         if (this.#stopped) return
@@ -364,46 +540,98 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Drop the flag of a document whose outbox is empty (guarded on that, so an entry written
+   * meanwhile keeps it). No lease: the guard alone decides.
+   */
+  async #clearFlag(collection: mongo.Collection<OutboxDoc>, _id: mongo.ObjectId): Promise<void> {
+    await collection.updateOne(
+      { _id, outbox: [] },
+      {
+        $unset: { [OUTBOX_PENDING_FIELD]: '' },
+      },
+    )
+  }
+
   async #relayDocument(model: AnyModel, _id: mongo.ObjectId): Promise<void> {
-    const collection = model.collection as unknown as mongo.Collection<OutboxFields & { _id: mongo.ObjectId }>
+    const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
     const leases = model.db.collection<LeaseRecord>(OUTBOX_LEASES_COLLECTION)
-    const leaseId = `${collection.collectionName}:${String(_id)}`
-    // A noted write often carried no event: look before taking a lease (an insert and a delete).
-    const peek = await collection.findOne({ _id }, { projection: { outbox: 1 } })
-    if (!peek?.outbox?.length) {
-      this.#backlog.delete(leaseId)
-      return
-    }
+    const key = String(_id)
+    const leaseId = `${collection.collectionName}:${key}`
     if (!(await this.#takeLease(leases, leaseId))) {
       this.#backlog.delete(leaseId) // another instance is on it (and reports it)
       return
     }
     try {
-      const doc = await collection.findOne({ _id }, { projection: { outbox: 1 } })
-      const entries = doc?.outbox ?? []
-      this.#noteBacklog(leaseId, entries)
-      const published: OutboxEntry[] = []
-      for (const entry of entries) {
-        try {
-          await this.#bus.publish(JSON.parse(entry.body) as DomainEvent)
-          published.push(entry)
-        } catch (err) {
-          // Keep it (and the rest, to keep their order); the next pass — a kick too — tries again.
-          noteOutboxWrite(model, _id)
-          this.#logger.error(
-            { err, collection: collection.collectionName, _id, eventId: entry.id },
-            'outbox entry not published',
-          )
-          break
-        }
+      // Notes up to here stand for writes acknowledged before this read: their entries are in it.
+      let readSeq = noteSeq
+      const doc = await collection.findOne({ _id }, { projection: { outbox: 1, [OUTBOX_PENDING_FIELD]: 1 } })
+      let entries = doc?.outbox ?? []
+      if (entries.length === 0) {
+        if (doc?.outboxPending) await this.#clearFlag(collection, _id)
+        this.#backlog.delete(leaseId)
+        forgetNoteUpTo(model, key, readSeq)
+        return
       }
-      if (published.length > 0) {
-        await collection.updateOne({ _id }, { $pullAll: { outbox: published } })
-        this.#noteBacklog(leaseId, entries.slice(published.length))
-        this.#logger.debug(
-          { collection: collection.collectionName, _id, count: published.length },
-          'outbox relayed',
+      for (let round = 1; ; round++) {
+        this.#noteBacklog(leaseId, entries)
+        const published: OutboxEntry[] = []
+        let failed = false
+        for (const entry of entries) {
+          try {
+            await this.#bus.publish(JSON.parse(entry.body) as DomainEvent)
+            published.push(entry)
+          } catch (err) {
+            // Keep it (and the rest, to keep their order); the next pass — a kick too — tries again.
+            failed = true
+            noteOutboxWrite(model, _id)
+            this.#logger.error(
+              { err, collection: collection.collectionName, _id, eventId: entry.id },
+              'outbox entry not published',
+            )
+            break
+          }
+        }
+        if (published.length === 0) return
+        if (!failed) {
+          // The outbox still exactly as read: empty it and drop the flag in one write.
+          const res = await collection.updateOne(
+            { _id, outbox: entries },
+            {
+              $pullAll: { outbox: published },
+              $unset: { [OUTBOX_PENDING_FIELD]: '' },
+            },
+          )
+          if (res.matchedCount === 1) {
+            this.#backlog.delete(leaseId)
+            forgetNoteUpTo(model, key, readSeq)
+            this.#logger.debug(
+              { collection: collection.collectionName, _id, count: published.length },
+              'outbox relayed',
+            )
+            return
+          }
+        }
+        // An entry arrived meanwhile (or a publish failed): remove exactly what was published and
+        // see what is left; the flag stays while anything is.
+        readSeq = noteSeq
+        const after = await collection.findOneAndUpdate(
+          { _id },
+          { $pullAll: { outbox: published } },
+          // No projection: FerretDB 1.24's findAndModify does not implement `fields`.
+          { returnDocument: 'after' },
         )
+        entries = after?.outbox ?? []
+        this.#noteBacklog(leaseId, entries)
+        if (entries.length === 0) {
+          await this.#clearFlag(collection, _id)
+          forgetNoteUpTo(model, key, readSeq)
+          return
+        }
+        if (failed || round >= MAX_ROUNDS || this.#stopped) {
+          noteOutboxWrite(model, _id) // the next pass goes on
+          return
+        }
       }
     } finally {
       await leases.deleteOne({ _id: leaseId, owner: this.#owner }).catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { createEvent, type DomainEvent } from '@kelmah/contracts'
 import {
   noteOutboxWrite,
   OUTBOX_LEASES_COLLECTION,
+  OUTBOX_PENDING_FIELD,
   OutboxRelay,
   outboxPush,
   toOutbox,
@@ -65,7 +66,11 @@ t.test('an event written just before the process was killed is relayed and consu
     'the outbox to be cleared',
     async () => (await Job.findById('job-1').lean())?.outbox.length === 0,
   )
-  t.equal(await infra.db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}), 0, 'lease released')
+  // The lease goes right after the outbox is emptied (the next round trip).
+  await waitFor(
+    'the lease to be released',
+    async () => (await infra.db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({})) === 0,
+  )
 })
 
 t.test(
@@ -132,13 +137,37 @@ t.test(
     await Job.findOneAndUpdate({ _id: 'created' }, outboxPush([probe(3)]))
     await relay.kick()
     await waitFor('the three model writes', () => got.length === 3)
-    // Through the native driver without a note: left for the sweep, not found by a kick.
-    await Job.collection.insertOne({ _id: 'native' as never, status: 'open', outbox: toOutbox([probe(4)]) })
+    // Through the native driver without a note: a kick does not scan the collection; the sweep
+    // finds the flagged one (and drops the flag of an emptied outbox), only a full sweep finds
+    // the one written without the flag (an old-format document).
+    await Job.collection.insertOne({
+      _id: 'native-flagged' as never,
+      status: 'open',
+      outbox: toOutbox([probe(4)]),
+      [OUTBOX_PENDING_FIELD]: true,
+    })
+    await Job.collection.insertOne({
+      _id: 'old-format' as never,
+      status: 'open',
+      outbox: toOutbox([probe(6)]),
+    })
+    await Job.collection.insertOne({
+      _id: 'emptied' as never,
+      status: 'open',
+      outbox: [],
+      [OUTBOX_PENDING_FIELD]: true,
+    })
     await relay.kick()
     await sleep(300)
     t.same(got.sort(), [1, 2, 3], 'a kick does not scan the collection')
     await relay.sweep()
-    await waitFor('the sweep to find the unnoted write', () => got.length === 4)
+    await waitFor('the sweep to find the flagged write', () => got.length === 4)
+    await sleep(300)
+    t.same(got.sort(), [1, 2, 3, 4], 'the sweep reads flagged documents only')
+    t.equal(await Job.countDocuments({ [OUTBOX_PENDING_FIELD]: true }), 0, 'flags dropped with the entries')
+    await relay.fullSweep()
+    await waitFor('the full sweep to find the old-format write', () => got.length === 5)
+    got.pop()
     // Native write with a note: a kick is enough.
     await Job.collection.insertOne({
       _id: 'native-noted' as never,
@@ -185,7 +214,43 @@ t.test('two relays racing over the same documents publish every entry and empty 
   // The lease (a unique insert) keeps the racing relays apart, so no entry goes out twice here;
   // in general doubles are possible (expired lease, crash after confirm) and consumers dedupe.
   t.same([...new Set(counts.values())], [1], 'no entry published twice')
+  t.equal(await Job.countDocuments({ [OUTBOX_PENDING_FIELD]: true }), 0, 'no flag left behind')
 })
+
+t.test(
+  'an entry written while the relay publishes is relayed too, and keeps the flag until it is',
+  async (t) => {
+    const infra = await testInfra(t, [])
+    const Job = jobModel(infra.db)
+    await Job.create({ _id: 'busy', status: 'open', outbox: toOutbox([probe(1)]) })
+    const published: number[] = []
+    let flagDuringSecond: unknown
+    const relay = new OutboxRelay({
+      bus: {
+        publish: async (e) => {
+          const n = (e as { data: { n: number } }).data.n
+          // A service write lands between the relay's read and its removal: the removal's guard
+          // (the exact outbox read) must miss, so neither the entry nor the flag goes.
+          if (n === 1) await Job.updateOne({ _id: 'busy' }, outboxPush([probe(2)]))
+          if (n === 2)
+            flagDuringSecond = (await Job.collection.findOne({ _id: 'busy' as never }))?.outboxPending
+          published.push(n)
+        },
+      },
+      models: [Job],
+      logger: testLogger(),
+      intervalMs: 60_000,
+    })
+    t.teardown(() => relay.stop())
+    relay.start()
+    await relay.kick()
+    t.same(published, [1, 2], 'both published, in order, each once')
+    t.equal(flagDuringSecond, true, 'the flag stayed while an entry was pending')
+    const doc = await Job.collection.findOne({ _id: 'busy' as never })
+    t.same(doc?.outbox, [], 'outbox emptied')
+    t.notOk(doc && OUTBOX_PENDING_FIELD in doc, 'flag dropped once empty')
+  },
+)
 
 t.test('an outbox leased by a crashed relay is picked up by the sweep once the lease expires', async (t) => {
   const infra = await testInfra(t, [])

@@ -13,7 +13,8 @@
  * all of it is stored or none; a lost race (another writer bumped the version first) reads
  * again and decides again, a bounded number of times, then fails with a 409 problem. After a
  * write that carried events the store asks the outbox relay to publish them at once; services
- * never touch the relay.
+ * never touch the relay. (`outboxPlugin`'s middleware adds the relay's `outboxPending: true` flag
+ * to that same update, so the relay's sweep finds the document with a pushed-down equality.)
  *
  * Why a version guard and not a transaction: neither MongoDB without replica-set transactions nor
  * FerretDB 1.24 gives multi-document atomicity, and a single-document update with a guard is
@@ -153,7 +154,7 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
    * unique key (`_id` or a unique index). Schema defaults apply; the version starts at 0 unless
    * given.
    *
-   * @returns the stored document (lean, without the outbox)
+   * @returns the stored document (lean, without the outbox and its `outboxPending` flag)
    * @throws the driver's duplicate-key error when a unique key is taken (test with
    *   {@link isDuplicateKey}); EventValidationError when an event breaks its schema
    */
@@ -165,8 +166,12 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
     const record = { [this.#version]: 0, ...doc, outbox }
     const created = await this.#model.create(record)
     if (outbox.length > 0) this.#publishSoon()
-    const stored = created.toObject({ depopulate: true, versionKey: false }) as TDoc & { outbox?: unknown }
+    const stored = created.toObject({ depopulate: true, versionKey: false }) as TDoc & {
+      outbox?: unknown
+      outboxPending?: unknown
+    }
     delete stored.outbox
+    delete stored.outboxPending
     return stored
   }
 
