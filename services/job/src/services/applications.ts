@@ -5,7 +5,8 @@
  * again on the new state): of two conflicting changes exactly one wins, the other gets 409.
  */
 import { MoneyError, positiveMoney, sumMoney, type EventContext } from '@kelmah/contracts'
-import { afterPosition, isDuplicateKey, pageOf, type Caller } from '@kelmah/service-kit'
+import { noteOutboxWrite, toOutbox } from '@kelmah/bus'
+import { afterPosition, type Decision, isDuplicateKey, pageOf, type Caller } from '@kelmah/service-kit'
 import { Types, type QueryFilter } from 'mongoose'
 import {
   ACTIVE_APPLICATION_STATUSES,
@@ -59,28 +60,92 @@ export interface ApplicationPage {
  * on meanwhile (withdrawn, accepted) is skipped. The one "reject the others" routine: jobs
  * (close/cancel) and hiring (the job filled) both use it.
  *
+ * Round trips: one read (`{jobId}` only — the one key FerretDB pushes down; the status and the
+ * exceptions are filtered here) and two writes whatever the number: all but the last rejection in
+ * ONE `update` command of guarded single-document updates ({@link writeRejections}), the last
+ * through the store, whose write asks the outbox relay to publish them all. Each update is
+ * guarded by the application's `_id` and `version` as read, as `store.change` guards it; an
+ * application changed meanwhile is decided again on a fresh read.
+ *
  * @returns how many were rejected
  */
 export async function rejectActiveApplications(
-  d: Pick<ServiceDeps, 'Application' | 'stores'>,
+  d: Pick<ServiceDeps, 'Application' | 'stores' | 'now'>,
   jobId: Types.ObjectId,
   reason: RejectionReason,
   ctx: EventContext,
   except: readonly Types.ObjectId[] = [],
 ): Promise<number> {
-  const active = await d.Application.find({
-    jobId,
-    status: { $in: ACTIVE_APPLICATION_STATUSES },
-    ...(except.length > 0 ? { _id: { $nin: except } } : {}),
-  }).lean<ApplicationDoc[]>()
+  const skip = new Set(except.map(String))
+  const active = (await d.Application.find({ jobId }).lean<ApplicationDoc[]>()).filter(
+    (a) => ACTIVE_APPLICATION_STATUSES.includes(a.status) && !skip.has(String(a._id)),
+  )
+  const decide = (a: ApplicationDoc) =>
+    moveIfActive(a, 'rejected', { rejectionReason: reason }, [applicationRejected(a, reason, ctx)])
+  const last = active.pop()
+  if (!last) return 0
+  let rejected = await writeRejections(d, active, decide)
+  const after = await d.stores.applications.change(last._id, decide, { current: last })
+  if (after.version !== last.version) rejected++
+  return rejected
+}
+
+/**
+ * The guarded rejections of `apps` (as read) in one `update` command, through the native
+ * collection (mongoose's `bulkWrite` hook would make the relay scan the whole collection; each
+ * written `_id` is noted for it instead — `noteOutboxWrite`). The update is what
+ * `AggregateStore.change` writes: the decision's `$set` and `updatedAt`, the version bump, the
+ * events pushed to the outbox (with the relay's pending flag). When fewer than all were written (one changed meanwhile), each is
+ * decided again on a fresh read through the store (a no-op for those already rejected).
+ *
+ * LIB-GAP: a batch `change` of many documents belongs in `AggregateStore` (service-kit).
+ *
+ * @returns how many were rejected
+ */
+async function writeRejections(
+  d: Pick<ServiceDeps, 'Application' | 'stores' | 'now'>,
+  apps: readonly ApplicationDoc[],
+  decide: (a: ApplicationDoc) => Decision | null,
+): Promise<number> {
+  // The relay's sweep flag (`outboxPending`, @kelmah/bus), which outboxPlugin's middleware sets
+  // on mongoose writes and this native write must set itself, when the schema has it.
+  const flag = d.Application.schema.path('outboxPending') ? { outboxPending: true } : {}
+  const ops = apps.flatMap((a) => {
+    const decision = decide(a)
+    if (!decision) return []
+    return [
+      {
+        updateOne: {
+          filter: { _id: a._id, version: a.version ?? null },
+          update: {
+            $set: { ...decision.set, ...flag, updatedAt: d.now() },
+            $inc: { version: 1 },
+            $push: { outbox: { $each: toOutbox(decision.events ?? []) } },
+          },
+        },
+      },
+    ]
+  })
+  if (ops.length === 0) return 0
+  // `as never`: the driver types `$push` by the document type, which a lean record does not carry.
+  const res = await d.Application.collection.bulkWrite(ops as never, { ordered: false })
+  for (const a of apps) noteOutboxWrite(d.Application, a._id)
+  if (res.modifiedCount === ops.length) return ops.length
   let rejected = 0
-  for (const app of active) {
-    const after = await d.stores.applications.change(
-      app._id,
-      (a) => moveIfActive(a, 'rejected', { rejectionReason: reason }, [applicationRejected(a, reason, ctx)]),
-      { current: app },
-    )
-    if (after.version !== app.version) rejected++
+  for (const a of apps) {
+    const fresh = await d.stores.applications.get(a._id)
+    if (!fresh) continue
+    // Ours: the version right after the one we read, rejected for this reason.
+    const ours =
+      fresh.version === (a.version ?? 0) + 1 &&
+      fresh.status === 'rejected' &&
+      fresh.rejectionReason === decide(a)?.set?.rejectionReason
+    if (ours) {
+      rejected++
+      continue
+    }
+    const after = await d.stores.applications.change(fresh._id, decide, { current: fresh })
+    if (after.version !== fresh.version) rejected++
   }
   return rejected
 }

@@ -59,8 +59,10 @@ export interface FatedChange {
 /**
  * `store.change` on a contract, except that a decision moving it out of `pending_signatures`
  * (`domain/job-contracts.ts#fateOfMove`) is written only after its fate is won: the decision is
- * made on a fresh read, the fate claimed, and the decision made again on a fresh read and written
- * (a claim already won by this caller counts). When the other fate won, nothing is written.
+ * made on the current contract, the fate claimed, and the decision made again on the same
+ * contract and written with its version guard — a contract changed since the claim loses the
+ * guard and is read and decided again (a claim already won by this caller counts). When the other
+ * fate won, nothing is written.
  *
  * @throws what `decide` throws; ConcurrentUpdate (409) after the store's attempts
  */
@@ -102,7 +104,9 @@ export async function changeWithFate(
     const holds = await claimFate(d, claim.contract, claim.fate, claim.reason)
     if (holds !== claim.fate) return { contract: claim.contract, lost: holds }
     won = holds
-    current = undefined
+    // Decide again on the contract the claim was made for, without reading it again: the write
+    // is guarded by its version, so a contract changed since the claim is read and decided anew.
+    current = claim.contract
   }
   throw new ConcurrentUpdate('contract')
 }

@@ -102,10 +102,13 @@ export class Hiring {
     }
     if (!claimed) throw new PositionFilled()
 
-    let contract = await this.completeHire(claimed, ctx, { application })
-    if (contract.status === 'pending_signatures') {
-      // The job closed between our read and the claim: its follow-up withdrew the new contract
-      // (`domain/job-contracts.ts`); the accept reports the job's state.
+    const hire = await this.#completeHire(claimed, ctx, { application })
+    let contract = hire.contract
+    // The follow-ups read the job after the claim: still open (or in progress), the contract
+    // stands as they left it. Ended, the job's close may have withdrawn the new contract
+    // (`domain/job-contracts.ts`, here or in the closing request): read it back, and the accept
+    // reports the job's state.
+    if (contract.status === 'pending_signatures' && (!hire.job || jobHasEnded(hire.job.status))) {
       const latest = (await this.#d.stores.contracts.get(contract._id)) ?? contract
       if (latest.status === 'cancelled' && latest.cancellation?.reason?.startsWith('job_')) {
         const ended = await Job.findById(job._id).lean<JobDoc>()
@@ -138,6 +141,15 @@ export class Hiring {
     ctx: EventContext,
     known: { application?: ApplicationDoc } = {},
   ): Promise<ContractDoc> {
+    return (await this.#completeHire(contract, ctx, known)).contract
+  }
+
+  /** {@link completeHire}, also returning the job as its follow-up last read it (null: deleted). */
+  async #completeHire(
+    contract: ContractDoc,
+    ctx: EventContext,
+    known: { application?: ApplicationDoc },
+  ): Promise<{ contract: ContractDoc; job: JobDoc | null }> {
     const contractId = String(contract._id)
     let current = contract
     if (current.status !== 'cancelled') {
@@ -174,8 +186,8 @@ export class Hiring {
         ))
       }
     }
-    await this.settle(current, ctx)
-    return current
+    const job = await this.settle(current, ctx)
+    return { contract: current, job }
   }
 
   /**
@@ -197,9 +209,17 @@ export class Hiring {
   /**
    * The follow-ups of a contract change on its job ({@link syncJob}), then the mark that they ran
    * for this version (so the repair handler skips it).
+   *
+   * @param known - the job as the caller read it BEFORE reading the contract's state it acts on
+   *   (saves a round trip; see {@link syncJob})
+   * @returns the job as the follow-up last read it (null when it is gone)
    */
-  async settle(contract: ContractDoc, ctx: EventContext): Promise<void> {
-    await this.syncJob(contract.jobId, ctx)
+  async settle(
+    contract: ContractDoc,
+    ctx: EventContext,
+    known: { job?: JobDoc } = {},
+  ): Promise<JobDoc | null> {
+    const job = await this.syncJob(contract.jobId, ctx, known)
     // Bookkeeping, not a change of the contract: `version` stays (no conflict with real changes);
     // `$lt` keeps the mark monotonic.
     await this.#d.Contract.updateOne(
@@ -207,6 +227,7 @@ export class Hiring {
       { $set: { settledVersion: contract.version } },
       { timestamps: false },
     )
+    return job
   }
 
   /**
@@ -219,15 +240,28 @@ export class Hiring {
    * job version, and would otherwise be missed) — `store.write` guarded by the version read,
    * not `store.change`, whose retry would decide again on the stale contracts.
    *
+   * Round trips when nothing races: the job (none when `known.job` is given), its contracts
+   * (`{jobId}`, pushed down), the other applications when the job is filled
+   * ({@link rejectActiveApplications}: one read, at most two writes) and the job's write.
+   *
+   * @param known - the job as read before the contracts' state this follows (a signature, a
+   *   claim), used for the first attempt: a stale one loses the version guard and is read again
+   * @returns the job as last read (null when it is gone)
    * @throws ConcurrentUpdate (409) after {@link SYNC_ATTEMPTS} lost races
    */
-  async syncJob(jobId: ContractDoc['jobId'], ctx: EventContext): Promise<void> {
+  async syncJob(
+    jobId: ContractDoc['jobId'],
+    ctx: EventContext,
+    known: { job?: JobDoc } = {},
+  ): Promise<JobDoc | null> {
     const { Job, Contract, stores } = this.#d
+    let given = known.job && String(known.job._id) === String(jobId) ? known.job : undefined
     // LIB-GAP: AggregateStore.change should take an async `load` of the decision's other inputs
     // (here the job's contracts), run again on every attempt; until then this loop does it.
     for (let attempt = 0; attempt < SYNC_ATTEMPTS; attempt++) {
-      const job = await Job.findById(jobId).lean<JobDoc>()
-      if (!job) return
+      const job = given ?? (await Job.findById(jobId).lean<JobDoc>())
+      given = undefined
+      if (!job) return null
       let contracts = await Contract.find({ jobId: job._id }, { status: 1, applicationId: 1 }).lean<
         Pick<ContractDoc, '_id' | 'status' | 'applicationId'>[]
       >()
@@ -242,8 +276,8 @@ export class Hiring {
         await rejectActiveApplications(this.#d, job._id, 'position_filled', ctx, hired)
       }
       const decision = jobAfterContracts(job, contracts, ctx)
-      if (!decision) return
-      if (await stores.jobs.write({ _id: job._id, version: job.version ?? 0 }, decision)) return
+      if (!decision) return job
+      if (await stores.jobs.write({ _id: job._id, version: job.version ?? 0 }, decision)) return job
     }
     throw new ConcurrentUpdate('job')
   }

@@ -53,7 +53,8 @@ export class Signing {
   async sign(caller: Caller, contractId: string, ctx: EventContext): Promise<ContractDoc> {
     const visible = await visibleContract(this.#d, caller, contractId)
     const party = partyOrHide(visible, caller)
-    if (visible.status === 'pending_signatures') await this.#assertJobTakesSignatures(visible, ctx)
+    const job =
+      visible.status === 'pending_signatures' ? await this.#assertJobTakesSignatures(visible, ctx) : undefined
     const { contract, lost } = await changeWithFate(
       this.#d,
       visible._id,
@@ -61,7 +62,9 @@ export class Signing {
       { current: visible },
     )
     if (lost) await this.#lostToVoid(contract, ctx)
-    if (contract.status === 'active') await this.#hiring.settle(contract, ctx)
+    // The job as read before the signature: the follow-up's first attempt uses it (its write is
+    // guarded by the job's version, so a job changed since is read again).
+    if (contract.status === 'active') await this.#hiring.settle(contract, ctx, job ? { job } : {})
     return contract
   }
 
@@ -89,11 +92,16 @@ export class Signing {
     throw new IllegalContractTransition('cancelled', 'active')
   }
 
-  /** @throws JobEnded (409) when the contract's job has ended, after withdrawing the contract */
-  async #assertJobTakesSignatures(contract: ContractDoc, ctx: EventContext): Promise<void> {
-    const job = await this.#d.Job.findById(contract.jobId, { status: 1 }).lean<Pick<JobDoc, 'status'>>()
-    if (!jobHasEnded(job?.status)) return
+  /**
+   * @returns the contract's job (the whole document: the follow-up of the activation reuses it),
+   *   undefined when it is gone
+   * @throws JobEnded (409) when the contract's job has ended, after withdrawing the contract
+   */
+  async #assertJobTakesSignatures(contract: ContractDoc, ctx: EventContext): Promise<JobDoc | undefined> {
+    const job = (await this.#d.Job.findById(contract.jobId).lean<JobDoc>()) ?? undefined
+    if (!jobHasEnded(job?.status)) return job
     await this.#hiring.withdraw([contract], withdrawalReason(job?.status), ctx)
     assertSignable(job?.status)
+    return job
   }
 }

@@ -181,6 +181,34 @@ t.test('contracts', async (t) => {
       )
     })
 
+    t.test(
+      'rejects many other applications at once, each with its event, and leaves a withdrawn one',
+      async (t) => {
+        const { hirer, job, application } = await jobWithApplication(ta)
+        const others = [ta.worker(), ta.worker(), ta.worker()]
+        const applied = await Promise.all(others.map((w) => apply(ta.app, w, job.id)))
+        const gone = ta.worker()
+        const withdrawn = await apply(ta.app, gone, job.id)
+        t.equal(
+          (await call(ta.app, 'POST', `/api/applications/${withdrawn.id}/withdraw`, gone, {})).status,
+          200,
+        )
+        t.equal((await accept(ta, hirer, application.id)).status, 201)
+        for (const [i, a] of applied.entries()) {
+          t.match(await getApplication(a.id, others[i]!), {
+            status: 'rejected',
+            rejectionReason: 'position_filled',
+          })
+          await ta.probe.waitFor(
+            (e) =>
+              e.type === 'ApplicationRejected' &&
+              (e.data as { applicationId: string }).applicationId === a.id,
+          )
+        }
+        t.equal((await getApplication(withdrawn.id, gone)).status, 'withdrawn')
+      },
+    )
+
     t.test('keeps the other applications of a multi-opening job until every opening is filled', async (t) => {
       const { hirer, job, application } = await jobWithApplication(ta, { openings: 2 })
       const w2 = ta.worker()
