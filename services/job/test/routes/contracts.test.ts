@@ -195,7 +195,7 @@ t.test('contracts', async (t) => {
         )
         t.equal((await accept(ta, hirer, application.id)).status, 201)
         for (const [i, a] of applied.entries()) {
-          t.match(await getApplication(a.id, others[i]!), {
+          t.match(await getApplication(a.id, others[i]), {
             status: 'rejected',
             rejectionReason: 'position_filled',
           })
