@@ -56,6 +56,8 @@ const SYNC_ATTEMPTS = 8
 /** The hire and its follow-ups (module header). */
 export class Hiring {
   readonly #d: ServiceDeps
+  /** The follow-ups of accepts running in this process, by contract id (hex). */
+  readonly #following = new Map<string, Promise<unknown>>()
 
   constructor(deps: ServiceDeps) {
     this.#d = deps
@@ -102,7 +104,12 @@ export class Hiring {
     }
     if (!claimed) throw new PositionFilled()
 
-    const hire = await this.#completeHire(claimed, ctx, { application })
+    // Tracked while it runs: the relay publishes `ContractCreated` at once, and its repair handler
+    // here ({@link heal}) waits for these follow-ups instead of running them a second time.
+    const running = this.#completeHire(claimed, ctx, { application })
+    const key = String(claimed._id)
+    this.#following.set(key, running)
+    const hire = await running.finally(() => this.#following.delete(key))
     let contract = hire.contract
     // The follow-ups read the job after the claim: still open (or in progress), the contract
     // stands as they left it. Ended, the job's close may have withdrawn the new contract
@@ -194,11 +201,15 @@ export class Hiring {
    * The repair path (`ContractCreated` / `ContractSigned` / `ContractCompleted` /
    * `ContractCancelled` consumed by this service): re-run the follow-ups unless the contract says
    * they already ran for its current version (`settledVersion`), which is the normal case — the
-   * request that made the change ran them inline. Costs one read when there is nothing to heal.
+   * request that made the change ran them inline (an accept still running them in this process
+   * is waited for first). Costs one read when there is nothing to heal.
    *
    * @throws ContractNotFound when the contract does not exist
    */
   async heal(contractId: string, ctx: EventContext): Promise<'settled' | 'healed'> {
+    // The accept that made the contract may still be running its follow-ups in this process:
+    // wait for them (whatever their outcome) rather than run them twice side by side.
+    await this.#following.get(contractId)?.catch(() => undefined)
     const contract = await this.#d.stores.contracts.get(contractId)
     if (!contract) throw new ContractNotFound(contractId)
     if ((contract.settledVersion ?? -1) >= contract.version) return 'settled'
