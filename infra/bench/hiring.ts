@@ -89,7 +89,7 @@ export async function benchHiring(o: {
             await Promise.all(
               workers.slice(i, i + 10).map((w) =>
                 apply(w, job.id, {
-                  coverLetter: 'I can do it.',
+                  coverLetter: 'I have built booking sites like this one.',
                   bid: { amountMinor: 140_000, currency: 'USD' },
                   estimatedDays: 30,
                 }),
