@@ -37,11 +37,14 @@ import { RouteTimings } from './timings.js'
 const JOB_LANE = 6
 
 /**
- * How long a hirer's funding waits for the payment service to hear the contract is signed, ms:
- * `ContractSigned` leaves the job service's outbox behind every event written before it, and a
- * full seed writes thousands (measured: minutes of backlog on a loaded machine).
+ * How long the seed waits for an effect carried by events, ms — the payment service hearing a
+ * contract is signed before funding, a milestone `funded` after its webhook, the contract
+ * `completed` and the wallet credited after approval, a review allowed, a rating shown: each
+ * event leaves its service's outbox behind every event written before it, and a full seed writes
+ * thousands (measured: minutes of backlog on a loaded machine; 30 s left the paid contracts
+ * uncompleted and their reviews skipped).
  */
-const FUND_WAIT_MS = 180_000
+const EVENT_WAIT_MS = 180_000
 
 /** Options of {@link seed}. */
 export interface SeedOptions {
@@ -278,10 +281,10 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
     const done = await stages.payments.do(async () => {
       await payContract({ baseUrl: options.baseUrl, fetch: transport }, hirer, worker, contract)
       paidContracts++
-      const done = await pollContract(hirer, contract.id, (c) => c.status === 'completed', 30_000)
+      const done = await pollContract(hirer, contract.id, (c) => c.status === 'completed', EVENT_WAIT_MS)
       if (done.status === 'completed') completedContracts++
       const currency = contract.milestones[0]?.amount.currency ?? 'USD'
-      const wallet = await pollWallet(worker, (w) => availableMinor(w, currency) > 0, 30_000)
+      const wallet = await pollWallet(worker, (w) => availableMinor(w, currency) > 0, EVENT_WAIT_MS)
       if (availableMinor(wallet, currency) > 0) paidWorkers.add(worker.id)
       return done.status === 'completed'
     })
@@ -294,9 +297,9 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
       }
       const ofWorker = paid.reviews?.ofWorker ?? fallback
       const ofHirer = paid.reviews?.ofHirer ?? fallback
-      await submitReview(hirer, { contractId: contract.id, ...ofWorker }, { waitMs: 30_000 })
+      await submitReview(hirer, { contractId: contract.id, ...ofWorker }, { waitMs: EVENT_WAIT_MS })
       reviews++
-      await submitReview(worker, { contractId: contract.id, ...ofHirer }, { waitMs: 30_000 })
+      await submitReview(worker, { contractId: contract.id, ...ofHirer }, { waitMs: EVENT_WAIT_MS })
       reviews++
       const seen = reviewsOf.get(worker.id) ?? { worker, count: 0 }
       reviewsOf.set(worker.id, { worker, count: seen.count + 1 })
@@ -319,7 +322,7 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
   let ratedWorkers = 0
   const viewer = (await liveHirers)[0]!
   for (const { worker, count } of reviewsOf.values()) {
-    const rating = await pollProfileRating(viewer, worker.id, count, 30_000)
+    const rating = await pollProfileRating(viewer, worker.id, count, EVENT_WAIT_MS)
     if (rating.count >= count) ratedWorkers++
   }
 
@@ -370,11 +373,11 @@ export async function seed(options: SeedOptions): Promise<SeedSummary> {
  * Fund and release every milestone of an active contract, one after another, through the gateway:
  * the hirer funds it (`POST /api/payments/escrow`, waiting for the payment service to learn the
  * contract is signed), Stripe's `payment_intent.succeeded` is delivered signed (stripe-mock sends
- * none), the job service marks it `funded` (waited for, 30 s), the worker submits, the hirer
+ * none), the job service marks it `funded` (waited for, `EVENT_WAIT_MS`), the worker submits, the hirer
  * approves (the payment service then releases it, asynchronously).
  *
  * @throws KelmahProblem when a call is refused; WebhookRefused when a webhook is
- * @throws Error when a milestone is not funded within 30 s of its webhook
+ * @throws Error when a milestone is not funded within `EVENT_WAIT_MS` of its webhook
  */
 async function payContract(
   stripe: { baseUrl: string; fetch: typeof fetch },
@@ -386,18 +389,18 @@ async function payContract(
     const escrow = await fundMilestone(
       hirer,
       { contractId: contract.id, milestoneId: milestone.id },
-      { waitMs: FUND_WAIT_MS },
+      { waitMs: EVENT_WAIT_MS },
     )
     await deliverPaymentSucceeded(stripe.baseUrl, escrow, { fetch: stripe.fetch })
     const funded = await pollContract(
       hirer,
       contract.id,
       (c) => milestoneOf(c, milestone.id)?.status === 'funded',
-      30_000,
+      EVENT_WAIT_MS,
     )
     if (milestoneOf(funded, milestone.id)?.status !== 'funded')
       throw new Error(
-        `milestone ${milestone.id} of contract ${contract.id} not funded 30 s after its webhook`,
+        `milestone ${milestone.id} of contract ${contract.id} not funded ${EVENT_WAIT_MS / 1000} s after its webhook`,
       )
     await submitMilestone(worker, contract.id, milestone.id, {
       note: 'Done as agreed; the files are linked.',
