@@ -56,7 +56,7 @@ const SYNC_ATTEMPTS = 8
 /** The hire and its follow-ups (module header). */
 export class Hiring {
   readonly #d: ServiceDeps
-  /** The follow-ups of accepts running in this process, by contract id (hex). */
+  /** The follow-ups of accepts and settles running in this process, by contract id (hex). */
   readonly #following = new Map<string, Promise<unknown>>()
 
   constructor(deps: ServiceDeps) {
@@ -230,6 +230,20 @@ export class Hiring {
     ctx: EventContext,
     known: { job?: JobDoc } = {},
   ): Promise<JobDoc | null> {
+    // Tracked while it runs (unless an accept tracks it already): the change's event
+    // (`ContractSigned`, …) reaches {@link heal} here at once, which waits instead of repeating it.
+    const run = this.#settle(contract, ctx, known)
+    const key = String(contract._id)
+    if (!this.#following.has(key)) {
+      this.#following.set(key, run)
+      const untrack = () => this.#following.delete(key)
+      run.then(untrack, untrack)
+    }
+    return run
+  }
+
+  /** {@link settle}'s work. */
+  async #settle(contract: ContractDoc, ctx: EventContext, known: { job?: JobDoc }): Promise<JobDoc | null> {
     const job = await this.syncJob(contract.jobId, ctx, known)
     // Bookkeeping, not a change of the contract: `version` stays (no conflict with real changes);
     // `$lt` keeps the mark monotonic.
