@@ -328,6 +328,13 @@ type SweepKind = 'none' | 'flagged' | 'full'
 /** Rounds of publish-and-remove per document under one lease, for entries added meanwhile. */
 const MAX_ROUNDS = 4
 
+/**
+ * Documents whose leases a pass takes in one `insertMany` and drops in one `deleteMany`. Small
+ * enough that the last of a batch is relayed well within `leaseMs` on a loaded machine (a
+ * document takes a few ms to a few hundred ms there).
+ */
+const LEASE_BATCH = 20
+
 type OutboxDoc = OutboxFields & { _id: mongo.ObjectId }
 
 /**
@@ -351,7 +358,9 @@ type OutboxDoc = OutboxFields & { _id: mongo.ObjectId }
  * service's requests): take the lease (`insertOne`), read the outbox (`findOne` by `_id`),
  * publish, remove the entries and the flag in one guarded update, drop the lease (`deleteOne`) —
  * 4, where the relay before the flag took 5 (a peek before the lease, and `$pullAll` without the
- * flag). What was weighed and kept:
+ * flag). A pass over several documents takes up to {@link LEASE_BATCH} leases in one unordered
+ * `insertMany` and drops them in one `deleteMany`: 2 round trips per document plus 2 per batch.
+ * What was weighed and kept:
  *
  * - **The read after the lease stays.** The entries a write made are known to this process, but
  *   another instance may have relayed them (or older entries may precede them) between the write
@@ -533,10 +542,64 @@ export class OutboxRelay {
           else if (!targets.has(String(doc._id))) await this.#clearFlag(collection, doc._id)
         }
       }
-      for (const _id of targets.values()) {
+      const ids = [...targets.values()] as mongo.ObjectId[]
+      for (let at = 0; at < ids.length; at += LEASE_BATCH) {
         if (this.#stopped) return
-        await this.#relayDocument(model, _id as mongo.ObjectId)
+        const batch = ids.slice(at, at + LEASE_BATCH)
+        if (batch.length === 1) await this.#relayDocument(model, batch[0]!)
+        else await this.#relayBatch(model, batch)
       }
+    }
+  }
+
+  /**
+   * Relay several documents of `model` with their leases taken in ONE `insertMany` (unordered: a
+   * duplicate `_id` is a lease another relay holds, and only that one fails) and dropped in ONE
+   * `deleteMany`, so a document costs its read and its removal plus 2/n for the leases instead of
+   * 2 more each. Each document is still read under its own lease, as in {@link #relayDocument}.
+   */
+  async #relayBatch(model: AnyModel, ids: readonly mongo.ObjectId[]): Promise<void> {
+    const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
+    const leases = model.db.collection<LeaseRecord>(OUTBOX_LEASES_COLLECTION)
+    const leaseIdOf = (_id: mongo.ObjectId): string => `${collection.collectionName}:${String(_id)}`
+    const until = new Date(Date.now() + this.#leaseMs)
+    const elsewhere: number[] = []
+    try {
+      await leases.insertMany(
+        ids.map((_id) => ({ _id: leaseIdOf(_id), owner: this.#owner, until })),
+        { ordered: false },
+      )
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: unknown }).writeErrors
+      const failures = (
+        Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []
+      ) as Array<{
+        index: number
+        code?: number
+      }>
+      if (failures.length === 0 || failures.some((f) => f.code !== 11000)) throw err
+      for (const f of failures) elsewhere.push(f.index)
+    }
+    const taken = ids.filter((_, i) => !elsewhere.includes(i))
+    try {
+      for (const _id of taken) {
+        if (this.#stopped) return
+        await this.#relayLeased(model, _id, leaseIdOf(_id))
+      }
+    } finally {
+      await leases
+        .deleteMany({ _id: { $in: taken.map(leaseIdOf) }, owner: this.#owner })
+        .catch((err: unknown) => {
+          this.#logger.warn(
+            { err, count: taken.length },
+            'could not drop outbox leases; they expire by themselves',
+          )
+        })
+    }
+    // Leases held elsewhere: one by one, which takes an expired one over (a crashed relay's).
+    for (const i of elsewhere) {
+      if (this.#stopped) return
+      await this.#relayDocument(model, ids[i]!)
     }
   }
 
@@ -563,80 +626,87 @@ export class OutboxRelay {
       return
     }
     try {
-      // Notes up to here stand for writes acknowledged before this read: their entries are in it.
-      let readSeq = noteSeq
-      const doc = await collection.findOne({ _id }, { projection: { outbox: 1, [OUTBOX_PENDING_FIELD]: 1 } })
-      let entries = doc?.outbox ?? []
-      if (entries.length === 0) {
-        if (doc?.outboxPending) await this.#clearFlag(collection, _id)
-        this.#backlog.delete(leaseId)
-        forgetNoteUpTo(model, key, readSeq)
-        return
-      }
-      for (let round = 1; ; round++) {
-        this.#noteBacklog(leaseId, entries)
-        const published: OutboxEntry[] = []
-        let failed = false
-        for (const entry of entries) {
-          try {
-            await this.#bus.publish(JSON.parse(entry.body) as DomainEvent)
-            published.push(entry)
-          } catch (err) {
-            // Keep it (and the rest, to keep their order); the next pass — a kick too — tries again.
-            failed = true
-            noteOutboxWrite(model, _id)
-            this.#logger.error(
-              { err, collection: collection.collectionName, _id, eventId: entry.id },
-              'outbox entry not published',
-            )
-            break
-          }
-        }
-        if (published.length === 0) return
-        if (!failed) {
-          // The outbox still exactly as read: empty it and drop the flag in one write.
-          const res = await collection.updateOne(
-            { _id, outbox: entries },
-            {
-              $pullAll: { outbox: published },
-              $unset: { [OUTBOX_PENDING_FIELD]: '' },
-            },
-          )
-          if (res.matchedCount === 1) {
-            this.#backlog.delete(leaseId)
-            forgetNoteUpTo(model, key, readSeq)
-            this.#logger.debug(
-              { collection: collection.collectionName, _id, count: published.length },
-              'outbox relayed',
-            )
-            return
-          }
-        }
-        // An entry arrived meanwhile (or a publish failed): remove exactly what was published and
-        // see what is left; the flag stays while anything is.
-        readSeq = noteSeq
-        const after = await collection.findOneAndUpdate(
-          { _id },
-          { $pullAll: { outbox: published } },
-          // No projection: FerretDB 1.24's findAndModify does not implement `fields`.
-          { returnDocument: 'after' },
-        )
-        entries = after?.outbox ?? []
-        this.#noteBacklog(leaseId, entries)
-        if (entries.length === 0) {
-          await this.#clearFlag(collection, _id)
-          forgetNoteUpTo(model, key, readSeq)
-          return
-        }
-        if (failed || round >= MAX_ROUNDS || this.#stopped) {
-          noteOutboxWrite(model, _id) // the next pass goes on
-          return
-        }
-      }
+      await this.#relayLeased(model, _id, leaseId)
     } finally {
       await leases.deleteOne({ _id: leaseId, owner: this.#owner }).catch((err: unknown) => {
         this.#logger.warn({ err, leaseId }, 'could not drop outbox lease; it expires by itself')
       })
+    }
+  }
+
+  /** Relay document `_id` of `model`, whose lease `leaseId` this relay holds (the caller drops it). */
+  async #relayLeased(model: AnyModel, _id: mongo.ObjectId, leaseId: string): Promise<void> {
+    const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
+    const key = String(_id)
+    // Notes up to here stand for writes acknowledged before this read: their entries are in it.
+    let readSeq = noteSeq
+    const doc = await collection.findOne({ _id }, { projection: { outbox: 1, [OUTBOX_PENDING_FIELD]: 1 } })
+    let entries = doc?.outbox ?? []
+    if (entries.length === 0) {
+      if (doc?.outboxPending) await this.#clearFlag(collection, _id)
+      this.#backlog.delete(leaseId)
+      forgetNoteUpTo(model, key, readSeq)
+      return
+    }
+    for (let round = 1; ; round++) {
+      this.#noteBacklog(leaseId, entries)
+      const published: OutboxEntry[] = []
+      let failed = false
+      for (const entry of entries) {
+        try {
+          await this.#bus.publish(JSON.parse(entry.body) as DomainEvent)
+          published.push(entry)
+        } catch (err) {
+          // Keep it (and the rest, to keep their order); the next pass — a kick too — tries again.
+          failed = true
+          noteOutboxWrite(model, _id)
+          this.#logger.error(
+            { err, collection: collection.collectionName, _id, eventId: entry.id },
+            'outbox entry not published',
+          )
+          break
+        }
+      }
+      if (published.length === 0) return
+      if (!failed) {
+        // The outbox still exactly as read: empty it and drop the flag in one write.
+        const res = await collection.updateOne(
+          { _id, outbox: entries },
+          {
+            $pullAll: { outbox: published },
+            $unset: { [OUTBOX_PENDING_FIELD]: '' },
+          },
+        )
+        if (res.matchedCount === 1) {
+          this.#backlog.delete(leaseId)
+          forgetNoteUpTo(model, key, readSeq)
+          this.#logger.debug(
+            { collection: collection.collectionName, _id, count: published.length },
+            'outbox relayed',
+          )
+          return
+        }
+      }
+      // An entry arrived meanwhile (or a publish failed): remove exactly what was published and
+      // see what is left; the flag stays while anything is.
+      readSeq = noteSeq
+      const after = await collection.findOneAndUpdate(
+        { _id },
+        { $pullAll: { outbox: published } },
+        // No projection: FerretDB 1.24's findAndModify does not implement `fields`.
+        { returnDocument: 'after' },
+      )
+      entries = after?.outbox ?? []
+      this.#noteBacklog(leaseId, entries)
+      if (entries.length === 0) {
+        await this.#clearFlag(collection, _id)
+        forgetNoteUpTo(model, key, readSeq)
+        return
+      }
+      if (failed || round >= MAX_ROUNDS || this.#stopped) {
+        noteOutboxWrite(model, _id) // the next pass goes on
+        return
+      }
     }
   }
 

@@ -275,6 +275,34 @@ t.test('an outbox leased by a crashed relay is picked up by the sweep once the l
   t.equal(published[0]!.id, event.id)
 })
 
+t.test('a pass over several documents takes their leases at once and skips one held elsewhere', async (t) => {
+  const infra = await testInfra(t, [])
+  const Job = jobModel(infra.db)
+  const events = [probe(1), probe(2), probe(3)]
+  for (const [i, e] of events.entries())
+    await Job.create({ _id: `b${i}`, status: 'open', outbox: toOutbox([e]) })
+  const leases = infra.db.collection(OUTBOX_LEASES_COLLECTION)
+  const heldUntil = new Date(Date.now() + 60_000)
+  await leases.insertOne({ _id: 'jobs:b1' as never, owner: 'another relay', until: heldUntil })
+  const published: string[] = []
+  const relay = new OutboxRelay({
+    bus: { publish: async (e) => void published.push(e.id) },
+    models: [Job],
+    logger: testLogger(),
+    intervalMs: 60_000,
+  })
+  t.teardown(() => relay.stop())
+  relay.start()
+  await relay.sweep()
+  t.same(published.sort(), [events[0]!.id, events[2]!.id].sort(), 'the two free documents, each once')
+  t.equal((await Job.findById('b1').lean())?.outbox.length, 1, 'the leased one left to its holder')
+  t.same(
+    await leases.find({}).toArray(),
+    [{ _id: 'jobs:b1', owner: 'another relay', until: heldUntil }],
+    "this relay's leases dropped, the other's kept",
+  )
+})
+
 t.test('a failed publish keeps the entry for the next pass', async (t) => {
   const infra = await testInfra(t, [])
   const Job = jobModel(infra.db)
