@@ -2,6 +2,8 @@
  * The runnable apps, in ONE table, and the environment each one gets on a developer machine.
  * A new service adds one line to {@link APPS} (ports: docs/architecture.md, Gateway).
  */
+import type { ChildProcess } from 'node:child_process'
+import net from 'node:net'
 import path from 'node:path'
 import { REPO_ROOT } from './paths.js'
 import type { InfraUrls } from './up.js'
@@ -165,4 +167,40 @@ export function appNodeArgs(tsx: string): string[] {
 /** Absolute folder of an app. */
 export function appDir(app: AppEntry): string {
   return path.resolve(REPO_ROOT, app.dir)
+}
+
+/** A TCP port on 127.0.0.1 nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, LOCAL_HOST, () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Wait until `app`, running as `child`, answers `GET /health/ready` with 2xx, polling every
+ * 200 ms (each try times out after 1 s).
+ *
+ * @throws Error when the child exits first, or after `timeoutMs` milliseconds
+ */
+export async function appReady(app: AppEntry, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${app.name} exited (${child.exitCode ?? child.signalCode})`)
+    try {
+      const res = await fetch(`${appUrl(app)}/health/ready`, { signal: AbortSignal.timeout(1_000) })
+      await res.arrayBuffer()
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${app.name} not ready on ${appUrl(app)} within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
 }

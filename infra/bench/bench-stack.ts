@@ -12,13 +12,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
 import { MongoClient } from 'mongodb'
 import { ensureJwtKey } from '../keys.js'
-import { type AppEntry, APPS, appEnv, appUrl, withDatabase } from '../services.js'
+import { type AppEntry, APPS, appEnv, appUrl, withDatabase, freePort, appReady } from '../services.js'
 import type { InfraUrls } from '../up.js'
 import { createVhost, deleteOrphanVhosts, ownerSuffix } from '../vhost.js'
 
@@ -61,18 +60,6 @@ export interface BenchStack {
   tail(n?: number): string
   /** Stop every app (SIGTERM, then SIGKILL after 5 s), drop the databases, delete the vhost. */
   stop(): Promise<void>
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** `mongodb://host:port/db?…` with its host list replaced by `hostPort`. */
@@ -174,7 +161,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
 
   const timeoutMs = options.readyTimeoutMs ?? 180_000
   try {
-    await Promise.all(apps.map((a) => ready(a, launch(a), timeoutMs)))
+    await Promise.all(apps.map((a) => appReady(a, launch(a), timeoutMs)))
   } catch (err) {
     process.stderr.write(`${tail()}\n`)
     await stop()
@@ -182,22 +169,4 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   }
   const gateway = apps.find((a) => a.name === 'gateway')!
   return { run, urls, apps, gatewayUrl: appUrl(gateway), tail, stop }
-}
-
-async function ready(app: AppEntry, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${app.name} exited (${child.exitCode ?? child.signalCode})`)
-    try {
-      const res = await fetch(`${appUrl(app)}/health/ready`, { signal: AbortSignal.timeout(1_000) })
-      await res.arrayBuffer()
-      if (res.ok) return
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${app.name} not ready on ${appUrl(app)} within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
 }

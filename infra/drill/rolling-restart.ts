@@ -27,7 +27,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
@@ -38,7 +37,7 @@ import { parseAllDocuments } from 'yaml'
 import { down } from '../down.js'
 import { ensureJwtKey } from '../keys.js'
 import { REPO_ROOT, isMain } from '../paths.js'
-import { type AppEntry, APPS, appDir, appEnv, withDatabase } from '../services.js'
+import { type AppEntry, APPS, appDir, appEnv, withDatabase, freePort } from '../services.js'
 import { up } from '../up.js'
 import { createVhost } from '../vhost.js'
 import { Haproxy, ensureHaproxy } from './haproxy.js'
@@ -105,17 +104,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const out = (line: string) => process.stdout.write(`${line}\n`)
 const log = (line: string) =>
   process.stderr.write(`[drill ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs

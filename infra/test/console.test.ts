@@ -21,7 +21,6 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
@@ -31,7 +30,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import t from 'tap'
 import { ensureJwtKey } from '../keys.js'
 import { REPO_ROOT } from '../paths.js'
-import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
+import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase, freePort, appReady } from '../services.js'
 import type { InfraUrls } from '../up.js'
 import { INFRA_URLS, killWithProcess, ownVhost } from './fixtures/stack.js'
 
@@ -61,35 +60,6 @@ export function ensureChromium(): string {
   execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore' })
   if (!existsSync(wanted)) throw new Error(`apt-get install chromium did not make ${wanted}`)
   return wanted
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function ready(app: AppEntry, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${app.name} exited (${child.exitCode ?? child.signalCode})`)
-    try {
-      const res = await fetch(`${appUrl(app)}/health/ready`, { signal: AbortSignal.timeout(1_000) })
-      await res.arrayBuffer()
-      if (res.ok) return
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${app.name} not ready on ${appUrl(app)} within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 
 /** Run a command to the end; reject with its output on a non-zero exit. */
@@ -194,8 +164,8 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
     // it starts once the build is done.
     const web = apps.find((a) => a.name === 'web')!
     await Promise.all([
-      built.then(() => ready(web, launch(web), 240_000)),
-      ...apps.filter((a) => a !== web).map((a) => ready(a, launch(a), 240_000)),
+      built.then(() => appReady(web, launch(web), 240_000)),
+      ...apps.filter((a) => a !== web).map((a) => appReady(a, launch(a), 240_000)),
     ])
   } catch (err) {
     t.comment(output.slice(-60).join('\n'))

@@ -23,7 +23,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
@@ -32,7 +31,7 @@ import t from 'tap'
 import type { LedgerReport } from '../demo/payments.js'
 import { runDemo } from '../demo.js'
 import { ensureJwtKey } from '../keys.js'
-import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase } from '../services.js'
+import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase, freePort, appReady } from '../services.js'
 import type { InfraUrls } from '../up.js'
 import { INFRA_URLS, killWithProcess, ownVhost } from './fixtures/stack.js'
 
@@ -45,18 +44,6 @@ const READY_MS = 120_000
 t.setTimeout(600_000)
 
 const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging', 'payment', 'review']
-
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * Run a workspace's command-line tool as an operator does (`node --import tsx <script>` in the
@@ -81,24 +68,6 @@ async function runCli(
   child.stderr.on('data', (d: Buffer) => (out += d.toString()))
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
   return { code, out }
-}
-
-async function ready(app: AppEntry, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${app.name} exited (${child.exitCode ?? child.signalCode})`)
-    try {
-      const res = await fetch(`${appUrl(app)}/health/ready`, { signal: AbortSignal.timeout(1_000) })
-      await res.arrayBuffer()
-      if (res.ok) return
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${app.name} not ready on ${appUrl(app)} within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 
 t.test('the demo story runs end to end through the gateway of the real apps', async (t) => {
@@ -197,7 +166,9 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
         },
       ),
       ...apps.map((a) =>
-        ready(a, launch(a), READY_MS).then(() => t.comment(`${a.name} ready in ${Date.now() - started} ms`)),
+        appReady(a, launch(a), READY_MS).then(() =>
+          t.comment(`${a.name} ready in ${Date.now() - started} ms`),
+        ),
       ),
     ])
   } catch (err) {

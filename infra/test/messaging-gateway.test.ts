@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import http from 'node:http'
 import net from 'node:net'
+import { freePort } from '../services.js'
 import path from 'node:path'
 import readline from 'node:readline'
 import { testEnv, tokenKit, uniqueName, wsClient, type TokenKit, type WsClient } from '@kelmah/testing'
@@ -27,18 +28,6 @@ interface User {
 function newUser(kit: TokenKit): User {
   const id = `user-${Math.random().toString(16).slice(2, 10)}`
   return { id, token: kit.sign({ sub: id, role: 'worker' }) }
-}
-
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Serve `jwks` at `http://127.0.0.1:<port>/jwks.json` until teardown. */
