@@ -5,6 +5,7 @@
  */
 export * from './build-service.js'
 export * from './config.js'
+export * from './cli.js'
 export * from './errors.js'
 export * from './problem.js'
 export * from './client-errors.js'

@@ -16,11 +16,10 @@
  * unless `--dry-run`) or the model was not marked built; 2 the check could not run (bad arguments
  * or configuration, database or Redis unreachable, another build holds the lock).
  */
-import { ConfigError, loadConfig } from '@kelmah/service-kit'
+import { startCli, type CliOutput } from '@kelmah/service-kit'
 import { Redis } from 'ioredis'
 import mongoose from 'mongoose'
 import { pathToFileURL } from 'node:url'
-import { parseArgs } from 'node:util'
 import Type from 'typebox'
 import { JobConfigSchema } from '../config.js'
 import { jobModel } from '../models/job.js'
@@ -42,11 +41,7 @@ export const ReindexConfigSchema = Type.Object({
   REDIS_KEY_PREFIX: JobConfigSchema.properties.REDIS_KEY_PREFIX,
 })
 
-/** Where the CLI writes. */
-export interface CliOutput {
-  log(line: string): void
-  error(line: string): void
-}
+export type { CliOutput }
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
 
@@ -75,36 +70,9 @@ export async function main(
   env: Record<string, string | undefined> = process.env,
   out: CliOutput = console,
 ): Promise<number> {
-  let values: { json: boolean; 'dry-run': boolean; help: boolean }
-  try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        json: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values
-  } catch (err) {
-    out.error(`${(err as Error).message}\n${USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    out.log(USAGE)
-    return 0
-  }
-  let config: ReturnType<typeof loadConfig<typeof ReindexConfigSchema>>
-  try {
-    config = loadConfig(ReindexConfigSchema, env)
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      out.error(err.message)
-      return 2
-    }
-    throw err
-  }
+  const start = startCli(argv, env, out, { usage: USAGE, schema: ReindexConfigSchema, dryRun: true })
+  if ('exit' in start) return start.exit
+  const { flags: values, config } = start
   const conn = mongoose.createConnection(config.MONGO_URL, {
     bufferCommands: false,
     autoIndex: false,

@@ -17,10 +17,9 @@
  * unless `--dry-run`); 2 the check could not run (bad arguments or configuration, database
  * unreachable).
  */
-import { AggregateStore, ConfigError, loadConfig } from '@kelmah/service-kit'
+import { AggregateStore, startCli, type CliOutput } from '@kelmah/service-kit'
 import mongoose from 'mongoose'
 import { pathToFileURL } from 'node:url'
-import { parseArgs } from 'node:util'
 import Type from 'typebox'
 import { ReviewConfigSchema } from '../config.js'
 import { emptyFigures, figureDifferences, plainAverage } from '../domain/ratings.js'
@@ -62,11 +61,7 @@ export interface RebuildReport {
   dryRun: boolean
 }
 
-/** Where the CLI writes. */
-export interface CliOutput {
-  log(line: string): void
-  error(line: string): void
-}
+export type { CliOutput }
 
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
@@ -142,36 +137,9 @@ export async function main(
   env: Record<string, string | undefined> = process.env,
   out: CliOutput = console,
 ): Promise<number> {
-  let values: { json: boolean; 'dry-run': boolean; help: boolean }
-  try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        json: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values
-  } catch (err) {
-    out.error(`${(err as Error).message}\n${USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    out.log(USAGE)
-    return 0
-  }
-  let config: ReturnType<typeof loadConfig<typeof RebuildConfigSchema>>
-  try {
-    config = loadConfig(RebuildConfigSchema, env)
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      out.error(err.message)
-      return 2
-    }
-    throw err
-  }
+  const start = startCli(argv, env, out, { usage: USAGE, schema: RebuildConfigSchema, dryRun: true })
+  if ('exit' in start) return start.exit
+  const { flags: values, config } = start
   // No index builds and no buffering while disconnected: a missing database fails fast.
   const conn = mongoose.createConnection(config.MONGO_URL, {
     bufferCommands: false,
