@@ -11,10 +11,9 @@
  * Exit codes: 0 every invariant holds, 1 violations (each one printed), 2 the check could not run
  * (bad arguments or configuration, database unreachable).
  */
-import { ConfigError, loadConfig } from '@kelmah/service-kit'
+import { startCli, type CliOutput } from '@kelmah/service-kit'
 import mongoose from 'mongoose'
 import { pathToFileURL } from 'node:url'
-import { parseArgs } from 'node:util'
 import Type from 'typebox'
 import type { LedgerReport } from '../domain/invariants.js'
 import { paymentModels } from '../models/index.js'
@@ -34,11 +33,7 @@ export const LedgerCheckConfigSchema = Type.Object({
   }),
 })
 
-/** Where the CLI writes: lines to standard output and standard error. */
-export interface CliOutput {
-  log(line: string): void
-  error(line: string): void
-}
+export type { CliOutput }
 
 /** A connection string without its password, fit for an error message. */
 function redact(url: string): string {
@@ -86,36 +81,10 @@ export async function main(
   env: Record<string, string | undefined> = process.env,
   out: CliOutput = console,
 ): Promise<number> {
-  let json: boolean
-  try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    })
-    if (values.help) {
-      out.log(USAGE)
-      return 0
-    }
-    json = values.json
-  } catch (err) {
-    out.error(`${(err as Error).message}\n${USAGE}`)
-    return 2
-  }
-  let url: string
-  try {
-    url = loadConfig(LedgerCheckConfigSchema, env).MONGO_URL
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      out.error(err.message)
-      return 2
-    }
-    throw err
-  }
+  const start = startCli(argv, env, out, { usage: USAGE, schema: LedgerCheckConfigSchema, dryRun: false })
+  if ('exit' in start) return start.exit
+  const json = start.flags.json
+  const url = start.config.MONGO_URL
   // Read-only: no index builds, no collections created, no buffering while disconnected.
   const conn = mongoose.createConnection(url, {
     bufferCommands: false,
