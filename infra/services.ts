@@ -204,3 +204,24 @@ export async function appReady(app: AppEntry, child: ChildProcess, timeoutMs: nu
     await new Promise((r) => setTimeout(r, 200))
   }
 }
+
+/**
+ * Stop `children`: SIGTERM to each still running, SIGKILL to those not gone `graceMs`
+ * milliseconds later; resolves once every one has exited.
+ */
+export async function stopChildren(children: readonly ChildProcess[], graceMs = 5_000): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve()
+          const timer = setTimeout(() => c.kill('SIGKILL'), graceMs)
+          c.once('exit', () => {
+            clearTimeout(timer)
+            resolve()
+          })
+          c.kill('SIGTERM')
+        }),
+    ),
+  )
+}

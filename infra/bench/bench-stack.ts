@@ -17,7 +17,16 @@ import path from 'node:path'
 import readline from 'node:readline'
 import { MongoClient } from 'mongodb'
 import { ensureJwtKey } from '../keys.js'
-import { type AppEntry, APPS, appEnv, appUrl, withDatabase, freePort, appReady } from '../services.js'
+import {
+  type AppEntry,
+  APPS,
+  appEnv,
+  appUrl,
+  withDatabase,
+  freePort,
+  appReady,
+  stopChildren,
+} from '../services.js'
 import type { InfraUrls } from '../up.js'
 import { createVhost, deleteOrphanVhosts, ownerSuffix } from '../vhost.js'
 
@@ -95,20 +104,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   process.once('exit', killAll)
 
   const stop = async () => {
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve()
-            const timer = setTimeout(() => c.kill('SIGKILL'), 5_000)
-            c.once('exit', () => {
-              clearTimeout(timer)
-              resolve()
-            })
-            c.kill('SIGTERM')
-          }),
-      ),
-    )
+    await stopChildren(children)
     process.removeListener('exit', killAll)
     await fs.rm(keyDir, { recursive: true, force: true })
     const mongo = new MongoClient(urls.MONGO_URL, { serverSelectionTimeoutMS: 3_000, directConnection: true })

@@ -30,7 +30,17 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import t from 'tap'
 import { ensureJwtKey } from '../keys.js'
 import { REPO_ROOT } from '../paths.js'
-import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase, freePort, appReady } from '../services.js'
+import {
+  type AppEntry,
+  APPS,
+  appDir,
+  appEnv,
+  appUrl,
+  withDatabase,
+  freePort,
+  appReady,
+  stopChildren,
+} from '../services.js'
 import type { InfraUrls } from '../up.js'
 import { INFRA_URLS, killWithProcess, ownVhost } from './fixtures/stack.js'
 
@@ -100,20 +110,7 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
   const held: { browser?: Browser } = {}
   t.teardown(async () => {
     await held.browser?.close().catch(() => undefined)
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve()
-            const timer = setTimeout(() => c.kill('SIGKILL'), 5_000)
-            c.once('exit', () => {
-              clearTimeout(timer)
-              resolve()
-            })
-            c.kill('SIGTERM')
-          }),
-      ),
-    )
+    await stopChildren(children)
     untie()
     await fs.rm(keyDir, { recursive: true, force: true })
     const mongo = new MongoClient(urls.MONGO_URL, { serverSelectionTimeoutMS: 3_000, directConnection: true })

@@ -31,7 +31,17 @@ import t from 'tap'
 import type { LedgerReport } from '../demo/payments.js'
 import { runDemo } from '../demo.js'
 import { ensureJwtKey } from '../keys.js'
-import { type AppEntry, APPS, appDir, appEnv, appUrl, withDatabase, freePort, appReady } from '../services.js'
+import {
+  type AppEntry,
+  APPS,
+  appDir,
+  appEnv,
+  appUrl,
+  withDatabase,
+  freePort,
+  appReady,
+  stopChildren,
+} from '../services.js'
 import type { InfraUrls } from '../up.js'
 import { INFRA_URLS, killWithProcess, ownVhost } from './fixtures/stack.js'
 
@@ -89,20 +99,7 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
   // If the test process dies without its teardown (timeout, crash), take the apps with it.
   const untie = killWithProcess(children)
   t.teardown(async () => {
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve()
-            const timer = setTimeout(() => c.kill('SIGKILL'), 5_000)
-            c.once('exit', () => {
-              clearTimeout(timer)
-              resolve()
-            })
-            c.kill('SIGTERM')
-          }),
-      ),
-    )
+    await stopChildren(children)
     untie()
     await fs.rm(keyDir, { recursive: true, force: true })
     const mongo = new MongoClient(urls.MONGO_URL, { serverSelectionTimeoutMS: 3_000, directConnection: true })
