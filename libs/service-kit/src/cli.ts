@@ -4,6 +4,7 @@
  * configuration loading and the same exit codes — 0 all well, 1 problems found (fixed unless a dry
  * run), 2 the command could not run (a bad flag or configuration, a database away).
  */
+import mongoose, { type Connection } from 'mongoose'
 import { parseArgs } from 'node:util'
 import type { Static, TObject } from 'typebox'
 import { ConfigError, loadConfig } from './config.js'
@@ -66,4 +67,18 @@ export function startCli<S extends TObject>(
     }
     throw err
   }
+}
+
+/**
+ * A CLI's connection to `url`: no index builds, no collections created, no buffering while
+ * disconnected, and server selection given up after `timeoutMs` (default 5 000 ms), so a missing
+ * database fails fast (exit 2) instead of hanging. Await `conn.asPromise()` before use.
+ */
+export function cliConnection(url: string, timeoutMs = 5_000): Connection {
+  return mongoose.createConnection(url, {
+    bufferCommands: false,
+    autoIndex: false,
+    autoCreate: false,
+    serverSelectionTimeoutMS: timeoutMs,
+  })
 }

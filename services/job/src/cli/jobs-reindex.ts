@@ -16,9 +16,8 @@
  * unless `--dry-run`) or the model was not marked built; 2 the check could not run (bad arguments
  * or configuration, database or Redis unreachable, another build holds the lock).
  */
-import { startCli, type CliOutput } from '@kelmah/service-kit'
+import { cliConnection, startCli, type CliOutput } from '@kelmah/service-kit'
 import { Redis } from 'ioredis'
-import mongoose from 'mongoose'
 import { pathToFileURL } from 'node:url'
 import Type from 'typebox'
 import { JobConfigSchema } from '../config.js'
@@ -26,9 +25,6 @@ import { jobModel } from '../models/job.js'
 import { JobIndex, modelPrefix, type BuildReport } from '../read-model/job-index.js'
 
 const USAGE = 'usage: npm run jobs:reindex -w @kelmah/job [-- --dry-run] [--json]'
-
-/** How long to wait for the database before giving up (milliseconds). */
-const SERVER_SELECTION_TIMEOUT_MS = 5_000
 
 /** What the CLI reads from the environment. */
 export const ReindexConfigSchema = Type.Object({
@@ -73,12 +69,7 @@ export async function main(
   const start = startCli(argv, env, out, { usage: USAGE, schema: ReindexConfigSchema, dryRun: true })
   if ('exit' in start) return start.exit
   const { flags: values, config } = start
-  const conn = mongoose.createConnection(config.MONGO_URL, {
-    bufferCommands: false,
-    autoIndex: false,
-    autoCreate: false,
-    serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
-  })
+  const conn = cliConnection(config.MONGO_URL)
   const redis = new Redis(config.REDIS_URL, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,

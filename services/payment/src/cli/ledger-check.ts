@@ -11,8 +11,7 @@
  * Exit codes: 0 every invariant holds, 1 violations (each one printed), 2 the check could not run
  * (bad arguments or configuration, database unreachable).
  */
-import { startCli, type CliOutput } from '@kelmah/service-kit'
-import mongoose from 'mongoose'
+import { cliConnection, startCli, type CliOutput } from '@kelmah/service-kit'
 import { pathToFileURL } from 'node:url'
 import Type from 'typebox'
 import type { LedgerReport } from '../domain/invariants.js'
@@ -20,9 +19,6 @@ import { paymentModels } from '../models/index.js'
 import { checkLedgerStore } from '../services/ledger-check.js'
 
 const USAGE = 'usage: npm run ledger:check -w @kelmah/payment [-- --json]'
-
-/** How long to wait for the database before giving up (milliseconds). */
-const SERVER_SELECTION_TIMEOUT_MS = 5_000
 
 /** What the CLI reads from the environment. */
 export const LedgerCheckConfigSchema = Type.Object({
@@ -85,13 +81,7 @@ export async function main(
   if ('exit' in start) return start.exit
   const json = start.flags.json
   const url = start.config.MONGO_URL
-  // Read-only: no index builds, no collections created, no buffering while disconnected.
-  const conn = mongoose.createConnection(url, {
-    bufferCommands: false,
-    autoIndex: false,
-    autoCreate: false,
-    serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
-  })
+  const conn = cliConnection(url)
   let report: LedgerReport
   try {
     await conn.asPromise()

@@ -17,7 +17,7 @@
  * unless `--dry-run`); 2 the check could not run (bad arguments or configuration, database
  * unreachable).
  */
-import { AggregateStore, startCli, type CliOutput } from '@kelmah/service-kit'
+import { AggregateStore, cliConnection, startCli, type CliOutput } from '@kelmah/service-kit'
 import mongoose from 'mongoose'
 import { pathToFileURL } from 'node:url'
 import Type from 'typebox'
@@ -28,9 +28,6 @@ import { reviewStores, type ReviewDeps } from '../services/deps.js'
 import { Ratings } from '../services/ratings.js'
 
 const USAGE = 'usage: npm run ratings:rebuild -w @kelmah/review [-- --dry-run] [--json]'
-
-/** How long to wait for the database before giving up (milliseconds). */
-const SERVER_SELECTION_TIMEOUT_MS = 5_000
 
 /** What the CLI reads from the environment. */
 export const RebuildConfigSchema = Type.Object({
@@ -140,13 +137,7 @@ export async function main(
   const start = startCli(argv, env, out, { usage: USAGE, schema: RebuildConfigSchema, dryRun: true })
   if ('exit' in start) return start.exit
   const { flags: values, config } = start
-  // No index builds and no buffering while disconnected: a missing database fails fast.
-  const conn = mongoose.createConnection(config.MONGO_URL, {
-    bufferCommands: false,
-    autoIndex: false,
-    autoCreate: false,
-    serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
-  })
+  const conn = cliConnection(config.MONGO_URL)
   let report: RebuildReport
   try {
     await conn.asPromise()
