@@ -1,8 +1,8 @@
 /**
  * The hire's decisions: the contract an accepted application becomes ({@link newContract}), the
  * opening it claims ({@link hireSlot}), and what the job's contracts make of the job
- * ({@link jobAfterContracts}, {@link everyOpeningHeld}). Pure; `services/hiring.ts` reads and
- * writes.
+ * ({@link jobAfterContracts}, {@link everyOpeningHeld}), and which applications a filled job
+ * rejects ({@link positionFilledExcept}). Pure; `services/hiring.ts` reads and writes.
  */
 import type { EventContext } from '@kelmah/contracts'
 import type { Decision } from '@kelmah/service-kit'
@@ -104,6 +104,21 @@ export function everyOpeningHeld(
   contracts: readonly { status: ContractStatus }[],
 ): boolean {
   return holdingContracts(contracts).length >= (job.openings ?? 1)
+}
+
+/**
+ * The position-filled rule: once the job's contracts hold every opening, every other pending or
+ * shortlisted application of the job is rejected (`position_filled`). Returns the applications
+ * to spare — those holding an opening, whatever their own status reads yet — or null while an
+ * opening is free (nothing is rejected). Run after each hire by the `ContractCreated` consumer
+ * (`events/hiring-handlers.ts`), off the accept's request path.
+ */
+export function positionFilledExcept<C extends { status: ContractStatus; applicationId: Types.ObjectId }>(
+  job: Pick<JobDoc, 'openings'>,
+  contracts: readonly C[],
+): Types.ObjectId[] | null {
+  if (!everyOpeningHeld(job, contracts)) return null
+  return holdingContracts(contracts).map((c) => c.applicationId)
 }
 
 /**

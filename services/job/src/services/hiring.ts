@@ -1,14 +1,21 @@
 /**
  * The hire: accepting an application creates its contract, and the idempotent follow-ups bring
  * the application and the job in line (again from the service's own contract events, so a crash
- * in between heals itself; `events/hiring-handlers.ts`).
+ * in between heals itself; `events/hiring-handlers.ts`). When the hire fills the job's last
+ * opening, the other applications are rejected by the consumer of `ContractCreated`
+ * ({@link Hiring.rejectOthers}), not by the accept: with 50 applications that is 49 guarded
+ * writes, which FerretDB applies one at a time (issue 11).
  *
  * **Consistency without transactions** (FerretDB 1.24 has none; docs/ferretdb.md):
  * - The hire's commit point is the contract INSERT (`stores.contracts.create`): its unique
  *   `applicationId` and `hireSlot` (`<jobId>:<n>`) make "exactly one of two racing accepts wins"
  *   hold even across processes. Nothing is written before it, so a losing accept changes nothing.
- * - The follow-ups (application `accepted`, the other applications `rejected`, the job's
- *   `hiredCount` and status) are guarded store writes that are no-ops when already done.
+ * - The follow-ups (application `accepted`, the job's `hiredCount` and status; later, from
+ *   `ContractCreated`, the other applications `rejected`) are guarded store writes that are
+ *   no-ops when already done. `ContractCreated` is in the contract's outbox from the insert on,
+ *   so the rejections happen even when the process dies right after the claim.
+ * - Until they do, the others read `pending`; an accept of one of them finds the job's openings
+ *   taken (the `hireSlot` insert fails: PositionFilled), as after the rejections.
  * - A contract leaves `pending_signatures` only after winning its fate (`services/fates.ts`,
  *   `models/contract-fate.ts`), and a live contract found on a closed or cancelled job is ended
  *   by {@link Hiring.syncJob} (`domain/job-contracts.ts`: the two state machines agree).
@@ -19,13 +26,7 @@ import { assertApplicationTransition, moveIfActive } from '../domain/application
 import { LIVE_CONTRACT_STATUSES } from '../domain/contract.js'
 import { cancelling } from '../domain/contract-changes.js'
 import { endingWithJob, jobHasEnded } from '../domain/job-contracts.js'
-import {
-  everyOpeningHeld,
-  hireSlot,
-  holdingContracts,
-  jobAfterContracts,
-  newContract,
-} from '../domain/hiring.js'
+import { hireSlot, jobAfterContracts, newContract, positionFilledExcept } from '../domain/hiring.js'
 import type { MilestoneDraft } from '../domain/milestone.js'
 import {
   ApplicationAlreadyHired,
@@ -65,7 +66,9 @@ export class Hiring {
 
   /**
    * The job's hirer accepts an application: creates its contract (`pending_signatures`,
-   * `ContractCreated`), then runs the follow-ups ({@link completeHire}).
+   * `ContractCreated`), then runs the follow-ups ({@link completeHire}). Returns before the other
+   * applications are rejected when the job is now filled: that follows from `ContractCreated`
+   * ({@link rejectOthers}).
    *
    * @returns the contract
    * @throws ApplicationNotFound (404) for an unknown application or one of another hirer's job;
@@ -256,9 +259,10 @@ export class Hiring {
   }
 
   /**
-   * Bring a job in line with its contracts, idempotently: when every opening is held, the other
-   * pending/shortlisted applications are rejected (`position_filled`); `hiredCount` and the
-   * status follow `domain/hiring.ts#jobAfterContracts` (`JobUpdated` on a status change).
+   * Bring a job in line with its contracts, idempotently: `hiredCount` and the status follow
+   * `domain/hiring.ts#jobAfterContracts` (`JobUpdated` on a status change); a live contract on an
+   * ended job is ended. The other applications of a filled job are not touched here
+   * ({@link rejectOthers} does it, from `ContractCreated`).
    *
    * The decision depends on the job's contracts as well as the job, so a lost race reads BOTH
    * again (the job first, then its contracts: a contract inserted after the job read bumps no
@@ -266,8 +270,7 @@ export class Hiring {
    * not `store.change`, whose retry would decide again on the stale contracts.
    *
    * Round trips when nothing races: the job (none when `known.job` is given), its contracts
-   * (`{jobId}`, pushed down), the other applications when the job is filled
-   * ({@link rejectActiveApplications}: one read, at most two writes) and the job's write.
+   * (`{jobId}`, pushed down) and the job's write.
    *
    * @param known - the job as read before the contracts' state this follows (a signature, a
    *   claim), used for the first attempt: a stale one loses the version guard and is read again
@@ -296,15 +299,35 @@ export class Hiring {
           Pick<ContractDoc, '_id' | 'status' | 'applicationId'>[]
         >()
       }
-      if (everyOpeningHeld(job, contracts)) {
-        const hired = holdingContracts(contracts).map((c) => c.applicationId)
-        await rejectActiveApplications(this.#d, job._id, 'position_filled', ctx, hired)
-      }
       const decision = jobAfterContracts(job, contracts, ctx)
       if (!decision) return job
       if (await stores.jobs.write({ _id: job._id, version: job.version ?? 0 }, decision)) return job
     }
     throw new ConcurrentUpdate('job')
+  }
+
+  /**
+   * The position-filled rule, applied (`domain/hiring.ts#positionFilledExcept`): when the job's
+   * contracts hold every opening, every other pending or shortlisted application is rejected
+   * (`position_filled`, each with its `ApplicationRejected`; {@link rejectActiveApplications}).
+   * Run by the `ContractCreated` consumer after {@link heal}. Idempotent: a second run finds
+   * nothing active to reject (an event redelivered does nothing twice), and one after the
+   * contract was cancelled finds an opening free and rejects nothing.
+   *
+   * Round trips: the job, its contracts; when filled, the applications (one read) and two writes
+   * whatever their number (one when a single one is left, none when none is).
+   *
+   * @returns how many applications were rejected (0 when the job is gone or not filled)
+   */
+  async rejectOthers(jobId: ContractDoc['jobId'] | string, ctx: EventContext): Promise<number> {
+    const job = await this.#d.Job.findById(jobId).lean<JobDoc>()
+    if (!job) return 0
+    const contracts = await this.#d.Contract.find({ jobId: job._id }, { status: 1, applicationId: 1 }).lean<
+      Pick<ContractDoc, '_id' | 'status' | 'applicationId'>[]
+    >()
+    const spared = positionFilledExcept(job, contracts)
+    if (!spared) return 0
+    return rejectActiveApplications(this.#d, job._id, 'position_filled', ctx, spared)
   }
 
   /**

@@ -16,6 +16,7 @@ import {
   hireSlot,
   jobAfterContracts,
   newContract,
+  positionFilledExcept,
 } from '../../src/domain/hiring.js'
 import { editJob, newJob } from '../../src/domain/job-fields.js'
 import { moveJob } from '../../src/domain/job-status.js'
@@ -95,6 +96,21 @@ t.test('hiring: the default contract, and what contracts make of the job', async
   t.equal(hireSlot(job._id, 1), `${String(job._id)}:1`)
   t.ok(everyOpeningHeld(job, [{ status: 'active' }]))
   t.notOk(everyOpeningHeld(job, [{ status: 'cancelled' }]))
+  const [held, freed] = [new Types.ObjectId(), new Types.ObjectId()]
+  t.same(
+    positionFilledExcept(job, [
+      { status: 'pending_signatures', applicationId: held },
+      { status: 'cancelled', applicationId: freed },
+    ]),
+    [held],
+    'filled: every other application is rejected, the hired one spared',
+  )
+  t.equal(positionFilledExcept(job, [{ status: 'cancelled', applicationId: freed }]), null, 'an opening free')
+  t.equal(
+    positionFilledExcept({ ...job, openings: 2 }, [{ status: 'active', applicationId: held }]),
+    null,
+    'one of two openings held: nothing is rejected',
+  )
   t.same(jobAfterContracts(job, [{ status: 'pending_signatures' }], ctx), {
     set: { hiredCount: 1 },
     events: [],

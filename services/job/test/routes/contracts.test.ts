@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp, call, apply } from '../fixtures/app.js'
-import { accept, hire, jobWithApplication, signAs } from '../fixtures/contracts.js'
+import { accept, eventually, hire, jobWithApplication, signAs } from '../fixtures/contracts.js'
 
 const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
 const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
@@ -13,6 +14,24 @@ t.test('contracts', async (t) => {
     (await call(ta.app, 'GET', `/api/jobs/${id}`, actor)).body
   const getApplication = async (id: string, actor: Parameters<typeof call>[3]) =>
     (await call(ta.app, 'GET', `/api/applications/${id}`, actor)).body
+  /**
+   * The application once it reads `rejected`: the accept returns before the job's other
+   * applications are rejected (the service's `ContractCreated` consumer rejects them).
+   */
+  const rejectedSoon = (id: string, actor: Parameters<typeof call>[3]) =>
+    eventually(
+      async () => {
+        const a = await getApplication(id, actor)
+        return a.status === 'rejected' ? a : undefined
+      },
+      10_000,
+      `application ${id} to be rejected`,
+    )
+  /** The `ApplicationRejected` events of application `id` seen so far. */
+  const rejections = (id: string) =>
+    ta.probe.events.filter(
+      (e) => e.type === 'ApplicationRejected' && (e.data as { applicationId: string }).applicationId === id,
+    )
 
   t.test('POST /api/applications/:id/accept', async (t) => {
     t.test(
@@ -172,7 +191,7 @@ t.test('contracts', async (t) => {
       const other = ta.worker()
       const second = await apply(ta.app, other, job.id)
       t.equal((await accept(ta, hirer, application.id)).status, 201)
-      const rejected = await getApplication(second.id, other)
+      const rejected = await rejectedSoon(second.id, other)
       t.match(rejected, { status: 'rejected', rejectionReason: 'position_filled' })
       await ta.probe.waitFor(
         (e) =>
@@ -195,7 +214,7 @@ t.test('contracts', async (t) => {
         )
         t.equal((await accept(ta, hirer, application.id)).status, 201)
         for (const [i, a] of applied.entries()) {
-          t.match(await getApplication(a.id, others[i]), {
+          t.match(await rejectedSoon(a.id, others[i]), {
             status: 'rejected',
             rejectionReason: 'position_filled',
           })
@@ -209,6 +228,70 @@ t.test('contracts', async (t) => {
       },
     )
 
+    t.test(
+      'the others end up rejected, each with one event; a redelivered ContractCreated rejects nothing twice',
+      async (t) => {
+        const { hirer, job, application } = await jobWithApplication(ta)
+        const others = [ta.worker(), ta.worker(), ta.worker()]
+        const applied = await Promise.all(others.map((w) => apply(ta.app, w, job.id)))
+        const listed = await call(ta.app, 'POST', `/api/applications/${applied[0].id}/shortlist`, hirer, {})
+        t.equal(listed.status, 200, 'a shortlisted one is rejected too')
+        const res = await accept(ta, hirer, application.id)
+        t.equal(res.status, 201)
+        const created = await ta.probe.waitFor(
+          (e) =>
+            e.type === 'ContractCreated' &&
+            (e.data as { contractId: string }).contractId === res.body.contract.id,
+        )
+        const versions: number[] = []
+        for (const [i, a] of applied.entries()) {
+          const rejected = await rejectedSoon(a.id, others[i])
+          t.match(rejected, { rejectionReason: 'position_filled' })
+          versions.push(rejected.version)
+          const event = await ta.probe.waitFor(
+            (e) =>
+              e.type === 'ApplicationRejected' &&
+              (e.data as { applicationId: string }).applicationId === a.id,
+          )
+          t.match(event, {
+            correlationId: created.correlationId,
+            data: { jobId: job.id, workerId: others[i].id, reason: 'position_filled' },
+          })
+        }
+        t.equal((await getApplication(application.id, hirer)).status, 'accepted')
+        // The same event again (the bus's inbox drops it), then a copy under a new id, which the
+        // inbox does not know: the consumer runs again and finds nothing left to reject.
+        await ta.deliver(created, 'hiring')
+        await ta.deliver({ ...created, id: randomUUID() }, 'hiring')
+        for (const [i, a] of applied.entries()) {
+          t.match(await getApplication(a.id, others[i]), { status: 'rejected', version: versions[i] })
+          t.equal(rejections(a.id).length, 1, `one ApplicationRejected for application ${i}`)
+        }
+        t.equal((await getApplication(application.id, hirer)).status, 'accepted')
+        t.equal((await getJob(job.id, hirer)).hiredCount, 1)
+      },
+    )
+
+    t.test(
+      'a worker applying after the hire (the job still open) is rejected when it is signed',
+      async (t) => {
+        const h = await hire(ta)
+        const late = ta.worker()
+        const applied = await apply(ta.app, late, h.job.id)
+        t.equal((await signAs(ta, h.worker, h.contract.id)).status, 200)
+        t.equal((await signAs(ta, h.hirer, h.contract.id)).status, 200)
+        t.match(await rejectedSoon(applied.id, late), { rejectionReason: 'position_filled' })
+        t.equal((await getJob(h.job.id, h.hirer)).status, 'in_progress')
+        const refused = await call(ta.app, 'POST', `/api/jobs/${h.job.id}/applications`, ta.worker(), {
+          coverLetter: 'Too late: the job is in progress now.',
+          bid: { amountMinor: 140_000, currency: 'USD' },
+          estimatedDays: 30,
+        })
+        t.equal(refused.status, 409, 'a job in progress takes no applications')
+        t.equal(refused.body.code, 'JOB_ERR_NOT_OPEN')
+      },
+    )
+
     t.test('keeps the other applications of a multi-opening job until every opening is filled', async (t) => {
       const { hirer, job, application } = await jobWithApplication(ta, { openings: 2 })
       const w2 = ta.worker()
@@ -219,7 +302,7 @@ t.test('contracts', async (t) => {
       t.equal((await getApplication(a3.id, w3)).status, 'pending')
       const c2 = (await accept(ta, hirer, a2.id)).body.contract
       t.equal((await getJob(job.id, hirer)).hiredCount, 2)
-      t.match(await getApplication(a3.id, w3), { status: 'rejected', rejectionReason: 'position_filled' })
+      t.match(await rejectedSoon(a3.id, w3), { status: 'rejected', rejectionReason: 'position_filled' })
       // Signing the second contract leaves the job in progress.
       const c1 = (await call(ta.app, 'GET', '/api/contracts?role=hirer&limit=2', hirer)).body.items[1]
       for (const c of [c1, c2]) {
@@ -242,6 +325,32 @@ t.test('contracts', async (t) => {
     })
 
     t.test(
+      'before the others are rejected, accepting one of them gets PositionFilled and changes nothing',
+      async (t) => {
+        // No consumers: nothing rejects the others after the accept, so the window stays open.
+        const quiet = await buildTestApp({ outboxIntervalMs: 5000, skipSubscriptions: true })
+        t.teardown(() => quiet.close())
+        const { hirer, job, application } = await jobWithApplication(quiet)
+        const other = quiet.worker()
+        const second = await apply(quiet.app, other, job.id)
+        t.equal((await accept(quiet, hirer, application.id)).status, 201)
+        const read = async (id: string) =>
+          (await call(quiet.app, 'GET', `/api/applications/${id}`, hirer)).body
+        t.equal((await read(second.id)).status, 'pending', 'not rejected yet')
+        const racing = await accept(quiet, hirer, second.id)
+        t.equal(racing.status, 409)
+        t.equal(racing.body.code, 'JOB_ERR_POSITION_FILLED')
+        t.match(await read(second.id), { status: 'pending', version: second.version })
+        t.match((await call(quiet.app, 'GET', `/api/jobs/${job.id}`, hirer)).body, {
+          status: 'open',
+          hiredCount: 1,
+        })
+        const list = await call(quiet.app, 'GET', '/api/contracts?role=hirer', hirer)
+        t.equal(list.body.items.length, 1, 'the racing accept left no contract')
+      },
+    )
+
+    t.test(
       'two concurrent accepts of different applications of a single-hire job: one 201, one 409, nothing half-done',
       async (t) => {
         const { hirer, job, application } = await jobWithApplication(ta)
@@ -252,12 +361,9 @@ t.test('contracts', async (t) => {
         const loser = results.find((r) => r.status === 409)!
         t.equal(loser.body.code, 'JOB_ERR_POSITION_FILLED')
         const won = results.find((r) => r.status === 201)!.body.contract
-        const statuses = [
-          (await getApplication(application.id, ta.hirer({ id: hirer.id }))).status,
-          (await getApplication(second.id, ta.hirer({ id: hirer.id }))).status,
-        ].sort()
-        t.same(statuses, ['accepted', 'rejected'])
-        t.equal(won.applicationId === application.id ? statuses.length : 2, 2)
+        const lost = won.applicationId === application.id ? second.id : application.id
+        t.equal((await getApplication(won.applicationId, hirer)).status, 'accepted')
+        t.match(await rejectedSoon(lost, hirer), { rejectionReason: 'position_filled' })
         const j = await getJob(job.id, hirer)
         t.equal(j.hiredCount, 1)
         const list = await call(ta.app, 'GET', '/api/contracts?role=hirer', hirer)
