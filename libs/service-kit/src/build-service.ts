@@ -80,12 +80,51 @@ export interface ServiceOptions {
   metricsPort?: number
   /** Type of the bus's queues (`AMQP_QUEUE_TYPE`): `classic` (default) or `quorum`. */
   amqpQueueType?: QueueType
+  /**
+   * Connections of the second, isolation-free pool `app.mongoSafe` on FerretDB (default
+   * {@link DEFAULT_SAFE_POOL_SIZE}); 0 = none (`app.mongoSafe` is `app.mongo`). Ignored on MongoDB 7,
+   * whose one pool serves both.
+   */
+  mongoSafePoolSize?: number
 }
+
+/**
+ * Connections of `app.mongoSafe` on FerretDB. Measured with the messaging bench (25 pairs, seeded
+ * database, services/messaging/README.md#benchmark): 3 beat 2 and matched 4.
+ */
+export const DEFAULT_SAFE_POOL_SIZE = 3
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The service's own MongoDB connection (only when `mongoUrl` was given). */
+    /**
+     * The service's own MongoDB connection (only when `mongoUrl` was given): every guarded update
+     * goes here. On FerretDB it is ONE connection (see `connectMongo`).
+     */
     mongo: Connection
+    /**
+     * The connection for operations that are safe without isolation between connections (only
+     * when `mongoUrl` was given): **reads** (`find`, `findOne`, counts — a read sees committed
+     * writes of any connection, and a stale one is what any read can be), and **inserts that
+     * commit by a unique key** (`_id` or a unique index — the database refuses the second of two
+     * racing inserts on every connection, FerretDB included: 0 duplicates in 160 concurrent
+     * inserts, docs/ferretdb.md). Never updates, upserts, deletes or `findOneAndUpdate`: on
+     * FerretDB 1.24 those are read-modify-write, isolated only within one connection.
+     *
+     * On FerretDB a second connection with a pool of `mongoSafePoolSize` (no index builds, no
+     * buffering), so reads and inserts stop queueing behind the one guarded connection; on
+     * MongoDB 7 (or with `mongoSafePoolSize: 0`) the same object as `mongo`. Compile models on
+     * it with `app.safeModel(Model)`.
+     */
+    mongoSafe: Connection
+    /**
+     * `model` (compiled on `app.mongo`) on `app.mongoSafe`: same name, schema and collection, for
+     * the operations {@link FastifyInstance.mongoSafe} names — reads and unique inserts. The
+     * model itself when both are one connection. Cached per model name.
+     *
+     * Its writes do not prompt the outbox relay (whose notes are by primary model): insert a
+     * document with outbox entries through `app.store(Model, { name, safeCreate: true })` instead.
+     */
+    safeModel: <M extends AnyModel>(model: M) => M
     /** Redis (only when `redisUrl` was given). Auto-pipelined. */
     redis: Redis
     /** The event bus (only when `amqpUrl` was given). Started on `ready`, closed on `close`. */
@@ -104,9 +143,24 @@ declare module 'fastify' {
      */
     store: <TDoc extends { _id: unknown }>(
       model: AnyModel,
-      opts: Omit<StoreOptions, 'relay'>,
+      opts: Omit<StoreOptions, 'relay' | 'createWith'> & AppStoreOptions,
     ) => AggregateStore<TDoc>
   }
+}
+
+/** What `app.store` takes besides {@link StoreOptions}. */
+export interface AppStoreOptions {
+  /**
+   * Insert new aggregates (`create`) through `app.safeModel(model)`: on FerretDB the unique
+   * insert runs on the safe pool instead of queueing behind the guarded connection, and the
+   * store notes the document for the relay (on the primary connection) and kicks it, so its
+   * events go out at once as with any store write. `change` and `write` stay on `app.mongo`.
+   *
+   * Only for a schema whose save middleware writes nothing (the outbox plugin's is fine): the
+   * insert skips user `post('save')` middleware, which would run against the safe connection.
+   * Default false.
+   */
+  safeCreate?: boolean
 }
 
 /**
@@ -189,20 +243,28 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
   const closers: Array<() => Promise<unknown>> = []
 
   if (opts.mongoUrl) {
-    const conn = await connectMongo(opts.mongoUrl, app.log)
+    const { conn, safe } = await connectMongo(
+      opts.mongoUrl,
+      app.log,
+      opts.mongoSafePoolSize ?? DEFAULT_SAFE_POOL_SIZE,
+    )
     app.decorate('mongo', conn)
+    app.decorate('mongoSafe', safe)
+    app.decorate('safeModel', <M extends AnyModel>(model: M): M => safeModelOf(safe, model))
     // Up = connected and the driver's last heartbeat (its monitor's `hello`, on a connection of its
     // own every few seconds) answered. Not a ping through the pool: on FerretDB the pool is one
     // connection, and a ping queued behind a busy instance's queries timed out the probe, so under
     // load both job instances left the load balancer at once (infra/drill/rolling-restart.ts).
-    let heartbeatOk = true
-    conn.getClient().on('serverHeartbeatSucceeded', () => (heartbeatOk = true))
-    conn.getClient().on('serverHeartbeatFailed', () => (heartbeatOk = false))
-    app.addReadinessCheck(
-      'mongodb',
-      () => conn.readyState === mongoose.ConnectionStates.connected && heartbeatOk,
-    )
+    // With a safe pool, both connections must be up: requests read and insert through it.
+    const up = [conn, ...(safe === conn ? [] : [safe])].map((c) => {
+      const state = { heartbeatOk: true }
+      c.getClient().on('serverHeartbeatSucceeded', () => (state.heartbeatOk = true))
+      c.getClient().on('serverHeartbeatFailed', () => (state.heartbeatOk = false))
+      return () => c.readyState === mongoose.ConnectionStates.connected && state.heartbeatOk
+    })
+    app.addReadinessCheck('mongodb', () => up.every((isUp) => isUp()))
     closers.push(() => conn.close())
+    if (safe !== conn) closers.push(() => safe.close())
   }
 
   if (opts.redisUrl) {
@@ -251,7 +313,14 @@ export async function buildService(opts: ServiceOptions): Promise<KelmahApp> {
     app.addReadinessCheck('rabbitmq', () => bus.isConnected())
     app.decorate('store', (model, storeOpts) => {
       relay.add(model)
-      return new AggregateStore(model, { now, ...storeOpts, relay })
+      const { safeCreate, ...rest } = storeOpts
+      const createWith = safeCreate ? app.safeModel(model) : model
+      return new AggregateStore(model, {
+        now,
+        ...rest,
+        relay,
+        ...(createWith !== model ? { createWith } : {}),
+      })
     })
     app.addHook('onReady', async () => {
       await bus.start()
@@ -287,18 +356,28 @@ const MONGO_OPTIONS = {
 } as const
 
 /**
- * Connect to the service's database. On FerretDB (developer and CI machines) the pool is cut to
- * one connection: FerretDB 1.24 runs an update as read-modify-write without isolation, so two
- * concurrent guarded updates of one document can both "win" and concurrent `$inc`s are lost
- * (measured here: 8 concurrent guarded updates × 20 rounds → 47 extra winners), while it executes
- * one connection's commands strictly in order. One connection per process makes our guarded
- * single-document updates atomic again within a process; MongoDB 7 (production) keeps its pool.
- * See docs/ferretdb.md.
+ * Connect to the service's database: `conn` for everything, and `safe` for the operations that
+ * need no isolation between connections (reads, unique inserts; see `app.mongoSafe`).
+ *
+ * On FerretDB (developer and CI machines) `conn` is cut to one connection: FerretDB 1.24 runs an
+ * update as read-modify-write without isolation, so two concurrent guarded updates of one
+ * document can both "win" and concurrent `$inc`s are lost (measured here: 8 concurrent guarded
+ * updates × 20 rounds → 47 extra winners), while it executes one connection's commands strictly
+ * in order. One connection per process makes our guarded single-document updates atomic again
+ * within a process. Reads and unique inserts need none of that, so `safe` is a second connection
+ * with a pool of `safePoolSize` (no index builds: `conn` builds them; 0 = none, `safe` is
+ * `conn`). MongoDB 7 (production) keeps the driver's pool, and `safe` is `conn`. See
+ * docs/ferretdb.md.
  *
  * @throws Error naming the (credential-redacted) URL when the server cannot be reached
  */
-async function connectMongo(url: string, log: FastifyBaseLogger): Promise<Connection> {
+async function connectMongo(
+  url: string,
+  log: FastifyBaseLogger,
+  safePoolSize: number,
+): Promise<{ conn: Connection; safe: Connection }> {
   let conn = mongoose.createConnection(url, MONGO_OPTIONS)
+  let safe: Connection | undefined
   try {
     await conn.asPromise()
     const info: { ferretdbVersion?: string; ferretdb?: { version?: string } } = await conn
@@ -309,17 +388,41 @@ async function connectMongo(url: string, log: FastifyBaseLogger): Promise<Connec
     // FerretDB 1.24 answers `ferretdbVersion` (and `ferretdbFeatures`) in buildInfo; older builds
     // answered a `ferretdb: {version}` object. Missing the detection silently un-serialises writes.
     const ferretdb: string | undefined = info.ferretdbVersion ?? info.ferretdb?.version
-    if (ferretdb) {
-      await conn.close()
-      conn = mongoose.createConnection(url, { ...MONGO_OPTIONS, maxPoolSize: 1 })
-      await conn.asPromise()
-      log.info({ ferretdb }, 'FerretDB detected: one connection, so guarded updates are serialised')
+    if (!ferretdb) return { conn, safe: conn }
+    await conn.close()
+    conn = mongoose.createConnection(url, { ...MONGO_OPTIONS, maxPoolSize: 1 })
+    await conn.asPromise()
+    if (safePoolSize > 0) {
+      safe = mongoose.createConnection(url, {
+        ...MONGO_OPTIONS,
+        maxPoolSize: safePoolSize,
+        autoIndex: false,
+        autoCreate: false,
+      })
+      await safe.asPromise()
     }
-    return conn
+    log.info(
+      { ferretdb, safePoolSize: safe ? safePoolSize : 0 },
+      'FerretDB detected: one connection for guarded updates, a pool for reads and unique inserts',
+    )
+    return { conn, safe: safe ?? conn }
   } catch (err) {
     await conn.close().catch(() => undefined)
+    await safe?.close().catch(() => undefined)
     throw new Error(`cannot connect to MongoDB at ${redact(url)}: ${(err as Error).message}`, { cause: err })
   }
+}
+
+/** `model` compiled on `safe` (same name, schema and collection), or `model` itself when it is on `safe` already. */
+function safeModelOf<M extends AnyModel>(safe: Connection, model: M): M {
+  if (model.db === safe) return model
+  const compiled = safe.models[model.modelName] as M | undefined
+  if (compiled) {
+    if (compiled.schema !== model.schema)
+      throw new TypeError(`${model.modelName}: another schema of that name is on the safe connection`)
+    return compiled
+  }
+  return safe.model(model.modelName, model.schema, model.collection.collectionName) as unknown as M
 }
 
 function redact(url: string): string {

@@ -100,6 +100,8 @@ export interface AppOptions {
   now?: Clock
   /** Do not subscribe to events (tests that call handlers directly). Default false. */
   skipSubscriptions?: boolean
+  /** Connections of `app.mongoSafe` on FerretDB (benches compare sizes); default the kit's. */
+  mongoSafePoolSize?: number
 }
 
 /** The configuration fields {@link serviceOptions} reads (every service's config has them). */
@@ -140,6 +142,7 @@ export function serviceOptions(
     amqpUrl: config.AMQP_URL,
     ...(opts.busExchange ? { busExchange: opts.busExchange } : {}),
     ...(opts.outboxIntervalMs ? { outboxIntervalMs: opts.outboxIntervalMs } : {}),
+    ...(opts.mongoSafePoolSize !== undefined ? { mongoSafePoolSize: opts.mongoSafePoolSize } : {}),
     auth: {
       ...(opts.jwks ? { jwks: opts.jwks } : config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
       issuer: config.JWT_ISSUER,

@@ -23,7 +23,7 @@
  * charge per idempotency key) commit by a unique insert instead: {@link AggregateStore.create}
  * with {@link isDuplicateKey}.
  */
-import { isDuplicateKey, toOutbox, type AnyModel } from '@kelmah/bus'
+import { isDuplicateKey, noteOutboxWrite, toOutbox, type AnyModel } from '@kelmah/bus'
 import type { DomainEvent } from '@kelmah/contracts'
 import type { Model } from 'mongoose'
 import { Conflict, NotFound } from './errors.js'
@@ -85,6 +85,16 @@ export interface StoreOptions {
   relay?: { kick(): unknown }
   /** The clock setting `updatedAt` on every change. Default {@link systemClock}. */
   now?: Clock
+  /**
+   * The model {@link AggregateStore.create} inserts through: the same schema and collection on
+   * another connection (`app.safeModel(model)`, what `app.store`'s `safeCreate` passes), for a
+   * unique insert that needs no isolation. The store then notes the new document for the relay
+   * under the primary `model` (the relay's notes are per model, and the relay reads and removes
+   * through the primary connection) and kicks it, so its events are published at once. Its user
+   * `post('save')` middleware is skipped (the outbox plugin's note would be made for the wrong
+   * model). Default `model`; `change`, `write` and `get` always use `model`.
+   */
+  createWith?: AnyModel
   /** The version field guarding and counting writes. Default `version`. */
   versionField?: string
   /** Set `updatedAt` from `now` on every write. Default true. */
@@ -108,6 +118,7 @@ type Id = string | number | { toString(): string }
  */
 export class AggregateStore<TDoc extends { _id: unknown }> {
   readonly #model: Model<Record<string, unknown>>
+  readonly #createWith: Model<Record<string, unknown>> | undefined
   readonly #name: string
   readonly #relay: { kick(): unknown } | undefined
   readonly #now: Clock
@@ -124,6 +135,10 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
   constructor(model: AnyModel, opts: StoreOptions) {
     // Typed as a model of plain records inside: the store types its results with TDoc itself.
     this.#model = model as Model<Record<string, unknown>>
+    this.#createWith =
+      opts.createWith && opts.createWith !== model
+        ? (opts.createWith as Model<Record<string, unknown>>)
+        : undefined
     this.#name = opts.name
     this.#relay = opts.relay
     this.#now = opts.now ?? systemClock
@@ -137,6 +152,12 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
     if (!model.schema.path('outbox')) throw new TypeError(`${model.modelName}: the schema needs outboxPlugin`)
     if (!model.schema.path(this.#version))
       throw new TypeError(`${model.modelName}: the schema has no version field "${this.#version}"`)
+    if (
+      this.#createWith &&
+      (this.#createWith.schema !== model.schema ||
+        this.#createWith.collection.collectionName !== model.collection.collectionName)
+    )
+      throw new TypeError(`${model.modelName}: createWith must be the same schema and collection`)
   }
 
   /** The model (for reads and indexes; writes go through the store). */
@@ -152,7 +173,8 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
   /**
    * Insert a new aggregate with `events` in its outbox, in one write: the commit point of a
    * unique key (`_id` or a unique index). Schema defaults apply; the version starts at 0 unless
-   * given.
+   * given. Through `createWith` when the store has one (see {@link StoreOptions.createWith}): an
+   * insert needs no isolation from other connections, and its events are still relayed at once.
    *
    * @returns the stored document (lean, without the outbox and its `outboxPending` flag)
    * @throws the driver's duplicate-key error when a unique key is taken (test with
@@ -164,7 +186,14 @@ export class AggregateStore<TDoc extends { _id: unknown }> {
   ): Promise<TDoc> {
     const outbox = toOutbox(events)
     const record = { [this.#version]: 0, ...doc, outbox }
-    const created = await this.#model.create(record)
+    let created
+    if (this.#createWith) {
+      // Pre-save middleware (the outbox plugin's flag) runs; post-save would note the wrong model.
+      created = await new this.#createWith(record).save({ middleware: { post: false } })
+      if (outbox.length > 0) noteOutboxWrite(this.#model, created._id)
+    } else {
+      created = await this.#model.create(record)
+    }
     if (outbox.length > 0) this.#publishSoon()
     const stored = created.toObject({ depopulate: true, versionKey: false }) as TDoc & {
       outbox?: unknown
