@@ -90,7 +90,8 @@ export interface ServiceOptions {
 
 /**
  * Connections of `app.mongoSafe` on FerretDB. Measured with the messaging bench (25 pairs, seeded
- * database, services/messaging/README.md#benchmark): 3 beat 2 and matched 4.
+ * database, services/messaging/README.md#benchmark, a shared machine at load 10–30): 3 gave 62–66
+ * messages/s, 2 gave 34–47 and 4 gave 45 (one more connection only adds waiting on 2 cores).
  */
 export const DEFAULT_SAFE_POOL_SIZE = 3
 

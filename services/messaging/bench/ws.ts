@@ -17,6 +17,12 @@
  *   npm run bench -w @kelmah/messaging                  # 1 pair × 200, then 25 pairs × 40
  *   BENCH_PAIRS=100 BENCH_MESSAGES=50 npm run bench -w @kelmah/messaging
  *   BENCH_FILL=0 npm run bench -w @kelmah/messaging     # empty database
+ *   BENCH_SAFE_POOL=0 npm run bench -w @kelmah/messaging # no safe pool: one connection for all
+ *
+ * `BENCH_SAFE_POOL` sets service-kit's `mongoSafePoolSize` (the reads-and-unique-inserts pool on
+ * FerretDB; default the kit's). The busy columns are the share of the run each connection was
+ * waiting for answers: the one guarded connection, and the safe pool summed over its connections
+ * (so up to the pool size × 100 %).
  *
  * Prints a markdown table. Not a test.
  */
@@ -74,32 +80,35 @@ const messaging = await buildApp({
   busExchange: exchange,
   serviceName: uniqueName('messaging_bench'),
   redisKeyPrefix: prefix,
+  ...(process.env.BENCH_SAFE_POOL ? { mongoSafePoolSize: Number(process.env.BENCH_SAFE_POOL) } : {}),
 })
 const upstream = await messaging.listen({ port: 0, host: '127.0.0.1' })
-/** Database commands sent since the last reset, by `<command> <collection>`. */
+/** Database commands sent since the last reset, by `<command> <collection>` (both connections). */
 let commands = new Map<string, number>()
-messaging.mongo.getClient().on('commandStarted', (e) => {
-  const what = `${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}`
-  commands.set(what, (commands.get(what) ?? 0) + 1)
-})
-/** Milliseconds the connection spent waiting for answers since the last reset (its busy time). */
+/** Milliseconds the guarded connection spent waiting for answers since the last reset (its busy time). */
 let busyMs = 0
+/** The same, summed over the safe pool's connections (`app.mongoSafe`, when it is its own). */
+let safeBusyMs = 0
 /** Milliseconds spent per `<command> <collection>` since the last reset. */
 let commandMs = new Map<string, number>()
-const started = new Map<number, string>()
-messaging.mongo.getClient().on('commandStarted', (e) => {
-  started.set(
-    e.requestId,
-    `${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}`,
-  )
-})
-for (const event of ['commandSucceeded', 'commandFailed'] as const)
-  messaging.mongo.getClient().on(event, (e: { requestId: number; duration: number }) => {
-    busyMs += e.duration
-    const what = started.get(e.requestId)
-    started.delete(e.requestId)
-    if (what) commandMs.set(what, (commandMs.get(what) ?? 0) + e.duration)
+const safePool = messaging.mongoSafe === messaging.mongo ? null : messaging.mongoSafe
+for (const conn of safePool ? [messaging.mongo, safePool] : [messaging.mongo]) {
+  const started = new Map<number, string>()
+  const onSafe = conn === safePool
+  conn.getClient().on('commandStarted', (e) => {
+    const what = `${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}${onSafe ? ' (safe)' : ''}`
+    commands.set(what, (commands.get(what) ?? 0) + 1)
+    started.set(e.requestId, what)
   })
+  for (const event of ['commandSucceeded', 'commandFailed'] as const)
+    conn.getClient().on(event, (e: { requestId: number; duration: number }) => {
+      if (onSafe) safeBusyMs += e.duration
+      else busyMs += e.duration
+      const what = started.get(e.requestId)
+      started.delete(e.requestId)
+      if (what) commandMs.set(what, (commandMs.get(what) ?? 0) + e.duration)
+    })
+}
 let filled: FillCounts | null = null
 if (FILL) {
   filled = await fill(messaging.mongo)
@@ -197,8 +206,10 @@ interface Result {
   /** Database commands per message (Kelmah only), and the breakdown by command and collection. */
   dbPerMessage?: number
   breakdown?: string
-  /** Share of the run the database connection was busy answering (Kelmah only). */
+  /** Share of the run the guarded database connection was busy answering (Kelmah only). */
   dbBusy?: number
+  /** Share of the run the safe pool was busy answering, summed over its connections (Kelmah only). */
+  safeBusy?: number
 }
 
 const pct = (sorted: number[], p: number) =>
@@ -220,6 +231,7 @@ async function run(target: string, gatewayBase: string, pairs: number, messages:
   commands = new Map()
   commandMs = new Map()
   busyMs = 0
+  safeBusyMs = 0
   const runStart = performance.now()
   await Promise.all(
     sockets.map(async ({ sender, receiver, receiverId }, p) => {
@@ -260,7 +272,12 @@ async function run(target: string, gatewayBase: string, pairs: number, messages:
     max: latencies.at(-1)!,
     perS: latencies.length / elapsedS,
     ...(target === 'kelmah'
-      ? { dbPerMessage: total / latencies.length, breakdown, dbBusy: busyMs / 1000 / elapsedS }
+      ? {
+          dbPerMessage: total / latencies.length,
+          breakdown,
+          dbBusy: busyMs / 1000 / elapsedS,
+          safeBusy: safeBusyMs / 1000 / elapsedS,
+        }
       : {}),
   }
 }
@@ -313,15 +330,15 @@ const row = (r: Result, f?: Result) =>
   `| ${r.target === 'floor' ? 'bare ws relay (floor)' : 'Kelmah'} | ${r.pairs} × ${r.messages / r.pairs} | ` +
   `${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.perS.toFixed(0)} | ` +
   (f ? `${(r.p50 / f.p50).toFixed(1)}× / ${(r.p99 / f.p99).toFixed(1)}×` : '–') +
-  ` | ${r.dbPerMessage === undefined ? '–' : r.dbPerMessage.toFixed(1)} | ${r.dbBusy === undefined ? '–' : `${(r.dbBusy * 100).toFixed(0)} %`} |`
+  ` | ${r.dbPerMessage === undefined ? '–' : r.dbPerMessage.toFixed(1)} | ${r.dbBusy === undefined ? '–' : `${(r.dbBusy * 100).toFixed(0)} %`} | ${r.safeBusy === undefined || !safePool ? '–' : `${(r.safeBusy * 100).toFixed(0)} %`} |`
 console.log(
   `\n${filled ? `database filled to seed size (${filled.conversations} conversations, ${filled.messages} messages, ${filled.notifications} notifications)` : 'empty database (BENCH_FILL=0)'}; ` +
     `${os.cpus().length} cores; load average (1/5/15 min) before and after each size: ${loads.join(' → ')}\n`,
 )
 console.log(
-  '| target | pairs × messages | p50 ms | p90 ms | p99 ms | max ms | messages/s | p50 / p99 vs floor | DB commands / message | DB connection busy |',
+  `| target | pairs × messages | p50 ms | p90 ms | p99 ms | max ms | messages/s | p50 / p99 vs floor | DB commands / message | guarded connection busy | safe pool (${safePool ? safePool.getClient().options.maxPoolSize : 0}) busy |`,
 )
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
 for (const { floor: f, kelmah: k } of results) {
   console.log(row(f))
   console.log(row(k, f))

@@ -113,24 +113,44 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     })
     app.decorate('hub', hub)
     const presence = new Presence(app.redis, prefix, config.PRESENCE_TTL_MS, app.now)
+    // Reads and unique inserts on the request paths go through the safe pool (on FerretDB a pool
+    // beside the one connection every guarded update keeps; service-kit's app.mongoSafe).
     const directory = new Directory({
       UserRef,
       JobRef,
       JobParty,
+      reads: {
+        UserRef: app.safeModel(UserRef),
+        JobRef: app.safeModel(JobRef),
+        JobParty: app.safeModel(JobParty),
+      },
       cacheMs: config.DIRECTORY_CACHE_MS,
       now: app.now,
     })
-    const safety = new Safety({ Block, Report, Message, Conversation, directory, now: app.now })
+    const safety = new Safety({
+      Block,
+      BlockReads: app.safeModel(Block),
+      Report,
+      Message,
+      Conversation,
+      directory,
+      now: app.now,
+    })
+    // Their inserts (unique `dedupeKey`, unique `key`) on the safe pool, relayed at once; every
+    // guarded change stays on app.mongo.
     const messages = app.store<MessageDoc>(Message, {
       name: 'message',
       notFound: () => new MessageNotFound(),
+      safeCreate: true,
     })
     const chat = chatOf({
       conversations: app.store<ConversationDoc>(Conversation, {
         name: 'conversation',
         notFound: () => new ConversationNotFound(),
+        safeCreate: true,
       }),
       messages,
+      reads: { Conversation: app.safeModel(Conversation), Message: app.safeModel(Message) },
       push: hub,
       safety,
       directory,

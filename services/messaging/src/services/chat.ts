@@ -33,6 +33,12 @@ export interface Chat {
 export interface ChatDeps {
   conversations: AggregateStore<ConversationDoc>
   messages: AggregateStore<MessageDoc>
+  /**
+   * The models the request paths READ through: `app.safeModel(...)` of the stores' models (on
+   * FerretDB a pool beside the one guarded connection; reads need no isolation). Default the
+   * stores' own models.
+   */
+  reads?: { Conversation: Model<ConversationDoc>; Message: Model<MessageDoc> }
   push: Push
   safety: Safety
   directory: Directory
@@ -45,9 +51,10 @@ export interface ChatDeps {
 /** The chat use cases over the conversations' and messages' stores. */
 export function chatOf(d: ChatDeps): Chat {
   const Message = d.messages.model as Model<MessageDoc>
+  const reads = d.reads ?? { Conversation: d.conversations.model as Model<ConversationDoc>, Message }
   const conversations = new Conversations({
     store: d.conversations,
-    Message,
+    reads,
     directory: d.directory,
     now: d.now,
   })
@@ -57,6 +64,7 @@ export function chatOf(d: ChatDeps): Chat {
     messages: new Messages({
       ...shared,
       store: d.messages,
+      reads: reads.Message,
       safety: d.safety,
       directory: d.directory,
       rateLimit: d.rateLimit,

@@ -30,8 +30,12 @@ import { conversationView, dateIdCursor, objectIdOf, type ConversationView } fro
 export interface ConversationDeps {
   /** The conversations' store (`ConversationCreated` rides in the insert). */
   store: AggregateStore<ConversationDoc>
-  /** Messages, read for unread counts. */
-  Message: Model<MessageDoc>
+  /**
+   * The models every read here goes through (unread counts, lists, lookups): on FerretDB the safe
+   * pool (`app.safeModel`), so reads do not queue behind the guarded connection. Writes go through
+   * `store` (its create a unique insert, its `write` a guarded update on the primary connection).
+   */
+  reads: { Conversation: Model<ConversationDoc>; Message: Model<MessageDoc> }
   /** Users and jobs as known from events: what a user-opened conversation is checked against. */
   directory: Directory
   now: Clock
@@ -50,7 +54,7 @@ export class Conversations {
 
   constructor(deps: ConversationDeps) {
     this.#d = deps
-    this.#Conversation = deps.store.model as Model<ConversationDoc>
+    this.#Conversation = deps.reads.Conversation
   }
 
   /**
@@ -164,7 +168,7 @@ export class Conversations {
     const counts = new Map<string, number>()
     if (convs.length === 0) return counts
     const ids = convs.map((c) => c._id.toHexString())
-    const rows = await this.#d.Message.find(
+    const rows = await this.#d.reads.Message.find(
       {
         recipientId: me,
         readAt: null,

@@ -19,6 +19,13 @@ export interface DirectoryDeps {
   UserRef: Model<UserRefDoc>
   JobRef: Model<JobRefDoc>
   JobParty: Model<JobPartyDoc>
+  /**
+   * The same three models for the checks' reads (every message checks its recipient):
+   * `app.safeModel(...)` of each, on FerretDB a pool beside the one guarded connection. Default
+   * the models above. A read racing a handler's update may cache the value from just before it
+   * for `cacheMs` (the staleness this class already allows).
+   */
+  reads?: { UserRef: Model<UserRefDoc>; JobRef: Model<JobRefDoc>; JobParty: Model<JobPartyDoc> }
   /** How long a known user's record is served from this instance's memory, ms. */
   cacheMs: number
   now: Clock
@@ -42,9 +49,11 @@ export function isActive(u: Partial<Pick<UserRefDoc, 'deactivatedAt' | 'suspende
 export class Directory {
   readonly #d: DirectoryDeps
   readonly #cache = new Map<string, { user: UserRefDoc; until: number }>()
+  readonly #reads: NonNullable<DirectoryDeps['reads']>
 
   constructor(deps: DirectoryDeps) {
     this.#d = deps
+    this.#reads = deps.reads ?? deps
   }
 
   /** The user `id` as known here, or null (unknown, or not known yet). */
@@ -52,7 +61,7 @@ export class Directory {
     const now = this.#d.now().getTime()
     const hit = this.#cache.get(id)
     if (hit && hit.until > now) return hit.user
-    const user = await this.#d.UserRef.findOne({ _id: id }).lean()
+    const user = await this.#reads.UserRef.findOne({ _id: id }).lean()
     if (!user) {
       this.#cache.delete(id)
       return null
@@ -103,9 +112,11 @@ export class Directory {
    *   its parties, so a stranger learns nothing about other people's jobs
    */
   async checkJobParties(jobId: string, a: string, b: string): Promise<void> {
-    const job = await this.#d.JobRef.findOne({ _id: jobId }).lean()
+    const job = await this.#reads.JobRef.findOne({ _id: jobId }).lean()
     const worker = job?.hirerId === a ? b : job?.hirerId === b ? a : null
-    const party = worker ? await this.#d.JobParty.findOne({ _id: jobPartyId(jobId, worker) }).lean() : null
+    const party = worker
+      ? await this.#reads.JobParty.findOne({ _id: jobPartyId(jobId, worker) }).lean()
+      : null
     if (!party)
       throw withFields(new JobNotFound(), [
         {
@@ -117,7 +128,7 @@ export class Directory {
 
   /** The hirer of `jobId`, or null when not known yet. */
   async hirerOf(jobId: string): Promise<string | null> {
-    return (await this.#d.JobRef.findOne({ _id: jobId }).lean())?.hirerId ?? null
+    return (await this.#reads.JobRef.findOne({ _id: jobId }).lean())?.hirerId ?? null
   }
 
   // ---- writes of the directory's event handlers (idempotent) ----

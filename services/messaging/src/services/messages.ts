@@ -48,6 +48,8 @@ export interface SendContext extends EventContext {
 export interface MessageDeps {
   /** The messages' store (`MessageSent` rides in the insert). */
   store: AggregateStore<MessageDoc>
+  /** The Message model reads go through (history, a retried `clientId`): the safe pool on FerretDB. */
+  reads: Model<MessageDoc>
   conversations: Conversations
   push: Push
   safety: Safety
@@ -66,7 +68,7 @@ export class Messages {
 
   constructor(deps: MessageDeps) {
     this.#d = deps
-    this.#Message = deps.store.model as Model<MessageDoc>
+    this.#Message = deps.reads
   }
 
   /** A conversation's messages, newest first. @throws ConversationNotFound, BadRequest for a bad cursor */

@@ -16,6 +16,11 @@ import type { Directory } from './directory.js'
 /** What {@link Safety} needs. */
 export interface SafetyDeps {
   Block: Model<BlockDoc>
+  /**
+   * Blocks as read by {@link Safety.isBlocked} and {@link Safety.blockedBy} (every message and
+   * call checks one): `app.safeModel(Block)`, a read needing no isolation. Default `Block`.
+   */
+  BlockReads?: Model<BlockDoc>
   Report: Model<ReportDoc>
   Message: Model<MessageDoc>
   Conversation: Model<ConversationDoc>
@@ -41,7 +46,11 @@ export class Safety {
   /** True when `blocker` blocked `blocked`. */
   async isBlocked(blocker: string, blocked: string): Promise<boolean> {
     // A find by _id, not countDocuments: FerretDB 1.24 runs count as an aggregation without the index.
-    return (await this.d.Block.findOne({ _id: blockId(blocker, blocked) }, { _id: 1 }).lean()) !== null
+    return (
+      (await (this.d.BlockReads ?? this.d.Block)
+        .findOne({ _id: blockId(blocker, blocked) }, { _id: 1 })
+        .lean()) !== null
+    )
   }
 
   /**
@@ -78,7 +87,7 @@ export class Safety {
 
   /** The users `me` blocked. */
   async blockedBy(me: string): Promise<string[]> {
-    return (await this.d.Block.find({ blockerId: me }).lean()).map((b) => b.blockedId)
+    return (await (this.d.BlockReads ?? this.d.Block).find({ blockerId: me }).lean()).map((b) => b.blockedId)
   }
 
   /**
