@@ -37,6 +37,25 @@ export function ferretdbDatabase(port: number, ephemeral: boolean): string {
   return `ferretdb${ephemeral ? '_test' : ''}${port === 27017 ? '' : `_${port}`}`
 }
 
+/**
+ * PostgreSQL connections one FerretDB instance may hold (its `pool_max_conns`; FerretDB 1.24's own
+ * default is 50, `internal/backends/postgresql/metadata/pool/uri.go`). The machine's PostgreSQL
+ * allows 100 (`max_connections`) for every instance together — `npm start`'s, a test run's, a
+ * benchmark's — and a FerretDB 1.24 whose PostgreSQL refused it a connection was seen here to stop
+ * answering every command, `ping` included, with its 50 connections idle (docs/ferretdb.md). 20
+ * is more than the queries one instance runs at once on this 2-core machine (seven services of
+ * one guarded connection and a pool of 3 each), and four instances fit.
+ */
+export const FERRETDB_POSTGRES_POOL = 20
+
+/** `dbUrl` with FerretDB's pool bound ({@link FERRETDB_POSTGRES_POOL}) unless the URL sets one. */
+export function withPoolBound(dbUrl: string): string {
+  const u = new URL(dbUrl)
+  if (!u.searchParams.has('pool_max_conns'))
+    u.searchParams.set('pool_max_conns', String(FERRETDB_POSTGRES_POOL))
+  return u.toString()
+}
+
 export async function ensureMongo(ctx: Ctx): Promise<string> {
   const given = ctx.env.MONGO_URL
   if (given) {
@@ -74,7 +93,7 @@ export async function ensureMongo(ctx: Ctx): Promise<string> {
     if (server.started) ctx.started.push(POSTGRES_NAME)
     const db = ferretdbDatabase(port, ctx.ephemeral)
     const dbUrl = await preparePostgresDatabase(server, db, { fresh: ctx.ephemeral, relaxed: ctx.ephemeral })
-    storage = ['--handler=postgresql', `--postgresql-url=${dbUrl}`]
+    storage = ['--handler=postgresql', `--postgresql-url=${withPoolBound(dbUrl)}`]
     where = `PostgreSQL database ${db} on ${redact(server.url)}`
   } else {
     const dataDir = path.join(base, `ferretdb${suffix}`)
