@@ -16,10 +16,19 @@
  *   (`'outbox.0': {$exists}` before, `{outboxPending: true}` now; the full sweep is the safety net
  *   run every `fullSweepMs`).
  * - **sweep relaying `--pending` documents** left by a "crashed" writer.
+ * - **draining a backlog** (`--backlog` documents noted with one event each, as a burst of
+ *   service writes leaves them) through a REAL bus (RabbitMQ at `AMQP_URL`, confirms, an exchange
+ *   of the run's own), alone and beside a "service" keeping 6 requests in flight on the same
+ *   connection (a `findOne` and an `updateOne` each, as the seed keeps the job service busy):
+ *   documents per second relayed, and the service's requests per second beside it.
+ * - **an event of another collection behind that backlog**: one document of a second model noted
+ *   right after the backlog's — ms until its event is confirmed (a `ContractSigned` behind
+ *   thousands of `ApplicationSubmitted` in the seed).
  *
- * The bus is a no-op publisher: only database work is measured (a confirmed publish adds the same
- * broker round trip to both). Prints a Markdown table and the load average (the machine is shared:
- * compare columns, not absolutes).
+ * Apart from the backlog rows the bus is a no-op publisher: only database work is measured (a
+ * confirmed publish adds the same broker round trip to both). `--sections kicks,sweeps,backlog`
+ * picks what runs (default all). Compare against any commit with `--before <ref>`. Prints a
+ * Markdown table and the load average (the machine is shared: compare columns, not absolutes).
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -29,7 +38,9 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createEvent } from '@kelmah/contracts'
 import mongoose, { Schema, type Connection } from 'mongoose'
+import amqp from 'amqplib'
 import { pino } from 'pino'
+import { Bus } from '../src/bus.js'
 import * as after from '../src/outbox.js'
 
 /** The last commit whose relay had no `outboxPending` flag. */
@@ -42,8 +53,13 @@ const { values: args } = parseArgs({
     writes: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
     before: { type: 'string', default: BEFORE_DEFAULT },
+    backlog: { type: 'string', default: '300' },
+    sections: { type: 'string', default: 'kicks,sweeps,backlog' },
   },
 })
+const SECTIONS = new Set(args.sections.split(','))
+const BACKLOG = Number(args.backlog)
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 const DOCS = Number(args.docs)
 const PENDING = Number(args.pending)
 const WRITES = Number(args.writes)
@@ -166,6 +182,26 @@ try {
   }
 
   // 1. Kicks after store-like writes, one document each, alternating sides.
+  if (SECTIONS.has('kicks')) await kicks(relays)
+  if (SECTIONS.has('sweeps')) await sweeps(relays)
+  for (const relay of relays.values()) await relay.stop()
+  if (SECTIONS.has('backlog')) await backlogs()
+  const server = await conn.db!.admin().command({ buildInfo: 1 })
+  console.log(
+    `\n${MONGO_URL} (${server.ferretdbVersion ? `FerretDB ${server.ferretdbVersion}` : `MongoDB ${server.version}`}), ` +
+      `one connection, ${WRITES} writes, ${ROUNDS} rounds, backlog ${BACKLOG}; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}\n`,
+  )
+  console.log(`| | before (${args.before.slice(0, 7)}) | after |\n| --- | --: | --: |`)
+  for (const r of rows) console.log(`| ${r.what} | ${r.before ?? ''} | ${r.after ?? ''} |`)
+} finally {
+  await conn.dropDatabase().catch(() => {})
+  await conn.close()
+  cleanup()
+}
+
+async function kicks(relays: Map<string, Relay>): Promise<void> {
   for (const s of sides)
     await s.Model.insertMany(Array.from({ length: WRITES }, (_, i) => jobDoc(i, false, false)))
   for (const s of sides) {
@@ -210,8 +246,14 @@ try {
     'after',
     [...durations].map(([k, v]) => `${k} ${median(v).toFixed(1)}`).join(', '),
   )
+}
 
-  // 2. Sweeps over DOCS documents.
+/** 2. Sweeps over DOCS documents. */
+async function sweeps(relays: Map<string, Relay>): Promise<void> {
+  for (const relay of relays.values()) {
+    relay.start() // idempotent (started by kicks() when it ran)
+    await relay.kick()
+  }
   for (const s of sides) {
     await s.Model.deleteMany({})
     for (let i = 0; i < DOCS; i += 500)
@@ -231,7 +273,7 @@ try {
       // PENDING documents left by a writer that died before its kick (flagged by the new code).
       for (let k = 0; k < PENDING; k++) {
         const i = (round * PENDING + k * 97) % DOCS
-        const doc = jobDoc(i, true, s.name === 'after')
+        const doc = jobDoc(i, true, s.name === 'after' || 'OUTBOX_PENDING_FIELD' in s.mod) // flagged where the relay knows the flag
         await s.Model.collection.updateOne({ _id: doc._id as never }, { $set: doc })
       }
       const r = await counted(() => relay.sweep())
@@ -260,19 +302,112 @@ try {
     'after',
     median(idleFull).toFixed(1),
   )
+}
 
-  for (const relay of relays.values()) await relay.stop()
-  const server = await conn.db!.admin().command({ buildInfo: 1 })
-  console.log(
-    `\n${MONGO_URL} (${server.ferretdbVersion ? `FerretDB ${server.ferretdbVersion}` : `MongoDB ${server.version}`}), ` +
-      `one connection, ${WRITES} writes, ${ROUNDS} sweep rounds; load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}\n`,
-  )
-  console.log(`| | before (${args.before.slice(0, 7)}) | after |\n| --- | --: | --: |`)
-  for (const r of rows) console.log(`| ${r.what} | ${r.before ?? ''} | ${r.after ?? ''} |`)
-} finally {
-  await conn.dropDatabase().catch(() => {})
-  await conn.close()
-  cleanup()
+/**
+ * 3. Backlogs through a real bus: BACKLOG documents of one model noted at once, then one of a
+ * second model; alternating sides, ROUNDS rounds, alone and beside a busy "service".
+ */
+async function backlogs(): Promise<void> {
+  const exchange = `kelmah.bench.relay.${process.pid}`
+  const bus = new Bus({ url: AMQP_URL, service: `benchrelay${process.pid}`, exchange, inbox: conn, logger })
+  await bus.start()
+  try {
+    const models = sides.map((s) => ({
+      ...s,
+      Jobs: model(conn, s.mod, `backlog_jobs_${s.name}`),
+      Contracts: model(conn, s.mod, `backlog_contracts_${s.name}`),
+      Busy: model(conn, s.mod, `backlog_busy_${s.name}`),
+    }))
+    for (const m of models) {
+      await m.Busy.collection.insertMany(Array.from({ length: 50 }, (_, i) => jobDoc(i, false, false)))
+    }
+    const rate = { before: [] as number[], after: [] as number[] }
+    const busyRate = { before: [] as number[], after: [] as number[] }
+    const serviceRate = { before: [] as number[], after: [] as number[] }
+    const behind = { before: [] as number[], after: [] as number[] }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const withService of [false, true]) {
+        for (const m of models) {
+          const relay = new m.mod.OutboxRelay({
+            bus,
+            models: [m.Jobs, m.Contracts],
+            logger,
+            intervalMs: 3_600_000,
+            fullSweepMs: 3_600_000,
+          })
+          await m.Jobs.deleteMany({})
+          await m.Contracts.deleteMany({})
+          const docs = Array.from({ length: BACKLOG }, (_, i) => jobDoc(round * BACKLOG + i, true, true))
+          for (let i = 0; i < docs.length; i += 100)
+            await m.Jobs.collection.insertMany(docs.slice(i, i + 100))
+          for (const d of docs) m.mod.noteOutboxWrite(m.Jobs, d._id)
+          const signed = jobDoc(1_000_000 + round, true, true)
+          await m.Contracts.collection.insertOne(signed)
+          m.mod.noteOutboxWrite(m.Contracts, signed._id)
+          // The service: 6 requests in flight, each a findOne and a guarded updateOne.
+          let serving = withService
+          let served = 0
+          const service = Array.from({ length: 6 }, async (_, w) => {
+            for (let k = 0; serving; k++) {
+              const _id = `job-${(w * 7 + k) % 50}`
+              await m.Busy.collection.findOne({ _id: _id as never })
+              await m.Busy.collection.updateOne({ _id: _id as never }, { $inc: { version: 1 } })
+              served++
+            }
+          })
+          let signedAt: number | undefined
+          const t0 = performance.now()
+          relay.start() // its first pass is a full sweep, then the noted documents
+          const watch = (async () => {
+            while (signedAt === undefined) {
+              const c = await m.Contracts.collection.findOne(
+                { _id: signed._id as never },
+                { projection: { outbox: 1 } },
+              )
+              if ((c?.outbox as unknown[] | undefined)?.length === 0) signedAt = performance.now() - t0
+              else await new Promise((r) => setTimeout(r, 20))
+            }
+          })()
+          for (;;) {
+            await relay.kick()
+            const left = await m.Jobs.collection.countDocuments({ [after.OUTBOX_PENDING_FIELD]: true })
+            if (left === 0) break
+          }
+          const ms = performance.now() - t0
+          await watch
+          serving = false
+          await Promise.all(service)
+          await relay.stop()
+          ;(withService ? busyRate : rate)[m.name].push(BACKLOG / (ms / 1000))
+          if (withService) serviceRate[m.name].push(served / (ms / 1000))
+          else behind[m.name].push(signedAt!)
+        }
+      }
+    }
+    for (const m of models) {
+      put(
+        `drain a backlog of ${BACKLOG} documents, real confirms, alone: docs/s (median)`,
+        m.name,
+        median(rate[m.name]).toFixed(0),
+      )
+      put(
+        `… beside a service with 6 requests in flight: docs/s (median)`,
+        m.name,
+        median(busyRate[m.name]).toFixed(0),
+      )
+      put(`… the service's requests/s meanwhile (median)`, m.name, median(serviceRate[m.name]).toFixed(0))
+      put(
+        `an event of a second collection noted after that backlog: ms until relayed (median, alone)`,
+        m.name,
+        median(behind[m.name]).toFixed(0),
+      )
+    }
+  } finally {
+    await bus.close()
+    const c = await amqp.connect(AMQP_URL)
+    const ch = await c.createChannel()
+    await ch.deleteExchange(exchange).catch(() => undefined)
+    await c.close().catch(() => undefined)
+  }
 }

@@ -243,16 +243,30 @@ function forgetNoteUpTo(model: object, key: string, seq: number): void {
   if (note && note.seq <= seq) ids!.delete(key)
 }
 
-/** Take (and forget) what was noted for `model` since the last call. */
-function takeNoted(model: object): { ids: unknown[]; sweep: boolean; fullScan: boolean } {
-  const ids = writtenIds.get(model)
-  const taken = ids ? [...ids.values()].map((n) => n.id) : []
-  ids?.clear()
+/** Take (and forget) whether `model` was written in a way that needs a sweep or a full scan. */
+function takeSweepNeeds(model: object): { sweep: boolean; fullScan: boolean } {
   const sweep = needsSweep.has(model)
   needsSweep.delete(model)
   const fullScan = needsFullScan.has(model)
   needsFullScan.delete(model)
-  return { ids: taken, sweep, fullScan }
+  return { sweep, fullScan }
+}
+
+/**
+ * Take (and forget) up to `max` of the documents noted for `model`, oldest note first, leaving
+ * those whose key is in `skip` (relayed earlier in this pass: their new notes wait for the next).
+ */
+function takeNotedIds(model: object, max: number, skip: ReadonlySet<string>): Map<string, unknown> {
+  const taken = new Map<string, unknown>()
+  const ids = writtenIds.get(model)
+  if (!ids) return taken
+  for (const [key, note] of ids) {
+    if (taken.size >= max) break
+    if (skip.has(key)) continue
+    taken.set(key, note.id)
+    ids.delete(key)
+  }
+  return taken
 }
 
 /**
@@ -329,13 +343,99 @@ type SweepKind = 'none' | 'flagged' | 'full'
 const MAX_ROUNDS = 4
 
 /**
- * Documents whose leases a pass takes in one `insertMany` and drops in one `deleteMany`. Small
- * enough that the last of a batch is relayed well within `leaseMs` on a loaded machine (a
- * document takes a few ms to a few hundred ms there).
+ * Documents whose leases a pass takes in one `insertMany` and drops in one `deleteMany`, relayed
+ * side by side with their first removals in one command; also a collection's share of each round
+ * of a pass. Small enough that a batch is relayed well within `leaseMs` on a loaded machine (a
+ * document takes a few ms to a few hundred ms there) and that a service's request waits behind at
+ * most that many relay reads on the one connection.
  */
 const LEASE_BATCH = 20
 
 type OutboxDoc = OutboxFields & { _id: mongo.ObjectId }
+
+type RemovalFilter = mongo.Filter<OutboxDoc>
+type RemovalUpdate = mongo.UpdateFilter<OutboxDoc>
+
+/** A document's part in a {@link RemovalBatch}. */
+interface RemovalSlot {
+  remove(filter: RemovalFilter, update: RemovalUpdate): Promise<boolean>
+  leave(): void
+}
+
+/**
+ * The first guarded removals of a batch's documents, sent as ONE unordered `update` command
+ * (`bulkWrite` of `updateOne`s, each still guarded on the exact outbox its document was read
+ * with) once every document of the batch has either handed its removal over or left without one
+ * (its {@link RemovalBatch.slot}). The command reports how many statements matched, not which:
+ * when all did, each document is done; when fewer did, every one of them is answered "not known
+ * to have matched" and takes the careful path (`$pullAll` of exactly what it published, which is
+ * a no-op for a document already emptied).
+ */
+class RemovalBatch {
+  readonly #collection: mongo.Collection<OutboxDoc>
+  #open: number
+  readonly #waiting: Array<{
+    filter: RemovalFilter
+    update: RemovalUpdate
+    resolve: (matched: boolean) => void
+    reject: (err: unknown) => void
+  }> = []
+
+  /** @param participants - documents that will each take one {@link slot} */
+  constructor(collection: mongo.Collection<OutboxDoc>, participants: number) {
+    this.#collection = collection
+    this.#open = participants
+  }
+
+  /**
+   * One document's part in the batch: hand its guarded removal over (`remove`, resolving with
+   * whether it is known to have matched) or leave without one (`leave`). Whichever comes first
+   * counts; later calls of `leave` are no-ops, a second `remove` is sent on its own.
+   */
+  slot(): RemovalSlot {
+    let used = false
+    return {
+      remove: (filter, update) => {
+        if (used) return this.#collection.updateOne(filter, update).then((r) => r.matchedCount === 1)
+        used = true
+        const done = new Promise<boolean>((resolve, reject) => {
+          this.#waiting.push({ filter, update, resolve, reject })
+        })
+        this.#open--
+        this.#flushIfReady()
+        return done
+      },
+      leave: () => {
+        if (used) return
+        used = true
+        this.#open--
+        this.#flushIfReady()
+      },
+    }
+  }
+
+  #flushIfReady(): void {
+    if (this.#open > 0 || this.#waiting.length === 0) return
+    const ops = this.#waiting.splice(0)
+    const send =
+      ops.length === 1
+        ? this.#collection.updateOne(ops[0]!.filter, ops[0]!.update).then((r) => r.matchedCount === 1)
+        : this.#collection
+            .bulkWrite(
+              ops.map((o) => ({ updateOne: { filter: o.filter, update: o.update } })),
+              { ordered: false },
+            )
+            .then((r) => r.matchedCount === ops.length)
+    send.then(
+      (matched) => {
+        for (const o of ops) o.resolve(matched)
+      },
+      (err: unknown) => {
+        for (const o of ops) o.reject(err)
+      },
+    )
+  }
+}
 
 /**
  * Relays outbox entries to the bus: finds documents with pending entries, leases each one,
@@ -359,7 +459,13 @@ type OutboxDoc = OutboxFields & { _id: mongo.ObjectId }
  * publish, remove the entries and the flag in one guarded update, drop the lease (`deleteOne`) —
  * 4, where the relay before the flag took 5 (a peek before the lease, and `$pullAll` without the
  * flag). A pass over several documents takes up to {@link LEASE_BATCH} leases in one unordered
- * `insertMany` and drops them in one `deleteMany`: 2 round trips per document plus 2 per batch.
+ * `insertMany`, relays those documents side by side (their reads, publishes and confirms overlap;
+ * each document's own entries still go one after another), sends their guarded removals as ONE
+ * unordered `update` command (each statement still guarded on the exact outbox its document was
+ * read with; when fewer than all match, each takes the careful path below) and drops the leases
+ * in one `deleteMany`: 1 round trip per document plus 3 per batch. A pass drains its documents
+ * in rounds of a batch per collection in turn, so one collection's backlog does not hold another
+ * collection's events back.
  * What was weighed and kept:
  *
  * - **The read after the lease stays.** The entries a write made are known to this process, but
@@ -519,35 +625,59 @@ export class OutboxRelay {
     await this.#running
   }
 
+  /**
+   * One pass: the sweep's finds (when one is due) and the noted documents, drained in rounds —
+   * each round takes up to {@link LEASE_BATCH} documents of every model in turn (noted ones
+   * first, oldest note first, then the sweep's), so one collection's backlog does not hold the
+   * others' events back (a `ContractSigned` behind thousands of `ApplicationSubmitted`). Notes made
+   * during the pass join its next round; a document relayed earlier in the pass waits for the next
+   * pass (so a publish that keeps failing does not spin).
+   */
   async #pass(sweep: SweepKind): Promise<void> {
+    const found = new Map<AnyModel, Map<string, unknown>>()
     for (const model of this.#models) {
       if (this.#stopped) return
-      const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
-      const noted = takeNoted(model)
-      const targets = new Map(noted.ids.map((id) => [String(id), id]))
+      const needs = takeSweepNeeds(model)
       const kind: SweepKind =
-        sweep === 'full' || noted.fullScan ? 'full' : sweep === 'flagged' || noted.sweep ? 'flagged' : 'none'
-      if (kind !== 'none') {
-        const filter: mongo.Filter<OutboxDoc> =
-          kind === 'full' ? { 'outbox.0': { $exists: true } } : { [OUTBOX_PENDING_FIELD]: true as const }
-        const found = await collection
-          .find(filter, { projection: { _id: 1, outbox: 1 } })
-          .limit(this.#batchSize)
-          .toArray()
-        // A full batch of the full sweep may leave more: the next tick runs a full sweep again
-        // (every tick runs the flagged one anyway).
-        if (kind === 'full' && found.length >= this.#batchSize) this.#lastFullSweep = 0
-        for (const doc of found) {
-          if (doc.outbox?.length) targets.set(String(doc._id), doc._id)
-          else if (!targets.has(String(doc._id))) await this.#clearFlag(collection, doc._id)
-        }
+        sweep === 'full' || needs.fullScan ? 'full' : sweep === 'flagged' || needs.sweep ? 'flagged' : 'none'
+      if (kind === 'none') continue
+      const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
+      const filter: mongo.Filter<OutboxDoc> =
+        kind === 'full' ? { 'outbox.0': { $exists: true } } : { [OUTBOX_PENDING_FIELD]: true as const }
+      const docs = await collection
+        .find(filter, { projection: { _id: 1, outbox: 1 } })
+        .limit(this.#batchSize)
+        .toArray()
+      // A full batch of the full sweep may leave more: the next tick runs a full sweep again
+      // (every tick runs the flagged one anyway).
+      if (kind === 'full' && docs.length >= this.#batchSize) this.#lastFullSweep = 0
+      const targets = new Map<string, unknown>()
+      for (const doc of docs) {
+        if (doc.outbox?.length) targets.set(String(doc._id), doc._id)
+        else if (!writtenIds.get(model)?.has(String(doc._id))) await this.#clearFlag(collection, doc._id)
       }
-      const ids = [...targets.values()] as mongo.ObjectId[]
-      for (let at = 0; at < ids.length; at += LEASE_BATCH) {
+      found.set(model, targets)
+    }
+    const relayed = new Map<AnyModel, Set<string>>()
+    for (let any = true; any;) {
+      any = false
+      for (const model of [...this.#models]) {
         if (this.#stopped) return
-        const batch = ids.slice(at, at + LEASE_BATCH)
-        if (batch.length === 1) await this.#relayDocument(model, batch[0]!)
-        else await this.#relayBatch(model, batch)
+        let done = relayed.get(model)
+        if (!done) relayed.set(model, (done = new Set()))
+        const batch = takeNotedIds(model, LEASE_BATCH, done)
+        const rest = found.get(model)
+        for (const [key, id] of rest ?? []) {
+          if (batch.size >= LEASE_BATCH) break
+          rest!.delete(key)
+          if (!done.has(key)) batch.set(key, id)
+        }
+        if (batch.size === 0) continue
+        any = true
+        for (const key of batch.keys()) done.add(key)
+        const ids = [...batch.values()] as mongo.ObjectId[]
+        if (ids.length === 1) await this.#relayDocument(model, ids[0]!)
+        else await this.#relayBatch(model, ids)
       }
     }
   }
@@ -556,7 +686,10 @@ export class OutboxRelay {
    * Relay several documents of `model` with their leases taken in ONE `insertMany` (unordered: a
    * duplicate `_id` is a lease another relay holds, and only that one fails) and dropped in ONE
    * `deleteMany`, so a document costs its read and its removal plus 2/n for the leases instead of
-   * 2 more each. Each document is still read under its own lease, as in {@link #relayDocument}.
+   * 2 more each. The leased documents are relayed side by side — their reads, publishes (each
+   * document's entries still one after another, in order) and removals queue together on the one
+   * connection instead of waiting for each other's round trips and confirms. Each document is
+   * still read under its own lease, as in {@link #relayDocument}.
    */
   async #relayBatch(model: AnyModel, ids: readonly mongo.ObjectId[]): Promise<void> {
     const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
@@ -582,10 +715,14 @@ export class OutboxRelay {
     }
     const taken = ids.filter((_, i) => !elsewhere.includes(i))
     try {
-      for (const _id of taken) {
-        if (this.#stopped) return
-        await this.#relayLeased(model, _id, leaseIdOf(_id))
-      }
+      // Every document runs to its end before the leases go (allSettled, not all): a lease is
+      // never dropped under a document still being relayed.
+      const removals = new RemovalBatch(collection, taken.length)
+      const results = await Promise.allSettled(
+        taken.map((_id) => this.#relayLeased(model, _id, leaseIdOf(_id), removals.slot())),
+      )
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
     } finally {
       await leases
         .deleteMany({ _id: { $in: taken.map(leaseIdOf) }, owner: this.#owner })
@@ -634,8 +771,30 @@ export class OutboxRelay {
     }
   }
 
-  /** Relay document `_id` of `model`, whose lease `leaseId` this relay holds (the caller drops it). */
-  async #relayLeased(model: AnyModel, _id: mongo.ObjectId, leaseId: string): Promise<void> {
+  /**
+   * Relay document `_id` of `model`, whose lease `leaseId` this relay holds (the caller drops it).
+   * With `removals` (its slot in a batch), its first guarded removal goes out in the batch's one
+   * command.
+   */
+  async #relayLeased(
+    model: AnyModel,
+    _id: mongo.ObjectId,
+    leaseId: string,
+    removals?: RemovalSlot,
+  ): Promise<void> {
+    try {
+      await this.#relayLeasedRounds(model, _id, leaseId, removals)
+    } finally {
+      removals?.leave() // a no-op once its removal was handed over
+    }
+  }
+
+  async #relayLeasedRounds(
+    model: AnyModel,
+    _id: mongo.ObjectId,
+    leaseId: string,
+    removals: RemovalSlot | undefined,
+  ): Promise<void> {
     const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
     const key = String(_id)
     // Notes up to here stand for writes acknowledged before this read: their entries are in it.
@@ -643,6 +802,7 @@ export class OutboxRelay {
     const doc = await collection.findOne({ _id }, { projection: { outbox: 1, [OUTBOX_PENDING_FIELD]: 1 } })
     let entries = doc?.outbox ?? []
     if (entries.length === 0) {
+      removals?.leave()
       if (doc?.outboxPending) await this.#clearFlag(collection, _id)
       this.#backlog.delete(leaseId)
       forgetNoteUpTo(model, key, readSeq)
@@ -667,17 +827,18 @@ export class OutboxRelay {
           break
         }
       }
+      if (failed) removals?.leave() // its removal below is its own, not the batch's
       if (published.length === 0) return
       if (!failed) {
-        // The outbox still exactly as read: empty it and drop the flag in one write.
-        const res = await collection.updateOne(
-          { _id, outbox: entries },
-          {
-            $pullAll: { outbox: published },
-            $unset: { [OUTBOX_PENDING_FIELD]: '' },
-          },
-        )
-        if (res.matchedCount === 1) {
+        // The outbox still exactly as read: empty it and drop the flag in one write (in round 1
+        // of a batch, one statement of the batch's command).
+        const filter = { _id, outbox: entries }
+        const update = { $pullAll: { outbox: published }, $unset: { [OUTBOX_PENDING_FIELD]: '' as const } }
+        const matched =
+          round === 1 && removals
+            ? await removals.remove(filter, update)
+            : (await collection.updateOne(filter, update)).matchedCount === 1
+        if (matched) {
           this.#backlog.delete(leaseId)
           forgetNoteUpTo(model, key, readSeq)
           this.#logger.debug(

@@ -8,11 +8,13 @@ import {
   OUTBOX_PENDING_FIELD,
   OutboxRelay,
   outboxPush,
+  outboxPlugin,
   toOutbox,
   withOutbox,
 } from '../src/index.js'
+import mongoose, { type Connection, Schema } from 'mongoose'
 import { MONGO_URL, sleep, testInfra, testLogger, waitFor } from './helpers/infra.js'
-import { jobModel } from './fixtures/job-model.js'
+import { jobModel, type TestJob } from './fixtures/job-model.js'
 
 function probe(n: number) {
   return createEvent('BusProbed', { n }, { producer: 'test' })
@@ -333,4 +335,199 @@ t.test('a failed publish keeps the entry for the next pass', async (t) => {
   await relay.kick()
   t.same(published, [1, 2], 'relayed in order')
   t.equal((await Job.findById('j').lean())?.outbox.length, 0)
+})
+
+/** A second aggregate on `conn` (collection `contracts`), for passes over several collections. */
+function contractModel(conn: Connection) {
+  if (conn.models.TestContract) return conn.model<TestJob>('TestContract')
+  const schema = new Schema<TestJob>({ _id: String, status: { type: String, required: true } })
+  schema.plugin(outboxPlugin)
+  return conn.model<TestJob>('TestContract', schema, 'contracts')
+}
+
+/** `n` job documents `<prefix>0…` with one entry each, written natively (flagged) and noted, as a burst of service writes leaves them. */
+async function backlogOf(Job: ReturnType<typeof jobModel>, prefix: string, n: number, from = 0) {
+  const docs = Array.from({ length: n }, (_, i) => ({
+    _id: `${prefix}${i}`,
+    status: 'open',
+    outbox: toOutbox([probe(from + i)]),
+    [OUTBOX_PENDING_FIELD]: true,
+  }))
+  await Job.collection.insertMany(docs as never[])
+  for (const d of docs) noteOutboxWrite(Job, d._id)
+}
+
+t.test('an event of another collection is not held behind one collection’s backlog', async (t) => {
+  const infra = await testInfra(t, [])
+  const Job = jobModel(infra.db)
+  const Contract = contractModel(infra.db)
+  const order: number[] = []
+  const relay = new OutboxRelay({
+    bus: { publish: async (e) => void order.push((e as { data: { n: number } }).data.n) },
+    models: [Job, Contract],
+    logger: testLogger(),
+    intervalMs: 60_000,
+  })
+  t.teardown(() => relay.stop())
+  relay.start()
+  await relay.kick()
+  await backlogOf(Job, 'app', 80)
+  await Contract.create({ _id: 'signed', status: 'open', outbox: toOutbox([probe(1000)]) })
+  await relay.kick()
+  t.equal(order.length, 81, 'every event published')
+  t.equal(new Set(order).size, 81, 'each once')
+  const at = order.indexOf(1000)
+  t.ok(at >= 0 && at <= 20, `the contract's event went out with the first batch, not after 80 (at ${at})`)
+  t.equal(await Job.countDocuments({ [OUTBOX_PENDING_FIELD]: true }), 0, 'the backlog drained')
+  t.equal(await Contract.countDocuments({ 'outbox.0': { $exists: true } }), 0)
+})
+
+t.test('a batch of documents is relayed side by side, each document’s entries in order', async (t) => {
+  const infra = await testInfra(t, [])
+  const Job = jobModel(infra.db)
+  const docs = Array.from({ length: 8 }, (_, d) => ({
+    _id: `multi${d}`,
+    status: 'open' as const,
+    outbox: toOutbox([probe(d * 10), probe(d * 10 + 1), probe(d * 10 + 2)]),
+  }))
+  await Job.create(docs)
+  const byDoc = new Map<number, number[]>()
+  let inFlight = 0
+  let most = 0
+  const relay = new OutboxRelay({
+    bus: {
+      publish: async (e) => {
+        const n = (e as { data: { n: number } }).data.n
+        inFlight++
+        most = Math.max(most, inFlight)
+        await sleep(5 + (n % 7)) // confirms that come back at different times
+        inFlight--
+        byDoc.set(Math.floor(n / 10), [...(byDoc.get(Math.floor(n / 10)) ?? []), n % 10])
+      },
+    },
+    models: [Job],
+    logger: testLogger(),
+    intervalMs: 60_000,
+  })
+  t.teardown(() => relay.stop())
+  relay.start()
+  await relay.kick()
+  t.equal(byDoc.size, 8, 'every document relayed')
+  for (const [d, got] of byDoc) t.same(got, [0, 1, 2], `document ${d}: its entries in order, each once`)
+  t.ok(most > 1, `publishes of different documents overlapped (at most ${most} at once)`)
+  t.equal(await Job.countDocuments({ 'outbox.0': { $exists: true } }), 0, 'every outbox emptied')
+  t.equal(await Job.countDocuments({ [OUTBOX_PENDING_FIELD]: true }), 0, 'no flag left behind')
+})
+
+t.test('a batch’s removals go out in one update command', async (t) => {
+  const infra = await testInfra(t, [])
+  // A connection of its own (one, as every service) whose commands are counted.
+  const conn = await mongoose
+    .createConnection(`${MONGO_URL}/${infra.db.name}`, {
+      maxPoolSize: 1,
+      monitorCommands: true,
+      bufferCommands: false,
+      serverSelectionTimeoutMS: 3000,
+    })
+    .asPromise()
+  t.teardown(() => conn.close())
+  const commands: string[] = []
+  conn.getClient().on('commandStarted', (e) => commands.push(e.commandName))
+  const Job = jobModel(conn)
+  const relay = new OutboxRelay({
+    bus: { publish: async () => {} },
+    models: [Job],
+    logger: testLogger(),
+    intervalMs: 60_000,
+  })
+  t.teardown(() => relay.stop())
+  relay.start()
+  await relay.kick()
+  await backlogOf(Job, 'one', 10)
+  commands.length = 0
+  await relay.kick()
+  const count = (name: string) => commands.filter((c) => c === name).length
+  t.same(
+    { insert: count('insert'), find: count('find'), update: count('update'), delete: count('delete') },
+    { insert: 1, find: 10, update: 1, delete: 1 },
+    '10 documents: their leases, a read each, ONE removal command, the leases dropped',
+  )
+  t.equal(await Job.countDocuments({ 'outbox.0': { $exists: true } }), 0, 'every outbox emptied')
+  t.equal(await Job.countDocuments({ [OUTBOX_PENDING_FIELD]: true }), 0, 'every flag dropped')
+})
+
+t.test(
+  'in a batch, a document written while it is relayed keeps its new entry and flag until that is relayed too',
+  async (t) => {
+    const infra = await testInfra(t, [])
+    const Job = jobModel(infra.db)
+    const relay = new OutboxRelay({
+      bus: {
+        publish: async (e) => {
+          const n = (e as { data: { n: number } }).data.n
+          counts.set(n, (counts.get(n) ?? 0) + 1)
+          // A service write to mix2 between the relay's read and the batch's removal: that
+          // statement's guard misses, the batch's others match.
+          if (n === 2) await Job.updateOne({ _id: 'mix2' }, outboxPush([probe(100)]))
+          if (n === 100)
+            flagDuringNew = (await Job.collection.findOne({ _id: 'mix2' as never }))?.outboxPending
+        },
+      },
+      models: [Job],
+      logger: testLogger(),
+      intervalMs: 60_000,
+    })
+    const counts = new Map<number, number>()
+    let flagDuringNew: unknown
+    t.teardown(() => relay.stop())
+    relay.start()
+    await relay.kick()
+    await backlogOf(Job, 'mix', 6)
+    await relay.kick()
+    await relay.kick() // the pass after: what the write noted meanwhile
+    t.same(
+      [...counts].sort(([a], [b]) => a - b),
+      [0, 1, 2, 3, 4, 5, 100].map((n) => [n, 1]),
+      'every entry published once, the new one too',
+    )
+    t.equal(flagDuringNew, true, 'the flag stayed while the new entry was pending')
+    t.equal(await Job.countDocuments({ 'outbox.0': { $exists: true } }), 0, 'every outbox emptied')
+    t.equal(await Job.countDocuments({ [OUTBOX_PENDING_FIELD]: true }), 0, 'every flag dropped')
+  },
+)
+
+t.test('in a batch, a document whose publish fails stays for the next pass; the others go', async (t) => {
+  const infra = await testInfra(t, [])
+  const Job = jobModel(infra.db)
+  let brokerAway = true
+  const published: number[] = []
+  const relay = new OutboxRelay({
+    bus: {
+      publish: async (e) => {
+        const n = (e as { data: { n: number } }).data.n
+        if (n === 3 && brokerAway) throw new Error('nacked')
+        published.push(n)
+      },
+    },
+    models: [Job],
+    logger: testLogger(),
+    intervalMs: 60_000,
+  })
+  t.teardown(() => relay.stop())
+  relay.start()
+  await relay.kick()
+  await backlogOf(Job, 'f', 6)
+  await relay.kick() // returns: the failing document is not retried within the pass
+  t.same(published.sort(), [0, 1, 2, 4, 5], 'the other five published')
+  const left = await Job.collection.find({ 'outbox.0': { $exists: true } }).toArray()
+  t.same(
+    left.map((d) => [d._id, d.outbox.length, d[OUTBOX_PENDING_FIELD]]),
+    [['f3', 1, true]],
+    'only the failed one keeps its entry and flag',
+  )
+  t.equal(await infra.db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}), 0, 'every lease dropped')
+  brokerAway = false
+  await relay.kick()
+  t.same(published.sort(), [0, 1, 2, 3, 4, 5], 'the next pass relays it')
+  t.equal(await Job.countDocuments({ [OUTBOX_PENDING_FIELD]: true }), 0)
 })
