@@ -38,17 +38,20 @@ export function ferretdbDatabase(port: number, ephemeral: boolean): string {
 }
 
 /**
- * PostgreSQL connections one FerretDB instance may hold (its `pool_max_conns`; FerretDB 1.24's own
- * default is 50, `internal/backends/postgresql/metadata/pool/uri.go`). The machine's PostgreSQL
- * allows 100 (`max_connections`) for every instance together — `npm start`'s, a test run's, a
- * benchmark's — and a FerretDB 1.24 whose PostgreSQL refused it a connection was seen here to stop
- * answering every command, `ping` included, with its 50 connections idle (docs/ferretdb.md). 20
- * is more than the queries one instance runs at once on this 2-core machine (seven services of
- * one guarded connection and a pool of 3 each), and four instances fit.
+ * PostgreSQL connections one FerretDB instance may hold (its `pool_max_conns`), set here to
+ * FerretDB 1.24's own default (`internal/backends/postgresql/metadata/pool/uri.go`) so that it is
+ * written down. Not lower: FerretDB 1.24 was seen here to deadlock when its pool ran dry — a
+ * `dropDatabase` held the metadata registry's write lock while waiting for a pooled connection,
+ * every connection was held by an open cursor (a `find` past its first batch keeps its
+ * PostgreSQL connection until the last `getMore`), and the clients' `getMore`s queued behind
+ * commands waiting for that lock (goroutine dump, infra/README.md). A bound of 20 hung within
+ * minutes under two test suites and a benchmark; 50 hung once, when PostgreSQL itself refused
+ * connections (`max_connections` 100, shared by several instances). Hence one FerretDB per
+ * machine (`npm start` and `npm test` share it).
  */
-export const FERRETDB_POSTGRES_POOL = 20
+export const FERRETDB_POSTGRES_POOL = 50
 
-/** `dbUrl` with FerretDB's pool bound ({@link FERRETDB_POSTGRES_POOL}) unless the URL sets one. */
+/** `dbUrl` with FerretDB's pool size ({@link FERRETDB_POSTGRES_POOL}) unless the URL sets one. */
 export function withPoolBound(dbUrl: string): string {
   const u = new URL(dbUrl)
   if (!u.searchParams.has('pool_max_conns'))
