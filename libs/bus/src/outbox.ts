@@ -630,8 +630,10 @@ export class OutboxRelay {
    * each round takes up to {@link LEASE_BATCH} documents of every model in turn (noted ones
    * first, oldest note first, then the sweep's), so one collection's backlog does not hold the
    * others' events back (a `ContractSigned` behind thousands of `ApplicationSubmitted`). Notes made
-   * during the pass join its next round; a document relayed earlier in the pass waits for the next
-   * pass (so a publish that keeps failing does not spin).
+   * during the pass join its next round, a document written again after it was relayed too; one
+   * this pass left for later (a failed publish, rounds used up) waits for the next pass, so a
+   * publish that keeps failing does not spin. A sweep asked for meanwhile ends the pass after its
+   * round (the next pass runs it), so a long backlog does not hold the sweep off.
    */
   async #pass(sweep: SweepKind): Promise<void> {
     const found = new Map<AnyModel, Map<string, unknown>>()
@@ -658,13 +660,13 @@ export class OutboxRelay {
       }
       found.set(model, targets)
     }
-    const relayed = new Map<AnyModel, Set<string>>()
-    for (let any = true; any;) {
+    const later = new Map<AnyModel, Set<string>>()
+    for (let any = true; any && this.#sweepWanted === 'none';) {
       any = false
       for (const model of [...this.#models]) {
         if (this.#stopped) return
-        let done = relayed.get(model)
-        if (!done) relayed.set(model, (done = new Set()))
+        let done = later.get(model)
+        if (!done) later.set(model, (done = new Set()))
         const batch = takeNotedIds(model, LEASE_BATCH, done)
         const rest = found.get(model)
         for (const [key, id] of rest ?? []) {
@@ -674,10 +676,14 @@ export class OutboxRelay {
         }
         if (batch.size === 0) continue
         any = true
-        for (const key of batch.keys()) done.add(key)
         const ids = [...batch.values()] as mongo.ObjectId[]
-        if (ids.length === 1) await this.#relayDocument(model, ids[0]!)
-        else await this.#relayBatch(model, ids)
+        const unsettled =
+          ids.length === 1
+            ? (await this.#relayDocument(model, ids[0]!))
+              ? []
+              : ids
+            : await this.#relayBatch(model, ids)
+        for (const _id of unsettled) done.add(String(_id))
       }
     }
   }
@@ -691,7 +697,7 @@ export class OutboxRelay {
    * connection instead of waiting for each other's round trips and confirms. Each document is
    * still read under its own lease, as in {@link #relayDocument}.
    */
-  async #relayBatch(model: AnyModel, ids: readonly mongo.ObjectId[]): Promise<void> {
+  async #relayBatch(model: AnyModel, ids: readonly mongo.ObjectId[]): Promise<mongo.ObjectId[]> {
     const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
     const leases = model.db.collection<LeaseRecord>(OUTBOX_LEASES_COLLECTION)
     const leaseIdOf = (_id: mongo.ObjectId): string => `${collection.collectionName}:${String(_id)}`
@@ -714,6 +720,7 @@ export class OutboxRelay {
       for (const f of failures) elsewhere.push(f.index)
     }
     const taken = ids.filter((_, i) => !elsewhere.includes(i))
+    const unsettled: mongo.ObjectId[] = []
     try {
       // Every document runs to its end before the leases go (allSettled, not all): a lease is
       // never dropped under a document still being relayed.
@@ -723,6 +730,9 @@ export class OutboxRelay {
       )
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) throw failed.reason
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled' && !r.value) unsettled.push(taken[i]!)
+      })
     } finally {
       await leases
         .deleteMany({ _id: { $in: taken.map(leaseIdOf) }, owner: this.#owner })
@@ -735,9 +745,10 @@ export class OutboxRelay {
     }
     // Leases held elsewhere: one by one, which takes an expired one over (a crashed relay's).
     for (const i of elsewhere) {
-      if (this.#stopped) return
-      await this.#relayDocument(model, ids[i]!)
+      if (this.#stopped) return unsettled
+      if (!(await this.#relayDocument(model, ids[i]!))) unsettled.push(ids[i]!)
     }
+    return unsettled
   }
 
   /**
@@ -753,17 +764,18 @@ export class OutboxRelay {
     )
   }
 
-  async #relayDocument(model: AnyModel, _id: mongo.ObjectId): Promise<void> {
+  /** Relay one document under its own lease; false when it was left for the next pass. */
+  async #relayDocument(model: AnyModel, _id: mongo.ObjectId): Promise<boolean> {
     const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
     const leases = model.db.collection<LeaseRecord>(OUTBOX_LEASES_COLLECTION)
     const key = String(_id)
     const leaseId = `${collection.collectionName}:${key}`
     if (!(await this.#takeLease(leases, leaseId))) {
       this.#backlog.delete(leaseId) // another instance is on it (and reports it)
-      return
+      return true
     }
     try {
-      await this.#relayLeased(model, _id, leaseId)
+      return await this.#relayLeased(model, _id, leaseId)
     } finally {
       await leases.deleteOne({ _id: leaseId, owner: this.#owner }).catch((err: unknown) => {
         this.#logger.warn({ err, leaseId }, 'could not drop outbox lease; it expires by itself')
@@ -774,16 +786,17 @@ export class OutboxRelay {
   /**
    * Relay document `_id` of `model`, whose lease `leaseId` this relay holds (the caller drops it).
    * With `removals` (its slot in a batch), its first guarded removal goes out in the batch's one
-   * command.
+   * command. False when the document was left for the next pass (a publish failed, or entries
+   * kept arriving for {@link MAX_ROUNDS} rounds; it is noted again).
    */
   async #relayLeased(
     model: AnyModel,
     _id: mongo.ObjectId,
     leaseId: string,
     removals?: RemovalSlot,
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
-      await this.#relayLeasedRounds(model, _id, leaseId, removals)
+      return await this.#relayLeasedRounds(model, _id, leaseId, removals)
     } finally {
       removals?.leave() // a no-op once its removal was handed over
     }
@@ -794,7 +807,7 @@ export class OutboxRelay {
     _id: mongo.ObjectId,
     leaseId: string,
     removals: RemovalSlot | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const collection = model.collection as unknown as mongo.Collection<OutboxDoc>
     const key = String(_id)
     // Notes up to here stand for writes acknowledged before this read: their entries are in it.
@@ -806,7 +819,7 @@ export class OutboxRelay {
       if (doc?.outboxPending) await this.#clearFlag(collection, _id)
       this.#backlog.delete(leaseId)
       forgetNoteUpTo(model, key, readSeq)
-      return
+      return true
     }
     for (let round = 1; ; round++) {
       this.#noteBacklog(leaseId, entries)
@@ -828,7 +841,7 @@ export class OutboxRelay {
         }
       }
       if (failed) removals?.leave() // its removal below is its own, not the batch's
-      if (published.length === 0) return
+      if (published.length === 0) return false // noted again at the failed publish
       if (!failed) {
         // The outbox still exactly as read: empty it and drop the flag in one write (in round 1
         // of a batch, one statement of the batch's command).
@@ -845,7 +858,7 @@ export class OutboxRelay {
             { collection: collection.collectionName, _id, count: published.length },
             'outbox relayed',
           )
-          return
+          return true
         }
       }
       // An entry arrived meanwhile (or a publish failed): remove exactly what was published and
@@ -862,11 +875,11 @@ export class OutboxRelay {
       if (entries.length === 0) {
         await this.#clearFlag(collection, _id)
         forgetNoteUpTo(model, key, readSeq)
-        return
+        return true
       }
       if (failed || round >= MAX_ROUNDS || this.#stopped) {
         noteOutboxWrite(model, _id) // the next pass goes on
-        return
+        return false
       }
     }
   }

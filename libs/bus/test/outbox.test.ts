@@ -531,3 +531,39 @@ t.test('in a batch, a document whose publish fails stays for the next pass; the 
   t.same(published.sort(), [0, 1, 2, 3, 4, 5], 'the next pass relays it')
   t.equal(await Job.countDocuments({ [OUTBOX_PENDING_FIELD]: true }), 0)
 })
+
+t.test(
+  'a document written again during a long pass is relayed in that pass, not after the backlog',
+  async (t) => {
+    const infra = await testInfra(t, [])
+    const Job = jobModel(infra.db)
+    const Contract = contractModel(infra.db)
+    const order: number[] = []
+    const relay = new OutboxRelay({
+      bus: {
+        publish: async (e) => {
+          const n = (e as { data: { n: number } }).data.n
+          order.push(n)
+          // The contract's second signature lands while the backlog's second batch goes out.
+          if (n === 25) await Contract.updateOne({ _id: 'c' }, outboxPush([probe(2000)]))
+        },
+      },
+      models: [Job, Contract],
+      logger: testLogger(),
+      intervalMs: 60_000,
+    })
+    t.teardown(() => relay.stop())
+    relay.start()
+    await relay.kick()
+    await backlogOf(Job, 'app', 80)
+    await Contract.create({ _id: 'c', status: 'open', outbox: toOutbox([probe(1000)]) })
+    await relay.kick()
+    t.equal(order.length, 82, 'every event published')
+    const signedAt = order.indexOf(2000)
+    t.ok(
+      signedAt > order.indexOf(25) && signedAt < order.indexOf(79),
+      `the second contract event went out in the next round, before the backlog's end (at ${signedAt} of 82)`,
+    )
+    t.equal(await Contract.countDocuments({ [OUTBOX_PENDING_FIELD]: true }), 0, 'its flag dropped')
+  },
+)
