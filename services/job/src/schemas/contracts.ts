@@ -191,7 +191,8 @@ export const AcceptSchema = {
   summary: 'Accept an application: create its contract (awaiting both signatures) with milestones',
   description:
     'Hirer of the job only. Milestones default to one for the whole bid and must add up to the bid. ' +
-    'For a job with one opening the other pending/shortlisted applications are rejected (position_filled).',
+    'When this fills the last opening, the other pending/shortlisted applications are rejected (position_filled) ' +
+    'just after the response; until then they may read pending, and accepting one answers JOB_ERR_POSITION_FILLED.',
   tags,
   security: bearer,
   params: IdParams,
