@@ -22,8 +22,8 @@
  * lookup, `pd` every key pushed down, `part` some, `scan` none, `all` no filter.
  *
  * Options: `--repo <path>` (repeatable: one run per checkout, then a side-by-side table; default
- * this checkout), `--applications <n>` (applications on the accepted job, default 10: the accept's
- * follow-ups reject the others), `--quiet-ms 1500`, `--json <file>` (every run's figures).
+ * this checkout), `--applications <n>` (applications on the accepted job, default 10: the job service's
+ * `ContractCreated` consumer rejects the others, counted under consumers), `--quiet-ms 1500`, `--json <file>` (every run's figures).
  * A checkout other than this one needs `node_modules` whose `@kelmah/*` links point at ITS libs
  * (a plain symlink to this one's `node_modules` would run THIS checkout's libs):
  *
