@@ -1,0 +1,109 @@
+/**
+ * `LatestWrites`: write-behind of a derived value per key, where only the newest value matters
+ * (a conversation's last message and list position, say). A use case notes the value and goes on;
+ * at most one write per key is in flight, and values noted meanwhile collapse into one: the newest.
+ * Under load, N values noted for one key while a write runs cost one more write, not N.
+ *
+ * For values derived from a record already committed elsewhere (the message insert is the commit
+ * point; the conversation's preview follows it). The write itself must refuse an older value (a
+ * guard such as `lastActivityAt <= at`), because another process may write the same key.
+ *
+ * Reads that must see this process's own writes call {@link LatestWrites.settled} first (read your
+ * writes within a process); other processes see them once written, milliseconds later. A crash
+ * loses what was noted but not written — the same gap as a crash between the commit and an awaited
+ * write, only wider by the queue. {@link LatestWrites.close} writes out everything noted.
+ */
+
+/** What a {@link LatestWrites} needs. */
+export interface LatestWritesOptions<K, V> {
+  /** Write `value` for `key`. Rejections are retried (see `retryDelaysMs`). */
+  write: (key: K, value: V) => Promise<void>
+  /** True when `next` should replace `queued` (not older than it). */
+  supersedes: (next: V, queued: V) => boolean
+  /** Called with a write that failed after every retry (the value is dropped). */
+  onError: (err: unknown, key: K, value: V) => void
+  /** Waits before each retry of a failed write, milliseconds (default `[50, 250, 1000]`). */
+  retryDelaysMs?: readonly number[]
+}
+
+/** Per-key write-behind keeping only the newest value (module docs above). */
+export class LatestWrites<K, V> {
+  readonly #o: LatestWritesOptions<K, V>
+  /** Noted and not yet taken by a write, by key. */
+  readonly #queued = new Map<K, V>()
+  /** The running drain of each key with a write in flight or queued, and the value in flight. */
+  readonly #draining = new Map<K, { done: Promise<void>; value: V }>()
+  #closing = false
+
+  constructor(options: LatestWritesOptions<K, V>) {
+    this.#o = options
+  }
+
+  /**
+   * Queue `value` for `key`. Dropped when the value queued or being written for `key` is newer
+   * (`supersedes` is false). Never throws.
+   */
+  note(key: K, value: V): void {
+    const entry = this.#draining.get(key)
+    const current = this.#queued.get(key) ?? entry?.value
+    if (current !== undefined && !this.#o.supersedes(value, current)) return
+    this.#queued.set(key, value)
+    if (!entry) {
+      const started = { done: Promise.resolve(), value }
+      this.#draining.set(key, started)
+      started.done = this.#drain(key, started)
+    }
+  }
+
+  /** Values noted or being written now (a gauge). */
+  get pending(): number {
+    return this.#draining.size
+  }
+
+  /**
+   * Resolves once every write queued or in flight now, for keys whose value `which` accepts
+   * (all when omitted), is done (written or given up). Never rejects.
+   */
+  async settled(which?: (key: K, value: V) => boolean): Promise<void> {
+    const waits: Promise<void>[] = []
+    for (const [key, entry] of this.#draining) {
+      const value = this.#queued.get(key) ?? entry.value
+      if (!which || which(key, value) || which(key, entry.value)) waits.push(entry.done)
+    }
+    await Promise.all(waits)
+  }
+
+  /** Write out everything noted (for shutdown, before the database closes). Retries are skipped. */
+  async close(): Promise<void> {
+    this.#closing = true
+    while (this.#draining.size > 0) await this.settled()
+  }
+
+  async #drain(key: K, entry: { value: V }): Promise<void> {
+    // One tick first: notes made in the same turn collapse before the first write.
+    await Promise.resolve()
+    try {
+      for (let value = this.#queued.get(key); value !== undefined; value = this.#queued.get(key)) {
+        this.#queued.delete(key)
+        entry.value = value
+        await this.#writeWithRetries(key, value)
+      }
+    } finally {
+      this.#draining.delete(key)
+    }
+  }
+
+  async #writeWithRetries(key: K, value: V): Promise<void> {
+    const delays = this.#o.retryDelaysMs ?? [50, 250, 1000]
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#o.write(key, value)
+      } catch (err) {
+        // A newer value queued meanwhile replaces this one: its write is the retry.
+        if (this.#queued.has(key)) return
+        if (attempt >= delays.length || this.#closing) return this.#o.onError(err, key, value)
+        await new Promise((r) => setTimeout(r, delays[attempt]))
+      }
+    }
+  }
+}
