@@ -160,6 +160,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       }),
       maxChars: config.MESSAGE_MAX_CHARS,
       now: app.now,
+      log: app.log,
     })
     const audit = new AuditLog(app.mongo, { now: app.now })
     const moderation = new Moderation({
@@ -223,6 +224,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     app.addHook('preClose', async () => {
       calls.stop()
       await hub.close()
+      // The list positions written behind the sends go out while the database is still open.
+      await chat.conversations.close()
     })
 
     const routeOptions: RouteOptions = {

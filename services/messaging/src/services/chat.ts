@@ -9,7 +9,7 @@ import type { AggregateStore, Clock } from '@kelmah/service-kit'
 import type { Model } from 'mongoose'
 import type { ConversationDoc } from '../models/conversation.js'
 import type { MessageDoc } from '../models/message.js'
-import { Conversations } from './conversations.js'
+import { Conversations, type ConversationDeps } from './conversations.js'
 import type { Directory } from './directory.js'
 import { Edits } from './edits.js'
 import { Messages } from './messages.js'
@@ -46,6 +46,8 @@ export interface ChatDeps {
   /** Longest text, characters (code points). */
   maxChars: number
   now: Clock
+  /** Where written-behind conversation activity that failed is reported (`app.log`). */
+  log: ConversationDeps['log']
 }
 
 /** The chat use cases over the conversations' and messages' stores. */
@@ -57,6 +59,7 @@ export function chatOf(d: ChatDeps): Chat {
     reads,
     directory: d.directory,
     now: d.now,
+    log: d.log,
   })
   const shared = { conversations, push: d.push, now: d.now }
   return {

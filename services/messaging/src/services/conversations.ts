@@ -11,7 +11,9 @@ import {
   type AggregateStore,
   type Clock,
   type CursorValue,
+  LatestWrites,
 } from '@kelmah/service-kit'
+import type { FastifyBaseLogger } from 'fastify'
 import { Types, type Model } from 'mongoose'
 import {
   activityAfter,
@@ -39,6 +41,8 @@ export interface ConversationDeps {
   /** Users and jobs as known from events: what a user-opened conversation is checked against. */
   directory: Directory
   now: Clock
+  /** Where a list-position write that failed after its retries is reported. */
+  log: Pick<FastifyBaseLogger, 'error'>
 }
 
 /** The conversation use cases. */
@@ -52,9 +56,23 @@ export class Conversations {
    */
   readonly #cache = new Map<string, ConversationDoc>()
 
+  /** The written-behind list positions ({@link noteActivity}), by conversation id. */
+  readonly #activity: LatestWrites<string, { conv: ConversationDoc; last: LastMessage }>
+
   constructor(deps: ConversationDeps) {
     this.#d = deps
     this.#Conversation = deps.reads.Conversation
+    this.#activity = new LatestWrites({
+      write: async (_id, { conv, last }) => {
+        await deps.store.write({ _id: conv._id, ...activityGuard(last.createdAt) }, activityAfter(last))
+      },
+      supersedes: (next, queued) => next.last.createdAt >= queued.last.createdAt,
+      onError: (err, id, { last }) =>
+        deps.log.error(
+          { err, conversationId: id, messageId: last.id },
+          'conversation activity not written: its list position and preview stay at an older message until the next one',
+        ),
+    })
   }
 
   /**
@@ -142,6 +160,7 @@ export class Conversations {
    */
   async currentOf(id: string, me: string): Promise<ConversationDoc> {
     const _id = objectIdOf(id)
+    await this.#activity.settled((pending) => pending === id)
     const conv = _id ? await this.#Conversation.findOne({ _id }).lean() : null
     if (!conv || !conv.participantIds.includes(me)) throw new ConversationNotFound()
     return this.#remember(conv)
@@ -152,6 +171,7 @@ export class Conversations {
    * `fresh` (it may come from the cache, whose last-message fields are stale).
    */
   async view(given: ConversationDoc, me: string, fresh = false): Promise<ConversationView> {
+    if (!fresh) await this.#activity.settled((pending) => pending === given._id.toHexString())
     const conv = fresh ? given : ((await this.#Conversation.findOne({ _id: given._id }).lean()) ?? given)
     const unread = await this.#unreadIn([conv], me)
     return conversationView(conv, me, unread.get(conv._id.toHexString()) ?? 0)
@@ -187,6 +207,7 @@ export class Conversations {
     q: { limit: number; cursor?: string },
   ): Promise<{ items: ConversationView[]; nextCursor: string | null }> {
     const after = dateIdCursor(q.cursor)
+    await this.#settledFor(me)
     const filter: Record<string, unknown> = { participantIds: me }
     if (after)
       Object.assign(
@@ -213,9 +234,27 @@ export class Conversations {
     }
   }
 
-  /** Move `conv`'s list position to `last` (one guarded write, no read; an older message never wins). */
-  async noteActivity(conv: ConversationDoc, last: LastMessage): Promise<void> {
-    await this.#d.store.write({ _id: conv._id, ...activityGuard(last.createdAt) }, activityAfter(last))
+  /**
+   * Move `conv`'s list position to `last`, written behind: the message insert was the commit
+   * point, and this derived write must not hold up delivery (on FerretDB every guarded write
+   * queues on the one connection; see docs/ferretdb.md). At most one write per conversation is
+   * in flight; messages sent meanwhile collapse into one write of the newest. The write is guarded
+   * ({@link activityGuard}): an older message never wins, whichever instance writes last.
+   * Reads of this instance wait for it (see {@link list}); a crash before it loses only the
+   * preview, until the conversation's next message.
+   */
+  noteActivity(conv: ConversationDoc, last: LastMessage): void {
+    this.#activity.note(conv._id.toHexString(), { conv, last })
+  }
+
+  /** Write out every noted activity (shutdown, before the database closes). */
+  close(): Promise<void> {
+    return this.#activity.close()
+  }
+
+  /** Resolves once this instance's pending activity writes for conversations of `me` are done. */
+  #settledFor(me: string): Promise<void> {
+    return this.#activity.settled((_id, { conv }) => conv.participantIds.includes(me))
   }
 
   /**
@@ -225,6 +264,8 @@ export class Conversations {
    */
   async blankPreview(conversationId: string, messageId: string): Promise<void> {
     const _id = objectIdOf(conversationId)
+    // The deleted message may be the one whose activity write is still queued: write it first.
+    await this.#activity.settled((id) => id === conversationId)
     if (_id)
       await this.#d.store.write({ _id, 'lastMessage.id': messageId }, { set: { 'lastMessage.preview': '' } })
   }

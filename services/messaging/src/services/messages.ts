@@ -5,9 +5,11 @@
  * `MessageSent` in its outbox; live frames go out through {@link Push} after the write is durable.
  *
  * The send path is hot (see the README's benchmark): block check (once: the `chat` frame has
- * made it already), the Redis rate limit, the insert and one guarded conversation write — three
- * database commands, nothing more. A repeated `clientId` is caught by the insert itself (the
- * unique `dedupeKey`), not by a lookup before every send.
+ * made it already), the Redis rate limit and the insert — two database commands before the
+ * frames go out. The conversation's list position follows behind the insert
+ * (`Conversations.noteActivity`: one guarded write per conversation at a time, collapsed under
+ * load). A repeated `clientId` is caught by the insert itself (the unique `dedupeKey`), not by a
+ * lookup before every send.
  */
 import type { EventContext } from '@kelmah/contracts'
 import {
@@ -220,7 +222,8 @@ export class Messages {
       if (!first) throw err
       return { message: messageView(first), duplicate: true }
     }
-    await this.#d.conversations.noteActivity(conv, last)
+    // The insert is the commit point; the list position is written behind it.
+    this.#d.conversations.noteActivity(conv, last)
     const message = messageView(doc)
     const frame = { type: 'new_message', conversationId, message }
     await Promise.all(

@@ -227,6 +227,30 @@ t.test('conversations and messages over REST', async (t) => {
     },
   )
 
+  t.test(
+    'concurrent sends into one conversation: the list and the conversation show the newest message at once',
+    async (t) => {
+      const [a, b] = [await newUser(c), await newUser(c)]
+      const id = await conversation(app, a, b)
+      const sent = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          call(app, 'POST', `/api/chat/conversations/${id}/messages`, i % 2 ? a : b, { content: `m${i}` }),
+        ),
+      )
+      t.ok(sent.every((r) => r.status === 201))
+      const newest = sent
+        .map((r) => r.body as { id: string; createdAt: string })
+        .reduce((x, y) => (y.createdAt > x.createdAt || (y.createdAt === x.createdAt && y.id > x.id) ? y : x))
+      for (const who of [a, b]) {
+        const list = await call(app, 'GET', '/api/chat/conversations', who)
+        t.equal(list.body.items[0].id, id)
+        t.equal(list.body.items[0].lastMessage.createdAt, newest.createdAt, 'the newest is the preview')
+        const one = await call(app, 'GET', `/api/chat/conversations/${id}`, who)
+        t.equal(one.body.lastMessage.createdAt, newest.createdAt)
+      }
+    },
+  )
+
   t.test('GET /api/chat/unread-count and POST /api/chat/conversations/:id/read', async (t) => {
     const [me, x, y] = [await newUser(c), await newUser(c), await newUser(c)]
     const cx = await conversation(app, x, me)
