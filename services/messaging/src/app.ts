@@ -35,6 +35,7 @@ import type { RouteOptions } from './routes/context.js'
 import { conversationRoutes } from './routes/conversations.js'
 import { notificationRoutes } from './routes/notifications.js'
 import { safetyRoutes } from './routes/safety.js'
+import { BlockCache } from './services/block-cache.js'
 import { chatOf } from './services/chat.js'
 import { Directory } from './services/directory.js'
 import { Notifications } from './services/notifications.js'
@@ -130,6 +131,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
     const safety = new Safety({
       Block,
       BlockReads: app.safeModel(Block),
+      blockCache: new BlockCache(app.redis, prefix),
       Report,
       Message,
       Conversation,

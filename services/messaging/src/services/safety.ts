@@ -11,6 +11,7 @@ import { snapshotOf } from '../domain/moderation.js'
 import { blockId, type BlockDoc, type MessageSnapshot, type ReportDoc } from '../models/safety.js'
 import type { ConversationDoc } from '../models/conversation.js'
 import type { MessageDoc } from '../models/message.js'
+import type { BlockCache } from './block-cache.js'
 import type { Directory } from './directory.js'
 
 /** What {@link Safety} needs. */
@@ -21,6 +22,8 @@ export interface SafetyDeps {
    * call checks one): `app.safeModel(Block)`, a read needing no isolation. Default `Block`.
    */
   BlockReads?: Model<BlockDoc>
+  /** Block lists cached in Redis for {@link Safety.isBlocked}; without it every check reads the database. */
+  blockCache?: BlockCache
   Report: Model<ReportDoc>
   Message: Model<MessageDoc>
   Conversation: Model<ConversationDoc>
@@ -43,8 +46,9 @@ export interface ReportView {
 export class Safety {
   constructor(private readonly d: SafetyDeps) {}
 
-  /** True when `blocker` blocked `blocked`. */
+  /** True when `blocker` blocked `blocked` (from the Redis cache when there is one). */
   async isBlocked(blocker: string, blocked: string): Promise<boolean> {
+    if (this.d.blockCache) return this.d.blockCache.isBlocked(blocker, blocked, () => this.blockedBy(blocker))
     // A find by _id, not countDocuments: FerretDB 1.24 runs count as an aggregation without the index.
     return (
       (await (this.d.BlockReads ?? this.d.Block)
@@ -66,6 +70,7 @@ export class Safety {
         { field: 'userId', message: 'must be another user', in: 'params' },
       ])
     await this.d.directory.requireUser(userId, { field: 'userId', in: 'params' }, { active: false })
+    let created = true
     try {
       await this.d.Block.collection.insertOne({
         _id: blockId(me, userId) as never,
@@ -73,16 +78,19 @@ export class Safety {
         blockedId: userId,
         createdAt: this.d.now(),
       })
-      return true
     } catch (err) {
-      if (isDuplicateKey(err)) return false
-      throw err
+      if (!isDuplicateKey(err)) throw err
+      created = false
     }
+    // Also on a repeat: a retry after a failed invalidation must clear the cached list.
+    await this.d.blockCache?.invalidate(me)
+    return created
   }
 
-  /** `me` lifts a block of `userId` (idempotent). */
+  /** `me` lifts a block of `userId` (idempotent). @throws the Redis error of the cache invalidation (retry) */
   async unblock(me: string, userId: string): Promise<void> {
     await this.d.Block.deleteOne({ _id: blockId(me, userId) })
+    await this.d.blockCache?.invalidate(me)
   }
 
   /** The users `me` blocked. */

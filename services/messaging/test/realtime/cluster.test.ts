@@ -1,4 +1,5 @@
 import t from 'tap'
+import { BlockCache } from '../../src/services/block-cache.js'
 import { call, conversation, newUser, online, startCluster } from '../fixtures/app.js'
 
 t.test("two instances deliver to each other's sockets through Redis", async (t) => {
@@ -58,5 +59,41 @@ t.test("two instances deliver to each other's sockets through Redis", async (t) 
     const sb = await online(t, two, b)
     await call(one.app, 'POST', `/api/chat/conversations/${id}/messages`, a, { content: 'over REST' })
     t.equal(((await sb.next('new_message')).message as { content: string }).content, 'over REST')
+  })
+
+  t.test(
+    'a block made on one instance stops messages through the other at once, also after Redis lost the cached lists',
+    async (t) => {
+      const [blocker, pest] = [await newUser(c), await newUser(c)]
+      const id = await conversation(one.app, pest, blocker)
+      const send = (content: string) =>
+        call(one.app, 'POST', `/api/chat/conversations/${id}/messages`, pest, { content })
+      // Instance 1 caches the blocker's (empty) block list with this send.
+      t.equal((await send('first')).status, 201)
+      t.equal((await call(two.app, 'POST', `/api/chat/blocks/${pest.id}`, blocker)).status, 201)
+      t.equal((await send('after the block')).status, 403, 'the block counts on the other instance at once')
+      const redis = one.app.redis
+      const cached = await redis.keys(`${c.prefix}blocks:*`)
+      t.ok(cached.length > 0, 'the block lists are cached in Redis')
+      await redis.del(...cached)
+      t.equal((await send('after Redis lost the lists')).status, 403, 'rebuilt from the database')
+      t.equal((await call(two.app, 'DELETE', `/api/chat/blocks/${pest.id}`, blocker)).status, 204)
+      t.equal((await send('after the unblock')).status, 201)
+    },
+  )
+
+  t.test('a block list loaded while a block commits is not cached stale', async (t) => {
+    const cache = new BlockCache(one.app.redis, c.prefix)
+    const blocker = `race-${Date.now()}`
+    // The load reads the database before the block; the block's invalidation lands before the
+    // load writes the list back: the older list must not be cached.
+    const blocked = await cache.isBlocked(blocker, 'pest', async () => {
+      await cache.invalidate(blocker)
+      return []
+    })
+    t.equal(blocked, false, 'the answer is the one the database gave')
+    t.equal(await one.app.redis.exists(`${c.prefix}blocks:${blocker}`), 0, 'nothing cached')
+    t.equal(await cache.isBlocked(blocker, 'pest', async () => ['pest']), true, 'the next check loads again')
+    t.equal(await cache.isBlocked(blocker, 'pest', async () => t.fail('loaded twice') as never), true)
   })
 })
