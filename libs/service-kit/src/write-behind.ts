@@ -24,6 +24,11 @@ export interface LatestWritesOptions<K, V> {
   onError: (err: unknown, key: K, value: V) => void
   /** Waits before each retry of a failed write, milliseconds (default `[50, 250, 1000]`). */
   retryDelaysMs?: readonly number[]
+  /**
+   * Writes in flight at once over all keys (default unlimited). A limit leaves the connection the
+   * writes share to other work (an outbox relay): keys wait their turn, and more values collapse.
+   */
+  maxInFlight?: number
 }
 
 /** Per-key write-behind keeping only the newest value (module docs above). */
@@ -34,6 +39,9 @@ export class LatestWrites<K, V> {
   /** The running drain of each key with a write in flight or queued, and the value in flight. */
   readonly #draining = new Map<K, { done: Promise<void>; value: V }>()
   #closing = false
+  /** Writes running now, over all keys, and the drains waiting for a turn ({@link LatestWritesOptions.maxInFlight}). */
+  #running = 0
+  readonly #turns: Array<() => void> = []
 
   constructor(options: LatestWritesOptions<K, V>) {
     this.#o = options
@@ -84,13 +92,32 @@ export class LatestWrites<K, V> {
     await Promise.resolve()
     try {
       for (let value = this.#queued.get(key); value !== undefined; value = this.#queued.get(key)) {
+        await this.#turn()
+        // The newest value noted while this key waited for its turn.
+        const newest = this.#queued.get(key) ?? value
         this.#queued.delete(key)
-        entry.value = value
-        await this.#writeWithRetries(key, value)
+        entry.value = newest
+        try {
+          await this.#writeWithRetries(key, newest)
+        } finally {
+          // The slot passes straight to the next waiter, if any (no one can slip in between).
+          const next = this.#turns.shift()
+          if (next) next()
+          else this.#running--
+        }
       }
     } finally {
       this.#draining.delete(key)
     }
+  }
+
+  /** Resolves when a write may start: a free slot taken, or one handed over by a finished write. */
+  async #turn(): Promise<void> {
+    if (this.#running < (this.#o.maxInFlight ?? Infinity)) {
+      this.#running++
+      return
+    }
+    await new Promise<void>((resolve) => this.#turns.push(resolve))
   }
 
   async #writeWithRetries(key: K, value: V): Promise<void> {

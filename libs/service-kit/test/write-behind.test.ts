@@ -110,3 +110,32 @@ t.test('property: every key ends at its newest value, with no more writes than n
   )
   t.pass()
 })
+
+t.test(
+  'maxInFlight bounds the writes running at once over all keys; waiting keys write their newest',
+  async (t) => {
+    let running = 0
+    let most = 0
+    const written: Array<[string, number]> = []
+    const w = new LatestWrites<string, number>({
+      write: async (k, v) => {
+        running++
+        most = Math.max(most, running)
+        await new Promise((r) => setTimeout(r, 5))
+        written.push([k, v])
+        running--
+      },
+      supersedes: (a, b) => a >= b,
+      onError: () => t.fail(),
+      maxInFlight: 2,
+    })
+    for (let v = 1; v <= 3; v++) for (const k of ['a', 'b', 'c', 'd', 'e']) w.note(k, v)
+    await w.settled()
+    t.equal(most, 2)
+    t.same(
+      written.map(([, v]) => v),
+      [3, 3, 3, 3, 3],
+      'one write per key, of its newest value',
+    )
+  },
+)
