@@ -22,6 +22,12 @@ export const BLOCK_CACHE_TTL_MS = 10 * 60_000
 /** The member marking a loaded list (never a user id: ids are hex or UUIDs). */
 const LOADED = '.'
 
+/**
+ * Longest list cached, ids: {@link LOAD} passes the ids as script arguments, and Lua's `unpack`
+ * takes at most ≈ 8,000. A blocker with more is answered from the database every time.
+ */
+export const BLOCK_CACHE_MAX_IDS = 5_000
+
 /** KEYS: set, gen; ARGV: blocked. Returns `{1, 1|0}` when the list is loaded, else `{0, <gen>}`. */
 const CHECK = `
 if redis.call('exists', KEYS[1]) == 1 then
@@ -62,7 +68,8 @@ export class BlockCache {
     const [loaded, value] = (await this.redis.eval(CHECK, 2, ...keys, blocked)) as [number, number | string]
     if (loaded === 1) return value === 1
     const ids = await load()
-    await this.redis.eval(LOAD, 2, ...keys, String(value), BLOCK_CACHE_TTL_MS, LOADED, ...ids)
+    if (ids.length <= BLOCK_CACHE_MAX_IDS)
+      await this.redis.eval(LOAD, 2, ...keys, String(value), BLOCK_CACHE_TTL_MS, LOADED, ...ids)
     return ids.includes(blocked)
   }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { BlockCache } from '../../src/services/block-cache.js'
+import { BLOCK_CACHE_MAX_IDS, BlockCache } from '../../src/services/block-cache.js'
 import { call, conversation, newUser, online, startCluster } from '../fixtures/app.js'
 
 t.test("two instances deliver to each other's sockets through Redis", async (t) => {
@@ -95,5 +95,9 @@ t.test("two instances deliver to each other's sockets through Redis", async (t) 
     t.equal(await one.app.redis.exists(`${c.prefix}blocks:${blocker}`), 0, 'nothing cached')
     t.equal(await cache.isBlocked(blocker, 'pest', async () => ['pest']), true, 'the next check loads again')
     t.equal(await cache.isBlocked(blocker, 'pest', async () => t.fail('loaded twice') as never), true)
+    // A list too long for one script call is answered, not cached.
+    const many = Array.from({ length: BLOCK_CACHE_MAX_IDS + 1 }, (_, i) => `u${i}`)
+    t.equal(await cache.isBlocked(`${blocker}-many`, 'u42', async () => many), true)
+    t.equal(await one.app.redis.exists(`${c.prefix}blocks:${blocker}-many`), 0)
   })
 })
