@@ -17,32 +17,17 @@
  * Chromium: `/usr/bin/chromium` (or `CHROMIUM_PATH`); when missing and this process may run
  * apt-get (root), {@link ensureChromium} installs Debian's package first (about a minute).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import readline from 'node:readline'
 import { otpFrom, waitForMail } from '@kelmah/testing'
-import { MongoClient } from 'mongodb'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import t from 'tap'
-import { ensureJwtKey } from '../keys.js'
 import { REPO_ROOT } from '../paths.js'
-import {
-  type AppEntry,
-  APPS,
-  appDir,
-  appEnv,
-  appUrl,
-  withDatabase,
-  freePort,
-  appReady,
-  stopChildren,
-} from '../services.js'
-import type { InfraUrls } from '../up.js'
-import { INFRA_URLS, killWithProcess, ownVhost } from './fixtures/stack.js'
+import { APPS, appDir } from '../services.js'
+import { startStack } from './fixtures/stack.js'
 
 // Eight apps started from TypeScript plus a browser: on a loaded 2-core machine the start alone took
 // 90–160 s (measured while other suites ran), beyond the package's 120 s per file.
@@ -87,89 +72,30 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
 
 t.test('a hirer and a worker play the whole story in the console', { timeout: 480_000 }, async (t) => {
   const chromiumPath = ensureChromium()
-  const runId = `console_${randomBytes(4).toString('hex')}`
-  const urls: InfraUrls = { ...INFRA_URLS, AMQP_URL: await ownVhost(t, INFRA_URLS.AMQP_URL, runId) }
+  // The console is built from this checkout's sources (a stale dist/ would test old code), beside
+  // the API's boot; the console's server serves the build, so it starts once the build is done.
+  const built = run(
+    process.execPath,
+    [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+    appDir(APPS.find((a) => a.name === 'web')!),
+  )
+  // Awaited by the stack before the console starts; a failed build fails the stack's start.
+  built.catch(() => undefined)
+  const held: { browser?: Browser } = {}
+  t.teardown(() => held.browser?.close().catch(() => undefined))
+  const stack = await startStack(t, {
+    prefix: 'console',
+    names: NAMES,
+    readyTimeoutMs: 240_000,
+    launchAfter: { web: built },
+  })
+  const runId = stack.run
+  const urls = stack.urls
   const shots = path.join(REPO_ROOT, '.data', 'console-screenshots', runId)
   await fs.mkdir(shots, { recursive: true })
   t.comment(`screenshots: ${shots}`)
-
-  const apps: AppEntry[] = []
-  for (const name of NAMES) {
-    const app = APPS.find((a) => a.name === name)
-    if (!app) throw new Error(`no ${name} in infra/services.ts`)
-    apps.push({ ...app, port: await freePort() })
-  }
-  const keyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kelmah-console-'))
-  const jwtKey = await ensureJwtKey(path.join(keyDir, 'jwt-es256.pem'))
-  const tsx = import.meta.resolve('tsx')
-  const children: ChildProcess[] = []
-  const output: string[] = []
-  const databases = apps.map((a) => `kelmah_${runId}_${a.name}`)
-  // If the test process dies without its teardown (timeout, crash), take the apps with it.
-  const untie = killWithProcess(children)
-  const held: { browser?: Browser } = {}
-  t.teardown(async () => {
-    await held.browser?.close().catch(() => undefined)
-    await stopChildren(children)
-    untie()
-    await fs.rm(keyDir, { recursive: true, force: true })
-    const mongo = new MongoClient(urls.MONGO_URL, { serverSelectionTimeoutMS: 3_000, directConnection: true })
-    try {
-      await mongo.connect()
-      for (const db of databases)
-        await mongo
-          .db(db)
-          .dropDatabase()
-          .catch(() => undefined)
-    } finally {
-      await mongo.close()
-    }
-  })
-
-  const launch = (app: AppEntry): ChildProcess => {
-    const env: Record<string, string> = {
-      ...appEnv(app, urls, { jwtKey, apps, logLevel: 'warn' }),
-      MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${runId}_${app.name}`),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_NAMESPACE: `kelmah:${runId}:rl:`,
-      RATE_LIMIT_AUTH_MAX: '1000',
-      REDIS_KEY_PREFIX: `kelmah:${runId}:${app.name}:`,
-      ARGON2_MEMORY_KIB: '1024',
-      ARGON2_TIME_COST: '1',
-    }
-    const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, 'src/server.ts'], {
-      cwd: appDir(app),
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.push(child)
-    for (const stream of [child.stdout, child.stderr])
-      readline.createInterface({ input: stream }).on('line', (line) => output.push(`[${app.name}] ${line}`))
-    return child
-  }
-
-  const started = Date.now()
-  try {
-    // The console is built from this checkout's sources (a stale dist/ would test old code).
-    const built = run(
-      process.execPath,
-      [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
-      appDir(apps.find((a) => a.name === 'web')!),
-    )
-    // The API's apps all at once, beside the build, as fixtures/stack.ts does: no app needs another
-    // to boot (the JWKS is fetched at the first token). The console's server serves the build, so
-    // it starts once the build is done.
-    const web = apps.find((a) => a.name === 'web')!
-    await Promise.all([
-      built.then(() => appReady(web, launch(web), 240_000)),
-      ...apps.filter((a) => a !== web).map((a) => appReady(a, launch(a), 240_000)),
-    ])
-  } catch (err) {
-    t.comment(output.slice(-60).join('\n'))
-    throw err
-  }
-  t.comment(`apps ready in ${Date.now() - started} ms`)
-  const base = appUrl(apps.find((a) => a.name === 'gateway')!)
+  t.comment(`apps ready in ${stack.readyMs} ms`)
+  const base = stack.gatewayUrl
 
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] })
   held.browser = browser
@@ -390,7 +316,7 @@ t.test('a hirer and a worker play the whole story in the console', { timeout: 48
     await shot(worker, 'failed-worker').catch(() => undefined)
     t.comment(steps.join('\n'))
     t.comment(problems.join('\n'))
-    t.comment(output.slice(-40).join('\n'))
+    t.comment(stack.tail(40))
     throw err
   }
   const storyMs = Date.now() - story

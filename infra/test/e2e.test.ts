@@ -20,30 +20,11 @@
  * `EscrowFunded`/`PaymentReleased` → job, `MilestoneApproved` → payment), the review window — is
  * asserted every time.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import fs from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import readline from 'node:readline'
-import { MongoClient } from 'mongodb'
 import t from 'tap'
 import type { LedgerReport } from '../demo/payments.js'
 import { runDemo } from '../demo.js'
-import { ensureJwtKey } from '../keys.js'
-import {
-  type AppEntry,
-  APPS,
-  appDir,
-  appEnv,
-  appUrl,
-  withDatabase,
-  freePort,
-  appReady,
-  stopChildren,
-} from '../services.js'
-import type { InfraUrls } from '../up.js'
-import { INFRA_URLS, killWithProcess, ownVhost } from './fixtures/stack.js'
+import { startStack } from './fixtures/stack.js'
 
 /** How long each app may take to answer `/health/ready`, ms: tsx compiles every app at start, slow on a busy 2-core machine. */
 const READY_MS = 120_000
@@ -53,134 +34,24 @@ const READY_MS = 120_000
 // ready in 70–184 s while other suites ran (as console.test.ts measured).
 t.setTimeout(600_000)
 
-const NAMES = ['auth', 'gateway', 'user', 'job', 'messaging', 'payment', 'review']
-
-/**
- * Run a workspace's command-line tool as an operator does (`node --import tsx <script>` in the
- * workspace, the environment given on top of this one) and collect what it prints.
- *
- * @returns the exit code and stdout + stderr
- */
-async function runCli(
-  cwd: string,
-  tsx: string,
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, script, ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
-  return { code, out }
-}
-
 t.test('the demo story runs end to end through the gateway of the real apps', async (t) => {
-  const run = `e2e_${randomBytes(4).toString('hex')}`
-  const urls: InfraUrls = { ...INFRA_URLS, AMQP_URL: await ownVhost(t, INFRA_URLS.AMQP_URL, run) }
-  const apps: AppEntry[] = []
-  for (const name of NAMES) {
-    const app = APPS.find((a) => a.name === name)
-    if (!app) throw new Error(`no ${name} in infra/services.ts`)
-    apps.push({ ...app, port: await freePort() })
-  }
-  const keyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kelmah-e2e-'))
-  const jwtKey = await ensureJwtKey(path.join(keyDir, 'jwt-es256.pem'))
-  const tsx = import.meta.resolve('tsx')
-  const children: ChildProcess[] = []
-  const output: string[] = []
-  const databases = apps.map((a) => `kelmah_${run}_${a.name}`)
-
-  // If the test process dies without its teardown (timeout, crash), take the apps with it.
-  const untie = killWithProcess(children)
-  t.teardown(async () => {
-    await stopChildren(children)
-    untie()
-    await fs.rm(keyDir, { recursive: true, force: true })
-    const mongo = new MongoClient(urls.MONGO_URL, { serverSelectionTimeoutMS: 3_000, directConnection: true })
-    try {
-      await mongo.connect()
-      for (const db of databases)
-        await mongo
-          .db(db)
-          .dropDatabase()
-          .catch(() => undefined)
-    } finally {
-      await mongo.close()
-    }
-  })
-
-  const launch = (app: AppEntry): ChildProcess => {
-    const env: Record<string, string> = {
-      ...appEnv(app, urls, { jwtKey, apps, logLevel: 'warn' }),
-      MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${run}_${app.name}`),
-      LOG_LEVEL: 'warn',
-      // Counters of its own, so earlier runs and a running `npm start` do not count against it.
-      RATE_LIMIT_NAMESPACE: `kelmah:${run}:rl:`,
-      RATE_LIMIT_AUTH_MAX: '1000',
-      REDIS_KEY_PREFIX: `kelmah:${run}:${app.name}:`,
-      // Cheap hashing: the test is about the flow, not password cost.
-      ARGON2_MEMORY_KIB: '1024',
-      ARGON2_TIME_COST: '1',
-    }
-    const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, 'src/server.ts'], {
-      cwd: appDir(app),
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.push(child)
-    for (const stream of [child.stdout, child.stderr]) {
-      readline.createInterface({ input: stream }).on('line', (line) => output.push(`[${app.name}] ${line}`))
-    }
-    return child
-  }
-
   // An admin for the ledger route, made as an operator does: auth's admin:create CLI
-  // (services/auth/src/cli/create-admin.ts; registration makes no admins). It writes to auth's
-  // database only, so it runs while the apps boot.
-  const admin = { email: `e2e-admin-${run}@e2e.kelmah.test`, password: 'Kelmah-e2e-admin-2026!' }
-  const started = Date.now()
-  let made: Awaited<ReturnType<typeof runCli>>
-  try {
-    // All at once, as fixtures/stack.ts does: no app needs another to boot (the JWKS is fetched at
-    // the first token), and seven tsx boots side by side finish sooner than auth's alone and then
-    // the rest.
-    ;[made] = await Promise.all([
-      runCli(
-        appDir(apps.find((a) => a.name === 'auth')!),
-        tsx,
-        'src/cli/create-admin.ts',
-        ['--email', admin.email, '--password', admin.password, '--name', 'E2E Admin'],
-        {
-          MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${run}_auth`),
-          ARGON2_MEMORY_KIB: '1024',
-          ARGON2_TIME_COST: '1',
-        },
-      ),
-      ...apps.map((a) =>
-        appReady(a, launch(a), READY_MS).then(() =>
-          t.comment(`${a.name} ready in ${Date.now() - started} ms`),
-        ),
-      ),
-    ])
-  } catch (err) {
-    t.comment(output.slice(-60).join('\n'))
-    throw err
+  // (services/auth/src/cli/create-admin.ts; registration makes no admins), while the apps boot.
+  const admin = {
+    email: `e2e-admin-${randomBytes(4).toString('hex')}@e2e.kelmah.test`,
+    password: 'Kelmah-e2e-admin-2026!',
+    name: 'E2E Admin',
   }
-  t.comment(`apps ready in ${Date.now() - started} ms`)
-  if (made.code !== 0) throw new Error(`admin:create exited ${made.code}: ${made.out.trim()}`)
+  const started = Date.now()
+  const stack = await startStack(t, { prefix: 'e2e', readyTimeoutMs: READY_MS, admins: [admin] })
+  const urls = stack.urls
+  t.comment(`apps ready in ${stack.readyMs} ms`)
 
-  const gateway = apps.find((a) => a.name === 'gateway')!
   const lines: string[] = []
   let result
   try {
     result = await runDemo({
-      baseUrl: appUrl(gateway),
+      baseUrl: stack.gatewayUrl,
       maildevUrl: urls.MAILDEV_URL,
       amqpUrl: urls.AMQP_URL,
       log: (line) => lines.push(line),
@@ -188,7 +59,7 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
     })
   } catch (err) {
     t.comment(lines.join('\n'))
-    t.comment(output.slice(-60).join('\n'))
+    t.comment(stack.tail())
     throw err
   }
   t.comment(`demo told in ${Date.now() - started} ms since start`)
@@ -266,13 +137,7 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
 
   // The ledger after the story: the admin route through the gateway (the demo's step 18), and
   // `npm run ledger:check` (the payment workspace's CLI) on this run's payment database.
-  const check = await runCli(
-    appDir(apps.find((a) => a.name === 'payment')!),
-    tsx,
-    'src/cli/ledger-check.ts',
-    ['--json'],
-    { MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${run}_payment`) },
-  )
+  const check = await stack.runCli('payment', 'src/cli/ledger-check.ts', ['--json'])
   t.equal(check.code, 0, `npm run ledger:check exits 0: every invariant holds\n${check.out}`)
   const report = JSON.parse(check.out.slice(check.out.indexOf('{'))) as LedgerReport
   t.same(report.violations, [], 'no violations')
@@ -312,13 +177,7 @@ t.test('the demo story runs end to end through the gateway of the real apps', as
   t.notOk(submitted && 'rating' in submitted.data, 'ReviewSubmitted carries no rating (double-blind)')
   // `npm run ratings:rebuild -w @kelmah/review -- --dry-run` on this run's review database: the
   // incremental aggregates match the reviews recomputed from scratch.
-  const rebuild = await runCli(
-    appDir(apps.find((a) => a.name === 'review')!),
-    tsx,
-    'src/cli/ratings-rebuild.ts',
-    ['--dry-run', '--json'],
-    { MONGO_URL: withDatabase(urls.MONGO_URL, `kelmah_${run}_review`) },
-  )
+  const rebuild = await stack.runCli('review', 'src/cli/ratings-rebuild.ts', ['--dry-run', '--json'])
   t.equal(rebuild.code, 0, `ratings:rebuild --dry-run finds every aggregate right\n${rebuild.out}`)
   for (const kind of ['review_requested', 'reviews_revealed'])
     t.ok(reviews.notificationKinds.includes(kind), `the worker has a ${kind} notification`)
