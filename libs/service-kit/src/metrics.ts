@@ -23,6 +23,7 @@
  * | `kelmah_outbox_pending`                         | gauge     | —                                    |
  * | `kelmah_outbox_oldest_age_seconds`              | gauge     | —                                    |
  * | `kelmah_ws_connections`, `kelmah_ws_frames_total` | gauge, counter | `direction` (in, out) on frames |
+ * | `kelmah_write_behind_pending`, `kelmah_write_behind_failed_total` | gauge, counter | `writes` (e.g. conversation_activity) |
  * | `kelmah_gateway_rate_limited_total` (gateway)   | counter   | `limit` (api, auth)                  |
  *
  * plus prom-client's process metrics (CPU, memory, event-loop lag, GC). Every series carries
@@ -92,6 +93,7 @@ export class ServiceMetrics {
   #queues: { queueDepths(): Promise<QueueDepth[]> } | undefined
   #sockets: (() => number) | undefined
   #frames: Counter<'direction'> | undefined
+  readonly #writeBehind = new Map<string, { readonly pending: number; readonly failed: number }>()
   /** Listeners serving this registry (closed with the app). */
   readonly listeners = new Set<() => Promise<void>>()
 
@@ -217,6 +219,38 @@ export class ServiceMetrics {
       registers: [this.registry],
     }))
     return { frame: (direction) => frames.inc({ direction }) }
+  }
+
+  /**
+   * Report a write-behind (`LatestWrites`, src/write-behind.ts) as `kelmah_write_behind_pending{writes=name}`
+   * (keys with a write queued or running, read at each scrape) and
+   * `kelmah_write_behind_failed_total{writes=name}` (writes given up after their retries, a
+   * running total read at each scrape). Call once per name.
+   */
+  trackWriteBehind(name: string, writes: { readonly pending: number; readonly failed: number }): void {
+    this.#writeBehind.set(name, writes)
+    if (this.#writeBehind.size > 1) return
+    const all = this.#writeBehind
+    new Gauge({
+      name: 'kelmah_write_behind_pending',
+      help: 'Keys with a written-behind value queued or being written (a derived value not yet stored)',
+      labelNames: ['writes'],
+      registers: [this.registry],
+      collect() {
+        for (const [writesName, w] of all) this.set({ writes: writesName }, w.pending)
+      },
+    })
+    new Counter({
+      name: 'kelmah_write_behind_failed_total',
+      help: 'Written-behind values given up after their retries (the derived value stays older until the next one)',
+      labelNames: ['writes'],
+      registers: [this.registry],
+      collect() {
+        // A running total kept by the writer: set the counter to it.
+        this.reset()
+        for (const [writesName, w] of all) this.inc({ writes: writesName }, w.failed)
+      },
+    })
   }
 
   /** The exposition: this app's series, then the process's. */

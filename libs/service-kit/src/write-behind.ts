@@ -39,6 +39,7 @@ export class LatestWrites<K, V> {
   /** The running drain of each key with a write in flight or queued, and the value in flight. */
   readonly #draining = new Map<K, { done: Promise<void>; value: V }>()
   #closing = false
+  #failed = 0
   /** Writes running now, over all keys, and the drains waiting for a turn ({@link LatestWritesOptions.maxInFlight}). */
   #running = 0
   readonly #turns: Array<() => void> = []
@@ -63,9 +64,14 @@ export class LatestWrites<K, V> {
     }
   }
 
-  /** Values noted or being written now (a gauge). */
+  /** Keys with a value queued or being written now (a gauge). */
   get pending(): number {
     return this.#draining.size
+  }
+
+  /** Writes given up after their retries since this writer was made (a running total). */
+  get failed(): number {
+    return this.#failed
   }
 
   /**
@@ -128,7 +134,10 @@ export class LatestWrites<K, V> {
       } catch (err) {
         // A newer value queued meanwhile replaces this one: its write is the retry.
         if (this.#queued.has(key)) return
-        if (attempt >= delays.length || this.#closing) return this.#o.onError(err, key, value)
+        if (attempt >= delays.length || this.#closing) {
+          this.#failed++
+          return this.#o.onError(err, key, value)
+        }
         await new Promise((r) => setTimeout(r, delays[attempt]))
       }
     }

@@ -4,7 +4,7 @@ import { createEvent } from '@kelmah/contracts'
 import { NonRetryableError } from '@kelmah/bus'
 import { dropDatabase, testEnv, uniqueMongoUrl, uniqueName } from '@kelmah/testing'
 import Type from 'typebox'
-import { buildService, startMetricsServer } from '../src/index.js'
+import { buildService, LatestWrites, startMetricsServer } from '../src/index.js'
 
 const env = testEnv()
 
@@ -148,4 +148,30 @@ t.test('a WebSocket hub reports its connections at scrape time and counts frames
   open = 1
   text = await scrape(served.url)
   t.match(text, /^kelmah_ws_connections\{app="kit-ws"\} 1$/m, 'read again at each scrape')
+})
+
+t.test('a write-behind reports its pending keys and the writes it gave up, at scrape time', async (t) => {
+  const app = await buildService({ name: 'kit-wb', logLevel: false })
+  t.teardown(() => app.close())
+  const held: Array<() => void> = []
+  const writes = new LatestWrites<string, number>({
+    write: (_k, v) =>
+      v < 0 ? Promise.reject(new Error('refused')) : new Promise<void>((resolve) => held.push(resolve)),
+    supersedes: (a, b) => a >= b,
+    onError: () => undefined,
+    retryDelaysMs: [],
+  })
+  app.metrics.trackWriteBehind('demo', writes)
+  writes.note('gone', -1)
+  await writes.settled((k) => k === 'gone')
+  writes.note('a', 1)
+  writes.note('b', 2)
+  const served = await startMetricsServer(app, { port: 0, host: '127.0.0.1' })
+  let text = await scrape(served.url)
+  t.equal(sample(text, 'kelmah_write_behind_pending', { writes: 'demo' }), 2)
+  t.equal(sample(text, 'kelmah_write_behind_failed_total', { writes: 'demo' }), 1)
+  for (const resolve of held) resolve()
+  await writes.settled()
+  text = await scrape(served.url)
+  t.equal(sample(text, 'kelmah_write_behind_pending', { writes: 'demo' }), 0, 'read again at each scrape')
 })

@@ -164,6 +164,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<KelmahApp> {
       now: app.now,
       log: app.log,
     })
+    app.metrics.trackWriteBehind('conversation_activity', chat.conversations.activityWrites)
     const audit = new AuditLog(app.mongo, { now: app.now })
     const moderation = new Moderation({
       reports: app.store<ReportDoc>(Report, { name: 'report', notFound: () => new ReportNotFound() }),

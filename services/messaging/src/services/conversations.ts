@@ -251,6 +251,11 @@ export class Conversations {
     this.#activity.note(conv._id.toHexString(), { conv, last })
   }
 
+  /** The written-behind list positions, for metrics: keys pending, writes given up. */
+  get activityWrites(): { readonly pending: number; readonly failed: number } {
+    return this.#activity
+  }
+
   /** Write out every noted activity (shutdown, before the database closes). */
   close(): Promise<void> {
     return this.#activity.close()
