@@ -101,6 +101,8 @@ export const CreateConversationSchema = {
 /** `GET /conversations`. */
 export const ListConversationsSchema = {
   summary: "The caller's conversations, most recent activity first",
+  description:
+    "Each conversation's place and `lastMessage` follow its newest message: a message is stored when its send answers, and the list moves to it just after. The instance that stored it lists it at once; with several messaging instances another may list the previous message for a few milliseconds (live clients also get `new_message`).",
   tags,
   security: bearer,
   querystring: PageQuery,
