@@ -53,6 +53,27 @@ t.test("two instances deliver to each other's sockets through Redis", async (t) 
     },
   )
 
+  t.test("another instance lists a conversation's newest message once it is written", async (t) => {
+    const [a, b] = [await newUser(c), await newUser(c)]
+    const id = await conversation(one.app, a, b)
+    const sent = await call(one.app, 'POST', `/api/chat/conversations/${id}/messages`, a, { content: 'hi' })
+    const started = Date.now()
+    let listed: { lastMessage?: { id: string } } | undefined
+    while (Date.now() - started < 5_000) {
+      const list = await call(two.app, 'GET', '/api/chat/conversations', b)
+      listed = (list.body.items as Array<{ id: string; lastMessage?: { id: string } }>).find(
+        (i) => i.id === id,
+      )
+      if (listed?.lastMessage?.id === sent.body.id) break
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    t.equal(
+      listed?.lastMessage?.id,
+      sent.body.id,
+      `listed by the other instance in ${Date.now() - started} ms`,
+    )
+  })
+
   t.test('a REST send on one instance reaches sockets on the other', async (t) => {
     const [a, b] = [await newUser(c), await newUser(c)]
     const id = await conversation(one.app, a, b)
