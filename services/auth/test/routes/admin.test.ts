@@ -1,5 +1,5 @@
 import { REVOCATION_CHANNEL, revocationKey } from '@kelmah/service-kit'
-import { eventProbe, testEnv } from '@kelmah/testing'
+import { eventProbe, eventually, testEnv } from '@kelmah/testing'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { createAdmin } from '../../src/cli/create-admin.js'
@@ -39,10 +39,14 @@ t.test('the admin surface of auth', async (t) => {
     t.match(res.body.user, { id: u.id, suspended: true, suspendedAt: String })
 
     t.ok(await ta.app.redis.get(revocationKey(u.id)), 'the revocation mark is set')
-    t.ok(
-      heard.some((m) => JSON.parse(m).userId === u.id),
-      'sockets are told',
+    // The notice is published before the answer but reaches this subscriber on its own
+    // connection, possibly a moment later.
+    const told = await eventually(
+      async () => (heard.some((m) => JSON.parse(m).userId === u.id) ? true : undefined),
+      5_000,
+      'the revocation notice',
     )
+    t.ok(told, 'sockets are told')
     const me = await call(ta.app, 'GET', '/me', undefined, u.accessToken)
     t.equal(me.status, 401, 'the access token is void')
     const login = await call(ta.app, 'POST', '/login', { email: u.email, password: u.password })
