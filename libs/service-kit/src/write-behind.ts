@@ -136,7 +136,12 @@ export class LatestWrites<K, V> {
         if (this.#queued.has(key)) return
         if (attempt >= delays.length || this.#closing) {
           this.#failed++
-          return this.#o.onError(err, key, value)
+          try {
+            this.#o.onError(err, key, value)
+          } catch {
+            // A reporter that throws must not break the drain (settled() never rejects).
+          }
+          return
         }
         await new Promise((r) => setTimeout(r, delays[attempt]))
       }

@@ -66,6 +66,19 @@ t.test('a failed write is retried, then reported and dropped; a newer value repl
   await w.settled()
   t.equal(errors.length, 1, 'reported once after the retries')
   t.same(written, [1])
+  const loud = new LatestWrites<string, number>({
+    write: async () => {
+      throw new Error('down')
+    },
+    supersedes: (a, b) => a >= b,
+    onError: () => {
+      throw new Error('the reporter fails too')
+    },
+    retryDelaysMs: [],
+  })
+  loud.note('k', 1)
+  await loud.settled()
+  t.equal(loud.failed, 1, 'a reporter that throws breaks nothing; the failure is counted')
   failures = 1
   const slow = new LatestWrites<string, number>({
     write: async (_k, v) => {
