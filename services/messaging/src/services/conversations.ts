@@ -164,7 +164,7 @@ export class Conversations {
    */
   async currentOf(id: string, me: string): Promise<ConversationDoc> {
     const _id = objectIdOf(id)
-    await this.#activity.settled((pending) => pending === id)
+    await this.#settledOne(id)
     const conv = _id ? await this.#Conversation.findOne({ _id }).lean() : null
     if (!conv || !conv.participantIds.includes(me)) throw new ConversationNotFound()
     return this.#remember(conv)
@@ -175,7 +175,7 @@ export class Conversations {
    * `fresh` (it may come from the cache, whose last-message fields are stale).
    */
   async view(given: ConversationDoc, me: string, fresh = false): Promise<ConversationView> {
-    if (!fresh) await this.#activity.settled((pending) => pending === given._id.toHexString())
+    if (!fresh) await this.#settledOne(given._id.toHexString())
     const conv = fresh ? given : ((await this.#Conversation.findOne({ _id: given._id }).lean()) ?? given)
     const unread = await this.#unreadIn([conv], me)
     return conversationView(conv, me, unread.get(conv._id.toHexString()) ?? 0)
@@ -261,6 +261,11 @@ export class Conversations {
     return this.#activity.close()
   }
 
+  /** Resolves once this instance's pending activity write for conversation `id` is done. */
+  #settledOne(id: string): Promise<void> {
+    return this.#activity.settled((pending) => pending === id)
+  }
+
   /** Resolves once this instance's pending activity writes for conversations of `me` are done. */
   #settledFor(me: string): Promise<void> {
     return this.#activity.settled((_id, { conv }) => conv.participantIds.includes(me))
@@ -274,7 +279,7 @@ export class Conversations {
   async blankPreview(conversationId: string, messageId: string): Promise<void> {
     const _id = objectIdOf(conversationId)
     // The deleted message may be the one whose activity write is still queued: write it first.
-    await this.#activity.settled((id) => id === conversationId)
+    await this.#settledOne(conversationId)
     if (_id)
       await this.#d.store.write({ _id, 'lastMessage.id': messageId }, { set: { 'lastMessage.preview': '' } })
   }

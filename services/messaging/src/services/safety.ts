@@ -18,12 +18,12 @@ import type { Directory } from './directory.js'
 export interface SafetyDeps {
   Block: Model<BlockDoc>
   /**
-   * Blocks as read by {@link Safety.isBlocked} and {@link Safety.blockedBy} (every message and
-   * call checks one): `app.safeModel(Block)`, a read needing no isolation. Default `Block`.
+   * Blocks as read by {@link Safety.blockedBy} (also the block cache's load on a miss):
+   * `app.safeModel(Block)`, a read needing no isolation. Default `Block`.
    */
   BlockReads?: Model<BlockDoc>
-  /** Block lists cached in Redis for {@link Safety.isBlocked}; without it every check reads the database. */
-  blockCache?: BlockCache
+  /** Block lists cached in Redis for {@link Safety.isBlocked}, loaded from `blocks` on a miss. */
+  blockCache: BlockCache
   Report: Model<ReportDoc>
   Message: Model<MessageDoc>
   Conversation: Model<ConversationDoc>
@@ -46,15 +46,9 @@ export interface ReportView {
 export class Safety {
   constructor(private readonly d: SafetyDeps) {}
 
-  /** True when `blocker` blocked `blocked` (from the Redis cache when there is one). */
-  async isBlocked(blocker: string, blocked: string): Promise<boolean> {
-    if (this.d.blockCache) return this.d.blockCache.isBlocked(blocker, blocked, () => this.blockedBy(blocker))
-    // A find by _id, not countDocuments: FerretDB 1.24 runs count as an aggregation without the index.
-    return (
-      (await (this.d.BlockReads ?? this.d.Block)
-        .findOne({ _id: blockId(blocker, blocked) }, { _id: 1 })
-        .lean()) !== null
-    )
+  /** True when `blocker` blocked `blocked` (the blocker's list cached in Redis). */
+  isBlocked(blocker: string, blocked: string): Promise<boolean> {
+    return this.d.blockCache.isBlocked(blocker, blocked, () => this.blockedBy(blocker))
   }
 
   /**
@@ -83,14 +77,14 @@ export class Safety {
       created = false
     }
     // Also on a repeat: a retry after a failed invalidation must clear the cached list.
-    await this.d.blockCache?.invalidate(me)
+    await this.d.blockCache.invalidate(me)
     return created
   }
 
   /** `me` lifts a block of `userId` (idempotent). @throws the Redis error of the cache invalidation (retry) */
   async unblock(me: string, userId: string): Promise<void> {
     await this.d.Block.deleteOne({ _id: blockId(me, userId) })
-    await this.d.blockCache?.invalidate(me)
+    await this.d.blockCache.invalidate(me)
   }
 
   /** The users `me` blocked. */
